@@ -1,0 +1,24 @@
+"""Exact money: Decimal yuan, half-up to the fen, formatted as two-decimal strings."""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+FEN = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def fen(x: Decimal) -> Decimal:
+    """Round half-up to the fen."""
+    return x.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def money_str(x: Decimal) -> str:
+    """Two-decimal string of an amount."""
+    return str(fen(x))
+
+
+def rate_str(x: Decimal) -> str:
+    """A rate as a plain decimal string with at least two decimals (0.80, 0.05, 0.125)."""
+    s = format(x.normalize(), "f")
+    whole, _, frac = s.partition(".")
+    return f"{whole}.{frac.ljust(2, '0')}"
