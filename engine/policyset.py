@@ -124,7 +124,8 @@ def load_policy_set(root: Path | str | None = None, check: bool = True) -> Polic
         if doc is None:
             continue
         loaded[name] = doc
-        sprobs = schemas.check(doc, "policy")
+        flagged = {p.field for p in probs}
+        sprobs = [p for p in schemas.check(doc, "policy") if p.field not in flagged]
         problems += sprobs
         if probs or sprobs:
             continue

@@ -297,7 +297,7 @@ def _check_value(ps, rv, prof: Profile, guards: list[Rule], reported: set) -> li
                 key = ("guard", g.key, last.key)
                 if key not in reported:
                     reported.add(key)
-                    out.append(ps.locate(last.doc_id, last.loc, f"{rv.parameter} = {n} for {who} in {prof.region} from {prof.date} is {bad} set by national guardrail {g.key}"))
+                    out.append(ps.locate(last.doc_id, last.loc, f"{last.key} makes {rv.parameter} = {n} for {who} in {prof.region} from {prof.date}: {bad} set by guardrail {g.key}"))
     return out
 
 

@@ -1,0 +1,76 @@
+"""Code health of policies/: every number is cited or flagged, citations live in `sources`, files are named after their instrument."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+from engine.load import load_file
+
+POLICIES = Path(__file__).resolve().parent.parent / "policies"
+# Numbers that are structure, not policy values.
+STRUCTURAL = {"version", "year", "hospital_levels", "contribution_tiers"}
+URL = re.compile(r"https?://")
+
+
+def _walk(node, loc=()):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _walk(v, loc + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _walk(v, loc + (i,))
+    else:
+        yield loc, node
+
+
+def _provenance_ok(holder: dict) -> bool:
+    p = holder.get("provenance") or {}
+    return (p.get("status") == "verified" and bool(p.get("source"))) or (p.get("status") == "unverified" and bool(p.get("note")))
+
+
+def _misplaced(path: Path, root: Path = POLICIES) -> list[str]:
+    loaded, problems = load_file(path)
+    assert not problems, problems
+    data = loaded.data
+    out = []
+    for loc, value in _walk(data):
+        where = lambda: f"{path.relative_to(root.parent)}:{loaded.where(loc)[0]}: {'/'.join(map(str, loc))}"  # noqa: E731
+        if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+            if any(str(part) in STRUCTURAL for part in loc):
+                continue
+            if loc[:1] in (("rules",), ("reference_data",)) and len(loc) >= 2:
+                holder = data[loc[0]][loc[1]]
+                if _provenance_ok(holder):
+                    continue
+            out.append(where() + " is a number with neither a citation nor an unverified flag")
+        if isinstance(value, str) and URL.search(value) and loc[:1] != ("sources",):
+            out.append(where() + " holds an address: citations belong in `sources`")
+    return out
+
+
+def test_every_number_is_cited_or_flagged_and_citations_are_in_sources():
+    problems = [p for f in sorted(POLICIES.rglob("*.yaml")) for p in _misplaced(f)]
+    assert not problems, "\n".join(problems)
+
+
+def test_files_live_under_their_jurisdiction_and_are_named_after_the_instrument():
+    bad = []
+    for f in sorted(POLICIES.rglob("*.yaml")):
+        loaded, _ = load_file(f)
+        jur = loaded.data["jurisdiction"]
+        if f.parent.name != str(jur):
+            bad.append(f"{f.relative_to(POLICIES.parent)}:1: jurisdiction {jur} but folder {f.parent.name}")
+        if not re.fullmatch(r"([0-9]{4}-)?[a-z0-9-]+\.yaml", f.name):
+            bad.append(f"{f.relative_to(POLICIES.parent)}:1: file name should be <year>-<short-name>.yaml")
+    assert not bad, "\n".join(bad)
+
+
+def test_the_health_check_catches_an_uncited_number(tmp_path):
+    text = (POLICIES / "500000" / "2018-medical-poverty-alleviation.yaml").read_text(encoding="utf-8")
+    text = text.replace("    provenance: {status: verified, source: seed-004}\n", "    provenance: {status: verified}\n", 1)
+    bad = tmp_path / "policies" / "500000"
+    bad.mkdir(parents=True)
+    (bad / "x.yaml").write_text(text, encoding="utf-8")
+    found = _misplaced(bad / "x.yaml", tmp_path / "policies")
+    assert any("rules/0/set is a number with neither a citation nor an unverified flag" in p for p in found), found

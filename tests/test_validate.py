@@ -1,0 +1,87 @@
+"""`yibao validate`: the shipped policies are valid, and each class of invalid document is reported at its line."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.cli import main
+from engine.load import MAX_BYTES
+from engine.policyset import load_policy_set
+
+INVALID = Path(__file__).parent / "invalid"
+POLICIES = Path(__file__).resolve().parent.parent / "policies"
+
+# folder -> (file name, line, words the message must contain)
+CASES = {
+    "yaml-syntax": ("bad.yaml", 3, "YAML syntax error"),
+    "tab-indent": ("bad.yaml", 4, "tabs are not allowed"),
+    "duplicate-key": ("bad.yaml", 10, "duplicate key 'status' (first at line 9)"),
+    "alias": ("bad.yaml", 6, "alias '*who' is not allowed"),
+    "unknown-key": ("bad.yaml", 12, "unknown key 'colour'"),
+    "wrong-type": ("bad.yaml", 18, '"seventy" is not an allowed value'),
+    "impossible-date": ("bad.yaml", 7, "impossible date '2023-02-30'"),
+    "until-not-after-from": ("bad.yaml", 8, "until 2019-06-01 is not after from 2020-01-01"),
+    "unknown-category": ("bad.yaml", 16, '"pinkun" is not one of the allowed values'),
+    "dangling-reference": ("bad.yaml", 20, "implements 'no-such-doc#no-such-rule' names no rule"),
+    "supersedes-cycle": ("a.yaml", 12, "supersedes cycle: cycle-a -> cycle-b -> cycle-a"),
+    "same-layer-conflict": ("a.yaml", 13, "conflict: conflict-a#rate and conflict-b#rate both set serious_illness.rate"),
+    "guardrail-violation": ("province.yaml", 13, "floor-province#rate makes serious_illness.rate = 0.50 for ordinary insured in 500000 from 2020-01-01: below the floor 0.60 set by guardrail floor-national#floor"),
+    "billion-laughs": ("bad.yaml", 2, "alias '*a0' is not allowed"),
+    "non-utf8": ("bad.yaml", 12, "file is not UTF-8"),
+}
+
+
+def _run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_shipped_policies_are_valid_and_summarised(capsys):
+    code, out, err = _run(capsys, "validate", str(POLICIES))
+    assert code == 0, out
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("valid: ") and "documents" in last and "rules" in last and "unverified" in last
+
+
+@pytest.mark.parametrize("folder", sorted(CASES))
+def test_invalid_document_reported_at_its_line(capsys, folder):
+    name, line, words = CASES[folder]
+    code, out, err = _run(capsys, "validate", str(INVALID / folder))
+    assert code == 1
+    assert "Traceback" not in out + err
+    hits = [l for l in out.splitlines() if l.split(":")[0].endswith(f"{folder}/{name}") and words in l]
+    assert hits, out
+    assert int(hits[0].split(":")[1]) == line, hits[0]
+
+
+def test_every_invalid_folder_has_a_case():
+    assert sorted(p.name for p in INVALID.iterdir() if p.is_dir()) == sorted([*CASES, "three-problems"])
+
+
+def test_a_file_with_three_problems_reports_all_three(capsys):
+    code, out, _ = _run(capsys, "validate", str(INVALID / "three-problems"))
+    lines = [l for l in out.splitlines() if l.startswith(str(INVALID / "three-problems")) or "three-problems/bad.yaml:" in l]
+    assert code == 1
+    assert [int(l.split(":")[1]) for l in lines] == [7, 10, 13], out
+    assert "impossible date" in lines[0] and "duplicate key" in lines[1] and "unknown key 'colour'" in lines[2]
+
+
+def test_oversized_file_is_refused(tmp_path, capsys):
+    big = tmp_path / "big.yaml"
+    big.write_text("notes: '" + "x" * (MAX_BYTES + 10) + "'\n", encoding="utf-8")
+    code, out, _ = _run(capsys, "validate", str(tmp_path))
+    assert code == 1
+    assert f"over the limit of {MAX_BYTES}" in out and "big.yaml:1:1:" in out
+
+
+def test_missing_folder_is_reported_not_raised(tmp_path, capsys):
+    code, out, _ = _run(capsys, "validate", str(tmp_path / "nope"))
+    assert code == 1 and "policy folder not found" in out
+
+
+def test_problems_are_sorted_by_path_and_line():
+    ps = load_policy_set(INVALID / "same-layer-conflict")
+    keys = [(p.path, p.line, p.col) for p in ps.problems]
+    assert keys == sorted(keys) and len(keys) == 2
