@@ -49,6 +49,7 @@ class Evaluator:
     def __init__(self, ps: PolicySet) -> None:
         self.ps = ps
         self.res = ps.resolver
+        self._seen: dict[int, tuple[dict, dict, list]] = {}
 
     # -- parameter access -------------------------------------------------
     def param(self, s: Settlement, name: str, prof: Profile, trace: list | None) -> Resolved | None:
@@ -59,19 +60,34 @@ class Evaluator:
             raise MissingParameter(f"{name} ({e.series} {e.region} {e.year})", _who(prof), prof.date.isoformat(), prof.region) from e
         if rv is None:
             return None
+        cached = self._seen.get(id(rv))
+        if cached is None:
+            cached = self._describe(name, rv)
+            self._seen[id(rv)] = cached
+        used, unverified, items = cached
+        s.used.update(used)
+        s.unverified.update(unverified)
+        if trace is not None:
+            trace.extend(dict(i) for i in items)
+        return rv
+
+    def _describe(self, name: str, rv: Resolved) -> tuple[dict, dict, list]:
+        """Rules used, unverified values and trace items of one resolved value (computed once per value)."""
+        used: dict[str, Rule] = {}
+        unverified: dict[tuple, dict[str, str]] = {}
+        items = []
         for st in rv.steps:
             r = st.rule
-            s.used[r.key] = r
+            used[r.key] = r
             if not r.provenance.verified:
-                s.unverified[(name, r.key)] = {"parameter": name, "rule": r.key, "note": r.provenance.note or ""}
+                unverified[(name, r.key)] = {"parameter": name, "rule": r.key, "note": r.provenance.note or ""}
             if st.action == "reference":
                 datum = st.value
                 ref = f"{datum.doc_id}#{datum.id}"
                 if not datum.provenance.verified:
-                    s.unverified[(name, ref)] = {"parameter": name, "rule": ref, "note": datum.provenance.note or ""}
-            if trace is not None:
-                trace.append(_step(name, st, rv))
-        return rv
+                    unverified[(name, ref)] = {"parameter": name, "rule": ref, "note": datum.provenance.note or ""}
+            items.append(_step(name, st, rv))
+        return used, unverified, items
 
     def need(self, s: Settlement, name: str, prof: Profile, trace: list) -> Any:
         """A parameter the computation cannot do without."""
@@ -236,6 +252,9 @@ class Evaluator:
             out.update(individual_contribution=None, subsidy=None, payable=None, trace=trace)
             return out
         contribution = fen(c.value)
+        if amount is None and share is None and prof.categories:
+            s.missing.append({"part": "premium", "parameter": "premium.subsidy", "date": day.isoformat(), "for": _who(prof),
+                              "reason": "no subsidy rule in force for the categories held; subsidy shown as 0.00"})
         sub = max(amount.value if amount else ZERO, fen(contribution * share.value) if share else ZERO)
         sub = min(fen(sub), contribution)
         out.update(individual_contribution=money_str(contribution), subsidy=money_str(sub), payable=money_str(contribution - sub), trace=trace)

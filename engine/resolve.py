@@ -105,6 +105,7 @@ class Resolver:
         self.doc_periods = doc_periods
         self._epochs: dict[str, list[dt.date]] = {}
         self._cache: dict[tuple[str, int], dict[str, list[Rule]]] = {}
+        self._resolved: dict[tuple, Resolved | None] = {}  # results are shared: never mutate a Resolved
 
     def _in_force(self, rule: Rule, day: dt.date) -> bool:
         return rule.period.contains(day) and self.doc_periods[rule.doc_id].contains(day)
@@ -164,6 +165,15 @@ class Resolver:
 
     def resolve(self, parameter: str, p: Profile) -> Resolved | None:
         """The most favourable treatment among the baseline and each category held (就高不叠加), or None if no rule sets it."""
+        epoch = bisect.bisect_right(self.change_dates(p.region), p.date)
+        key = (parameter, p.region, epoch, p.date.year, p.categories, p.scheme, p.tier, p.encounter_type, p.hospital_level)
+        if key in self._resolved:
+            return self._resolved[key]
+        value = self._resolve(parameter, p)
+        self._resolved[key] = value
+        return value
+
+    def _resolve(self, parameter: str, p: Profile) -> Resolved | None:
         rules = [r for r in self.in_force(p.region, p.date).get(parameter, ()) if _matches(r, p)]
         if not rules:
             return None
@@ -179,6 +189,9 @@ class Resolver:
         own = [r for r in rules if r.effect == "set" and cat is not None and cat in r.who.categories]
         setter = (own or base or [None])[-1]  # deepest layer wins
         if setter is None:
+            lifts = [r for r in rules if r.effect == "remove_cap" and cat is not None and cat in r.who.categories]
+            if lifts:  # a cap removed where none was set is still no cap
+                return Resolved(parameter, None, cat, [Step(lifts[-1], "remove_cap", None)])
             return None
         steps: list[Step] = []
         value = self._concrete(setter, setter.value, p, steps)
