@@ -287,14 +287,14 @@ class Evaluator:
         t = self._threshold(s, prof, trace)
         out: dict[str, Any] = {"out_of_pocket": money_str(led.oop)}
         if first is not None:
-            out.update(warning=True, reasons=[
+            out.update(warning=True, threshold=money_str(first["threshold"]), first_warning={"encounter": first["encounter"], "date": first["date"]}, reasons=[
                 f"out-of-pocket reached {money_str(led.oop)} this year, above the warning threshold {money_str(first['threshold'])} "
                 f"from encounter {first['encounter']} on {first['date']} ({', '.join(first['rules'])})"])
         elif t is None:
             s.missing.append({"part": "monitoring", "parameter": "monitoring.threshold", "date": last.isoformat(), "for": _who(prof), "reason": "no warning threshold in force"})
             out.update(warning=None, reasons=["no warning threshold in force for this person: warning not determined"])
         else:
-            out.update(warning=False, reasons=[f"out-of-pocket {money_str(led.oop)} is not above the threshold {money_str(t[0])} ({', '.join(t[1])})"])
+            out.update(warning=False, threshold=money_str(t[0]), reasons=[f"out-of-pocket {money_str(led.oop)} is not above the threshold {money_str(t[0])} ({', '.join(t[1])})"])
         out["trace"] = trace
         return out
 

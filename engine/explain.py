@@ -99,10 +99,21 @@ def render_text(res: dict[str, Any], lang: str = "zh", show_trace: bool = True) 
     if p.get("individual_contribution") is not None:
         out.append(f"{L['premium']}: {L['contribution']} {p['individual_contribution']} · {L['subsidy']} {p['subsidy']} · {L['payable']} {p['payable']}")
     else:
-        out.append(f"{L['premium']}: {L['undetermined']} {p.get('note', '')}")
+        why = p.get("note") or next((m_["reason"] for m_ in res["missing"] if m_["part"] == "premium"), "")
+        out.append(f"{L['premium']}: {L['undetermined']}" + (f" ({_zh_reason(why) if lang == 'zh' else why})" if why else ""))
     m = res["monitoring"]
+    if lang == "zh":
+        if m["warning"]:
+            fw = m["first_warning"]
+            why = f"年度个人自付 {m['out_of_pocket']} 元，自 {fw['date']} 就诊 {fw['encounter']} 起超过预警线 {m['threshold']} 元"
+        elif m["warning"] is None:
+            why = "本参保地无生效的预警线，无法判定"
+        else:
+            why = f"年度个人自付 {m['out_of_pocket']} 元，未超过预警线 {m['threshold']} 元"
+    else:
+        why = "; ".join(m["reasons"])
     state = L["warning"] if m["warning"] else (L["undetermined"] if m["warning"] is None else L["no_warning"])
-    out.append(f"{L['monitoring']}: {state} · " + "; ".join(m["reasons"]))
+    out.append(f"{L['monitoring']}: {state} · {why}")
     if res["unverified"]:
         out.append(f"{L['unverified']} ({len(res['unverified'])}):")
         for u in res["unverified"]:
@@ -110,9 +121,28 @@ def render_text(res: dict[str, Any], lang: str = "zh", show_trace: bool = True) 
     if res["missing"]:
         out.append(f"{L['missing']} ({len(res['missing'])}):")
         for m_ in res["missing"]:
-            out.append(f"  ∅ {m_['parameter']} [{m_.get('for', '')}] {m_.get('date', '')}: {m_['reason']}")
+            reason = _zh_reason(m_["reason"]) if lang == "zh" else m_["reason"]
+            out.append(f"  ∅ {m_['parameter']} [{m_.get('for', '')}] {m_.get('encounter', '')} {m_.get('date', '')}: {reason}")
     out.append(f"{L['documents']}: " + ", ".join(f"{d['id']} v{d['version']}" for d in res["documents"]))
     return "\n".join(out)
+
+
+ZH_REASONS = {
+    "no rule in force sets the annual cap; none applied": "无生效规则规定年度最高支付限额，未设封顶计算",
+    "no rule in force sets the individual contribution": "无生效规则规定个人缴费标准",
+    "no subsidy rule in force for the categories held; subsidy shown as 0.00": "所持身份类别无生效的资助规则，资助按 0.00 显示",
+    "no warning threshold in force": "无生效的预警线",
+    "employee contributions are payroll-based and not modelled": "职工医保按工资缴费，未建模",
+}
+
+
+def _zh_reason(reason: str) -> str:
+    """Chinese wording of a missing-value reason (English kept where no wording exists)."""
+    if reason in ZH_REASONS:
+        return ZH_REASONS[reason]
+    if "but no rule in force sets" in reason:
+        return f"有规则适用于此人（如全国底线），但无生效规则规定{reason.rsplit(' ', 1)[-1]}，该部分未计算"
+    return reason
 
 
 def describe_rule(r: Rule, lang: str = "zh") -> str:

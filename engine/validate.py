@@ -183,7 +183,7 @@ def _conflicts(ps: "PolicySet") -> list[Problem]:
                 continue
             if (a.effect == "set") != (b.effect == "set"):
                 continue
-            pa = a.period.overlaps(periods[a.doc_id]) and _clip(a, periods)
+            pa = _clip(a, periods)
             pb = _clip(b, periods)
             first = pa.overlaps(pb) if pa and pb else None
             if first is None:
