@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import subprocess
 import sys
 import tempfile
 from collections import Counter
@@ -43,23 +42,13 @@ def policy_set(args: argparse.Namespace) -> PolicySet:
 
         return load_bundle(args.bundle)
     if getattr(args, "ref", None):
-        return require_valid(load_policy_set(checkout_ref(args.ref)))
+        from .policyset import REPO_ROOT
+        from .release import export_ref
+
+        with tempfile.TemporaryDirectory(prefix="yibao-ref-") as tmp:
+            export_ref(REPO_ROOT, args.ref, Path(tmp))
+            return require_valid(load_policy_set(Path(tmp) / "policies"))
     return require_valid(load_policy_set(args.policies))
-
-
-def checkout_ref(ref: str) -> Path:
-    """Export policies/ and pyproject.toml of a git revision into a temporary folder."""
-    from .policyset import REPO_ROOT
-
-    tmp = Path(tempfile.mkdtemp(prefix="yibao-ref-"))
-    try:
-        archive = subprocess.run(["git", "-C", str(REPO_ROOT), "archive", "--format=tar", ref, "policies", "pyproject.toml"],
-                                 capture_output=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError) as exc:
-        err = getattr(exc, "stderr", b"") or b""
-        raise InputError(f"cannot read git revision '{ref}': {err.decode(errors='replace').strip() or exc}") from None
-    subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive, check=True)
-    return tmp / "policies"
 
 
 # -- commands -------------------------------------------------------------
@@ -187,7 +176,7 @@ def register(name: str, helptext: str) -> Callable:
 def _load_extras() -> None:
     import importlib
 
-    for mod in ("engine.scenarios", "engine.diff"):
+    for mod in ("engine.scenarios", "engine.diff", "engine.docs"):
         try:
             importlib.import_module(mod)
         except ModuleNotFoundError as exc:

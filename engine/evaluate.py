@@ -144,7 +144,7 @@ class Evaluator:
             r = self.need(s, f"basic_insurance.{enc.type}.rate", prof, trace)
             raw = max(eligible - d, ZERO) * r
             cap, note = self._cap(s, "basic_insurance.annual_cap", prof, trace, enc)
-            basic = fen(min(raw, cap - led.basic_paid) if cap is not None else raw)
+            basic = max(fen(min(raw, cap - led.basic_paid) if cap is not None else raw), ZERO)
             trace.append(_calc("basic_insurance.paid", basic, f"min(max({eligible} - {money_str(d)}, 0) x {rate_str(r)}, {note})"))
         led.basic_paid += basic
         # 2. serious-illness insurance, on the year's accumulated owed policy-scope amount
