@@ -176,7 +176,7 @@ def register(name: str, helptext: str) -> Callable:
 def _load_extras() -> None:
     import importlib
 
-    for mod in ("engine.scenarios", "engine.diff", "engine.docs"):
+    for mod in ("engine.scenarios", "engine.diff", "engine.docs", "engine.batch_cli", "engine.participation"):
         try:
             importlib.import_module(mod)
         except ModuleNotFoundError as exc:

@@ -1,0 +1,136 @@
+"""The batch commands: `yibao report`, `yibao batch`, `yibao generate-claims` (numpy imported only when they run)."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+from .cli import policy_set, register
+from .problems import InputError
+
+BY = ("region", "category", "year")
+
+
+def need_numpy() -> None:
+    """numpy is the extra `batch`; say so in one line instead of a traceback."""
+    try:
+        import numpy  # noqa: F401
+    except ModuleNotFoundError:
+        raise InputError("batch commands need numpy: pip install 'yibao-rules[batch]'") from None
+
+
+class Progress:
+    """A one-line progress bar on stderr; silent when stderr is not a terminal."""
+
+    def __init__(self, enabled: bool | None = None) -> None:
+        self.on = sys.stderr.isatty() if enabled is None else enabled
+        self.start = time.perf_counter()
+        self.rows = 0
+
+    def __call__(self, frac: float) -> None:
+        if self.on:
+            bar = int(min(max(frac, 0.0), 1.0) * 30)
+            rate = self.rows / max(time.perf_counter() - self.start, 1e-9)
+            sys.stderr.write(f"\r[{'#' * bar}{'.' * (30 - bar)}] {frac:6.1%}  {self.rows:,} encounters  {rate:,.0f}/s ")
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.on:
+            sys.stderr.write("\n")
+
+
+def settle_file(args: argparse.Namespace, sink: Any) -> Progress:
+    """Read, settle and hand each chunk to sink(columns, settled)."""
+    need_numpy()
+    from .batch import Batch
+    from .batch_io import read_columns
+
+    if args.chunk_rows < 1:
+        raise InputError(f"--chunk-rows {args.chunk_rows}: must be at least 1")
+    ps = policy_set(args)
+    batch = Batch(ps)
+    prog = Progress(False if args.quiet else None)
+    for c in read_columns(args.claims, args.chunk_rows, prog):
+        st = batch.settle(c)
+        sink(c, st)
+        prog.rows += len(c)
+    prog(1.0)
+    prog.done()
+    return prog
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    from .cli import _policy_args
+
+    p.add_argument("claims", help="claims table: CSV, or Parquet (.parquet, needs pyarrow)")
+    p.add_argument("--chunk-rows", type=int, default=200_000, help="rows read at a time (input larger than one chunk must be sorted by person_id)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _policy_args(p)
+
+
+@register("report", "indicators by region, category and year from a claims table (batch settlement)")
+def _report_cli(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    p.add_argument("--by", default="region,category,year", help="grouping: a comma list of region, category, year (default all three)")
+    p.set_defaults(func=cmd_report)
+    for a in p._actions:  # --format: text, markdown, csv, json
+        if a.dest == "format":
+            a.choices = ("text", "markdown", "csv", "json")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    by = tuple(b.strip() for b in args.by.split(",") if b.strip())
+    if not by or any(b not in BY for b in by):
+        raise InputError(f"--by '{args.by}': use a comma list of {', '.join(BY)}")
+    from .report import SUMS, Indicators, render
+
+    ind, tot = Indicators(by), Indicators(())
+    settle_file(args, lambda c, st: (ind.add(c, st), tot.add(c, st)))
+    total = tot.rows()[0] if tot.groups else Indicators._row({}, dict.fromkeys(SUMS, 0))
+    total = {**{b: "total" for b in by}, **total}
+    sys.stdout.write(render(ind.rows(), total, args.format))
+    return 0
+
+
+@register("batch", "settle every encounter of a claims table exactly, writing one result row per encounter")
+def _batch_cli(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="results: CSV, or Parquet when FILE ends in .parquet")
+    p.set_defaults(func=cmd_batch)
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from .batch_io import ResultWriter
+
+    w = ResultWriter(args.output)
+    try:
+        prog = settle_file(args, w.write)
+    finally:
+        w.close()
+    print(f"wrote {args.output}: {prog.rows} encounters", file=sys.stderr)
+    return 0
+
+
+@register("generate-claims", "write SYNTHETIC claims (seeded, invented) in the batch CSV format")
+def _cli(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-n", "--encounters", type=int, default=10_000, help="number of encounters (default 10000)")
+    p.add_argument("--seed", type=int, default=20261122)
+    p.add_argument("-o", "--output", metavar="FILE", help="CSV file (default: standard output)")
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .claims import generate, write_csv
+
+    need_numpy()
+    if args.encounters < 1:
+        raise InputError(f"--encounters {args.encounters}: must be at least 1")
+    c = generate(args.encounters, args.seed)
+    if args.output:
+        with open(args.output, "w", newline="", encoding="utf-8") as fh:
+            write_csv(c, fh)
+        print(f"wrote {args.output}: {len(c)} SYNTHETIC encounters, seed {args.seed}", file=sys.stderr)
+    else:
+        write_csv(c, sys.stdout)
+    return 0
