@@ -1,0 +1,56 @@
+"""Shared fixtures and Hypothesis profiles: `default` (quick), `ci` (HYPOTHESIS_PROFILE=ci) and `dev` (more examples)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SYNTHETIC = ROOT / "tests" / "fixtures" / "synthetic-full"
+
+_COMMON = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], print_blob=True)
+settings.register_profile("default", max_examples=40, **_COMMON)
+settings.register_profile("ci", max_examples=300, **_COMMON)
+settings.register_profile("dev", max_examples=2000, **_COMMON)
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "default")
+settings.load_profile(PROFILE)
+
+# Examples per fuzz target: the ci profile runs at least 2,000 of each.
+FUZZ_EXAMPLES = {"default": 60, "ci": 2000, "dev": 10000}.get(PROFILE, 60)
+
+
+@pytest.fixture(scope="session")
+def shipped():
+    """The shipped policy set, loaded once."""
+    from engine.policyset import load_policy_set, require_valid
+
+    return require_valid(load_policy_set(ROOT / "policies"))
+
+
+@pytest.fixture(scope="session")
+def synthetic():
+    """The SYNTHETIC test policy set (tests/fixtures/synthetic-full), loaded once."""
+    from engine.policyset import load_policy_set, require_valid
+
+    return require_valid(load_policy_set(SYNTHETIC / "policies"))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Counts of scenarios, property tests and fuzz examples, for the run's summary."""
+    stats = terminalreporter.stats
+    def count(prefix: str, outcome: str) -> int:
+        return sum(1 for r in stats.get(outcome, []) if getattr(r, "when", "call") == "call" and r.nodeid.startswith(prefix))
+    rows = []
+    for label, prefix in (("scenarios", "tests/test_scenarios.py::test_scenario["), ("property tests", "tests/test_properties.py::"),
+                          ("static properties", "tests/test_static_properties.py::"), ("fuzz targets", "tests/test_fuzz.py::")):
+        p, f = count(prefix, "passed"), count(prefix, "failed")
+        if p or f:
+            rows.append(f"{label}: {p} passed, {f} failed")
+    if rows:
+        from hypothesis import settings as _s
+        terminalreporter.write_sep("-", f"yibao test suite (Hypothesis profile '{PROFILE}')")
+        for r in rows:
+            terminalreporter.write_line(r)
+        terminalreporter.write_line(f"examples: up to {_s.default.max_examples} per property test, {FUZZ_EXAMPLES} per fuzz target")

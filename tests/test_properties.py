@@ -1,0 +1,315 @@
+"""Property-based invariants of the settlement, over every policy set the strategies can draw from.
+
+Each property runs on the shipped policies and on the SYNTHETIC set in tests/fixtures/synthetic-full (which has the
+caps, assistance rates and bands the shipped set lacks). Cases are drawn only where they settle (tests/strategies.py).
+A failing property prints its minimal case as YAML, runnable with `yibao evaluate`.
+
+P1  Each tier, and all tiers together, pay between 0 and 100% of the cost; no tier pays outside the policy scope
+    (BRIEF section 6: "each tier and in total between 0 and 100% of the cost"; section 3: costs outside the policy
+    scope are always out of pocket).
+P2  Payments plus out of pocket equal the total cost to the fen, per encounter and for the year (BRIEF section 3:
+    each payment rounded half-up to the fen, out of pocket the remainder).
+P3  No tier pays more than its annual cap over a year of many encounters (BRIEF section 6; section 3 steps 1-3:
+    "up to the annual cap", accumulated per calendar year).
+P4  More cost never means less paid in total (BRIEF section 6; every step is monotone in the eligible cost).
+P5  Holding one more category never means less paid, nor a smaller premium subsidy (BRIEF section 2 and 6: 就高不叠加,
+    the most favourable treatment among the categories held).
+P6  Serious-illness insurance never pays on amounts below its yearly threshold: it pays only once the year's
+    accumulated owed amount is above the threshold, and at most the highest band rate on the part above it
+    (BRIEF section 3 step 2).
+P7  Medical assistance never pays outside the policy scope: it pays at most what is still owed within the policy
+    scope after the two insurances (BRIEF section 3 step 3, section 6).
+P8  Determinism: the same case under the same policy set gives the same result, whatever the order in which
+    encounters on different days are listed (encounters are settled in date order, BRIEF section 3).
+P9  JSON round trip: the result is plain JSON (no floats; money as two-decimal strings) and survives dumps/loads
+    unchanged (CONTRACT "Result": money is a decimal string with two decimals).
+P10 A rule is in force on its `from` day and not on its `until` day, nor the day before `from` (BRIEF section 4:
+    half-open periods).
+P11 就高不叠加 at the source: for a person holding several categories, every parameter equals the most favourable of
+    the values resolved for each category alone (or none), never a combination of two categories' tilts
+    (BRIEF section 2: "apply the most favourable treatment, never stack the tilts of two categories").
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from decimal import Decimal
+
+import pytest
+from hypothesis import assume, example, given, note
+from hypothesis import strategies as st
+
+from engine.case import case_from_data
+from engine.evaluate import Evaluator
+from engine.explain import result_json
+from engine.problems import InputError, MissingParameter
+from engine.resolve import Profile
+from strategies import case_yaml, cases, facts
+
+SETS = ["shipped", "synthetic"]
+TIERS = ("basic_insurance", "serious_illness", "medical_assistance")
+MONEY = re.compile(r"^-?[0-9]+\.[0-9]{2}$")
+D = Decimal
+
+
+def settle(f, data):
+    """The JSON result of a drawn case (the case is noted first, so a failure prints it)."""
+    note(case_yaml(data))
+    case = case_from_data(data)
+    try:
+        return case, result_json(Evaluator(f.ps).settle(case), f.ps)
+    except (MissingParameter, InputError):
+        assume(False)
+
+
+def paid(e) -> Decimal:
+    return sum((D(e["paid"][t]) for t in TIERS), D(0))
+
+
+def total_paid(res) -> Decimal:
+    return sum((D(v) for v in res["totals"]["paid"].values()), D(0))
+
+
+def profile(ev, case, enc_id):
+    enc = next(e for e in case.encounters if e.id == enc_id)
+    return ev.profile(case, enc.date, enc)
+
+
+@pytest.mark.parametrize("which", SETS)
+@given(data=st.data())
+def test_p1_p7_each_tier_within_cost_and_policy_scope(which, data):
+    f = facts(which)
+    _, res = settle(f, data.draw(cases(f)))
+    for e in res["encounters"]:
+        total, eligible = D(e["total_cost"]), D(e["eligible_cost"])
+        b, s, m = (D(e["paid"][t]) for t in TIERS)
+        for t in TIERS:
+            assert D(0) <= D(e["paid"][t]) <= eligible, f"P1: {e['id']} {t} = {e['paid'][t]} outside 0..{eligible}"
+        assert paid(e) <= eligible <= total, f"P1: {e['id']} pays {paid(e)} above the policy-scope cost {eligible}"
+        assert m <= eligible - b - s, f"P7: {e['id']} assistance {m} above what is owed in scope {eligible - b - s}"
+        assert D(e["out_of_pocket"]) >= total - eligible, f"P1: {e['id']} out of pocket below the out-of-scope cost"
+
+
+@pytest.mark.parametrize("which", SETS)
+@given(data=st.data())
+def test_p2_parts_add_up_to_the_fen(which, data):
+    f = facts(which)
+    _, res = settle(f, data.draw(cases(f)))
+    for e in res["encounters"]:
+        for v in [*e["paid"].values(), e["out_of_pocket"], e["total_cost"]]:
+            assert MONEY.match(v), f"P2: {v!r} is not a two-decimal amount"
+        assert paid(e) + D(e["out_of_pocket"]) == D(e["total_cost"]), f"P2: {e['id']} does not add up"
+    t = res["totals"]
+    assert total_paid(res) + D(t["out_of_pocket"]) == D(t["total_cost"]), "P2: totals do not add up"
+    assert D(t["total_cost"]) == sum((D(e["total_cost"]) for e in res["encounters"]), D(0))
+
+
+@pytest.mark.parametrize("which", SETS)
+@given(data=st.data())
+def test_p3_no_annual_cap_exceeded(which, data):
+    f = facts(which)
+    case, res = settle(f, data.draw(cases(f, max_encounters=8)))
+    ev = Evaluator(f.ps)
+    so_far = {t: D(0) for t in TIERS}
+    for e in res["encounters"]:
+        prof = profile(ev, case, e["id"])
+        for t in TIERS:
+            so_far[t] += D(e["paid"][t])
+            rv = f.ps.resolver.resolve(f"{t}.annual_cap", prof)
+            if rv is not None and rv.value is not None:
+                assert so_far[t] <= rv.value, f"P3: {t} paid {so_far[t]} by {e['id']}, above its cap {rv.value}"
+
+
+@pytest.mark.parametrize("which", SETS)
+@given(data=st.data())
+def test_p3_no_annual_cap_exceeded_with_large_costs(which, data):
+    f = facts(which)
+    case, res = settle(f, data.draw(cases(f, max_encounters=6, big=True)))
+    ev = Evaluator(f.ps)
+    so_far = {t: D(0) for t in TIERS}
+    for e in res["encounters"]:
+        prof = profile(ev, case, e["id"])
+        for t in TIERS:
+            so_far[t] += D(e["paid"][t])
+            rv = f.ps.resolver.resolve(f"{t}.annual_cap", prof)
+            if rv is not None and rv.value is not None:
+                assert so_far[t] <= rv.value, f"P3: {t} paid {so_far[t]} by {e['id']}, above its cap {rv.value}"
+
+
+@pytest.mark.parametrize("which", SETS)
+@given(data=st.data())
+def test_p4_more_cost_never_less_paid(which, data):
+    f = facts(which)
+    base = data.draw(cases(f))
+    _, res = settle(f, base)
+    k = data.draw(st.integers(0, len(base["encounters"]) - 1))
+    extra = D(data.draw(st.integers(1, 20_000_000))) / 100
+    more = json.loads(json.dumps(base))
+    e = more["encounters"][k]
+    e["total_cost"] = f"{D(e['total_cost']) + extra:.2f}"
+    if data.draw(st.booleans()):
+        e["eligible_cost"] = f"{D(e['eligible_cost']) + extra:.2f}"
+    note(f"P4: encounter {e['id']} costs {extra} more")
+    _, res2 = settle(f, more)
+    assert total_paid(res2) >= total_paid(res), f"P4: paid {total_paid(res2)} < {total_paid(res)} with more cost"
+
+
+@pytest.mark.parametrize("which", SETS)
+@given(data=st.data())
+def test_p5_one_more_category_never_less_paid(which, data):
+    f = facts(which)
+    base = data.draw(cases(f))
+    held = {c if isinstance(c, str) else c["id"] for c in base["person"].get("categories", [])}
+    extra = data.draw(st.sampled_from([c for c in f.categories if c not in held]))
+    more = json.loads(json.dumps(base))
+    more["person"].setdefault("categories", []).append(extra)
+    note(f"P5: adding category {extra}")
+    _, res = settle(f, base)
+    _, res2 = settle(f, more)
+    assert total_paid(res2) >= total_paid(res), f"P5: paid {total_paid(res2)} < {total_paid(res)} with {extra} added"
+    p, p2 = res["premium"], res2["premium"]
+    if p.get("subsidy") is not None and p2.get("subsidy") is not None:
+        assert D(p2["subsidy"]) >= D(p["subsidy"]), f"P5: premium subsidy fell with {extra} added"
+
+
+@pytest.mark.parametrize("which", SETS)
+@given(data=st.data())
+def test_p6_serious_illness_only_above_threshold(which, data):
+    f = facts(which)
+    case, res = settle(f, data.draw(cases(f, max_encounters=6)))
+    ev = Evaluator(f.ps)
+    owed = D(0)
+    for e in res["encounters"]:
+        before = owed
+        owed += D(e["eligible_cost"]) - D(e["paid"]["basic_insurance"])
+        si = D(e["paid"]["serious_illness"])
+        if si == 0:
+            continue
+        prof = profile(ev, case, e["id"])
+        t = f.ps.resolver.resolve("serious_illness.threshold", prof).value
+        rate = f.ps.resolver.resolve("serious_illness.rate", prof).value
+        top = max(r for _, r in rate) if isinstance(rate, tuple) else rate
+        assert owed > t, f"P6: {e['id']} SI {si} but the year's owed {owed} is not above the threshold {t}"
+        above = owed - max(before, t)
+        assert si <= (above * top).quantize(D("0.01")) + D("0.01"), f"P6: {e['id']} SI {si} > {top} x {above} above threshold"
+
+
+@pytest.mark.parametrize("which", SETS)
+@given(data=st.data())
+def test_p8_deterministic_and_order_independent(which, data):
+    f = facts(which)
+    base = data.draw(cases(f))
+    _, res = settle(f, base)
+    _, again = settle(f, base)
+    assert again == res, "P8: two runs differ"
+    dates = [e["date"] for e in base["encounters"]]
+    if len(set(dates)) == len(dates):
+        shuffled = dict(base, encounters=data.draw(st.permutations(base["encounters"])))
+        _, res3 = settle(f, shuffled)
+        assert res3 == res, "P8: listing order changed the result"
+
+
+def _no_floats(v, path="$"):
+    if isinstance(v, float):
+        raise AssertionError(f"P9: float at {path}: {v!r}")
+    if isinstance(v, dict):
+        for k, x in v.items():
+            _no_floats(x, f"{path}.{k}")
+    if isinstance(v, list):
+        for i, x in enumerate(v):
+            _no_floats(x, f"{path}[{i}]")
+
+
+@pytest.mark.parametrize("which", SETS)
+@given(data=st.data())
+def test_p9_json_round_trip(which, data):
+    f = facts(which)
+    _, res = settle(f, data.draw(cases(f)))
+    _no_floats(res)
+    assert json.loads(json.dumps(res, ensure_ascii=False)) == res
+    for k in ("total_cost", "out_of_pocket"):
+        assert MONEY.match(res["totals"][k])
+
+
+@pytest.mark.parametrize("which", SETS)
+@given(data=st.data())
+def test_p10_in_force_on_first_day_not_on_until_day(which, data):
+    f = facts(which)
+    rule = data.draw(st.sampled_from(f.ps.rules))
+    res = f.ps.resolver
+    dp = f.ps.documents[rule.doc_id].period
+    start = max(rule.period.start, dp.start)
+    ends = [d for d in (rule.period.end, dp.end) if d is not None]
+    end = min(ends) if ends else None
+    note(f"P10: {rule.key} from {start} until {end}")
+
+    def live(day):
+        return any(r.key == rule.key for rs in res.in_force(rule.jurisdiction, day).values() for r in rs)
+
+    def replaced(day):
+        return any(rule.key in r.implements and r.period.contains(day) and f.ps.documents[r.doc_id].period.contains(day)
+                   for r in f.ps.rules)
+
+    if not replaced(start):
+        assert live(start), f"P10: {rule.key} not in force on its first day {start}"
+    assert not live(start - dt.timedelta(days=1)), f"P10: {rule.key} in force the day before {start}"
+    if end is not None:
+        assert not live(end), f"P10: {rule.key} still in force on its until day {end}"
+        last = end - dt.timedelta(days=1)
+        if not replaced(last):
+            assert live(last), f"P10: {rule.key} not in force on its last day {last}"
+
+
+@pytest.mark.parametrize("which", SETS)
+@given(data=st.data())
+def test_p11_several_categories_get_the_best_single_treatment_never_a_sum(which, data):
+    from engine.registry import PARAMETERS
+    from engine.resolve import better
+
+    f = facts(which)
+    res = f.ps.resolver
+    key = data.draw(st.sampled_from(f.keys))
+    region, year, etype = key
+    day = data.draw(st.sampled_from([a for a, _ in f.windows[key]]))
+    cats = frozenset(data.draw(st.lists(st.sampled_from(f.categories), min_size=2, max_size=3, unique=True)))
+    level = data.draw(st.sampled_from([1, 2, 3]))
+    tier = data.draw(st.sampled_from(f.tiers))
+    note(f"P11: {region} {day} {etype} level {level} tier {tier} categories {sorted(cats)}")
+    for name in sorted(res.in_force(region, day)):
+        if PARAMETERS[name].by_level and f".{etype}." not in name:
+            continue
+
+        def value(cs):
+            rv = res.resolve(name, Profile(region, day, frozenset(cs), "resident", tier, etype, level))
+            return None if rv is None else ("v", rv.value)
+        together = value(cats)
+        singles = [v for v in [value(())] + [value([c]) for c in sorted(cats)] if v is not None]
+        if together is None:
+            assert not singles, f"P11: {name} resolves for a single category but not for {sorted(cats)}"
+            continue
+        assert together in singles, f"P11: {name} = {together[1]} for {sorted(cats)} is none of the single values {[s[1] for s in singles]}"
+        for s_ in singles:
+            assert not better(name, s_[1], together[1]), f"P11: {name}: a single category gets {s_[1]}, better than {together[1]}"
+
+
+# -- regressions found by the properties -------------------------------------------------------------------------
+NEGATIVE_BASIC = {  # tekun (cap 200000) until 2024-07-01, then the tier-1 cap 100000 is already exceeded
+    "person": {"id": "p-1", "region": "110000", "scheme": "resident", "contribution_tier": 1,
+               "categories": [{"id": "tekun", "until": "2024-07-01"}]},
+    "encounters": [
+        {"id": "e-1", "date": "2024-03-01", "type": "inpatient", "hospital_level": 1, "total_cost": "200000.00", "eligible_cost": "200000.00"},
+        {"id": "e-2", "date": "2024-08-01", "type": "inpatient", "hospital_level": 1, "total_cost": "10000.00", "eligible_cost": "10000.00"},
+    ],
+}
+
+
+def test_regression_basic_never_negative_when_cap_falls_mid_year():
+    # Found while writing P1/P3 (engine gave -89905.00; fixed in e5d601c).
+    # e-1 (tekun): (200000 - 100) x 0.95 = 189905.00 <= tekun cap 200000
+    # e-2 (tekun ended): tier-1 cap 100000 is already exceeded, so basic must pay 0.00, not 100000 - 189905 = -89905.00
+    f = facts("synthetic")
+    res = result_json(Evaluator(f.ps).settle(case_from_data(NEGATIVE_BASIC)), f.ps)
+    assert res["encounters"][0]["paid"]["basic_insurance"] == "189905.00"
+    e2 = res["encounters"][1]
+    assert e2["paid"]["basic_insurance"] == "0.00"
