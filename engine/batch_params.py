@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .evaluate import _add_months
+from .evaluate import add_months
 from .money import fen
 from .problems import InputError, MissingParameter
 from .resolve import Profile, ReferenceMissing, Resolver
@@ -63,7 +63,7 @@ class KeyParams:
 def _need(res: Resolver, name: str, p: Profile) -> Any:
     rv = _get(res, name, p)
     if rv is None or rv.value is None:
-        raise MissingParameter(name, _who(p), p.date.isoformat(), p.region)
+        raise MissingParameter(name, describe_person(p), p.date.isoformat(), p.region)
     return rv.value
 
 
@@ -71,11 +71,11 @@ def _get(res: Resolver, name: str, p: Profile) -> Any:
     try:
         return res.resolve(name, p)
     except ReferenceMissing as e:
-        raise MissingParameter(f"{name} ({e.series} {e.region} {e.year})", _who(p), p.date.isoformat(), p.region) from e
+        raise MissingParameter(f"{name} ({e.series} {e.region} {e.year})", describe_person(p), p.date.isoformat(), p.region) from e
 
 
-def _who(p: Profile) -> str:
-    from .evaluate import _who as who
+def describe_person(p: Profile) -> str:
+    from .evaluate import describe_person as who
 
     return who(p)
 
@@ -154,7 +154,7 @@ def monitoring_threshold(res: Resolver, p: Profile) -> tuple[int, str]:
         if share is not None:
             found = res.reference("per_capita_disposable_income", p.region, p.date.year - 1)
             if found is None:
-                raise MissingParameter("monitoring.threshold_share (per_capita_disposable_income)", _who(p), p.date.isoformat(), p.region)
+                raise MissingParameter("monitoring.threshold_share (per_capita_disposable_income)", describe_person(p), p.date.isoformat(), p.region)
             cands.append(fen(found[0].value * share.value))
     except MissingParameter as e:
         return NEVER, _err(e)
@@ -195,7 +195,7 @@ def waiting_end(res: Resolver, p: Profile, lapsed: int, repaid: int) -> tuple[dt
         return None, _err(e)
     variable = (extra.value if extra else 0) * max(lapsed - 1, 0)
     variable = max(variable - (off.value if off else 0) * repaid, 0)
-    return _add_months(p.date, int(fixed.value + variable)), ""
+    return add_months(p.date, int(fixed.value + variable)), ""
 
 
 def tables(kps: list[KeyParams]) -> dict:

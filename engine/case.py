@@ -57,22 +57,23 @@ class Case:
 def read_case(path: str | Path) -> Case:
     """Load and check a case file (YAML or JSON), or raise InputError naming every problem."""
     loaded, problems = load_file(path)
-    return _finish(loaded, problems)
+    return check_loaded(loaded, problems)
 
 
 def parse_case(text: str, name: str = "<case>") -> Case:
     """Check a case given as text."""
     loaded, problems = load_text(text, name)
-    return _finish(loaded, problems)
+    return check_loaded(loaded, problems)
 
 
 def case_from_data(data: dict[str, Any], name: str = "<case>") -> Case:
     """Check a case given as plain data (as produced by tests or batch code)."""
     loaded = Loaded(name, data, {})
-    return _finish(loaded, [])
+    return check_loaded(loaded, [])
 
 
-def _finish(loaded: Loaded | None, problems: list[Problem]) -> Case:
+def check_loaded(loaded: Loaded | None, problems: list[Problem]) -> Case:
+    """A Case from a loaded document and the loader's problems, or InputError listing every problem."""
     if loaded is not None and not problems:
         if not isinstance(loaded.data, dict):
             problems = [loaded.problem((), "a case must be a mapping with person and encounters")]

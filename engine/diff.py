@@ -10,7 +10,7 @@ from typing import Any
 
 from . import policyset
 from .cli import EXIT_FAIL, EXIT_OK, register
-from .explain import _value_words, describe_rule
+from .explain import value_words, describe_rule
 from .model import EFFECTS, Rule
 from .policyset import canonical_value
 from .registry import CATEGORIES, PARAMETERS, REGIONS
@@ -26,7 +26,7 @@ def _region(code: str, lang: str) -> str:
     return (r.zh if lang == "zh" else r.en) if r else code
 
 
-def _who(r: Rule, lang: str) -> str:
+def describe_person(r: Rule, lang: str) -> str:
     if not r.who.categories:
         return "所有参保人" if lang == "zh" else "every insured person"
     i = 0 if lang == "zh" else 1
@@ -36,7 +36,7 @@ def _who(r: Rule, lang: str) -> str:
 def _amount(r: Rule, v: Any, lang: str) -> str:
     zh = lang == "zh"
     if r.effect == "set":
-        return _value_words(r.parameter, v, lang)
+        return value_words(r.parameter, v, lang)
     if r.effect == "add":
         pts = f"{(v * 100).normalize():f}"
         return f"+{pts}个百分点" if zh else f"+{pts} percentage points"
@@ -54,7 +54,7 @@ def _value_change(old: Rule, new: Rule, lang: str) -> str:
             a, b = old.value.get(k), new.value.get(k)
             if a != b:
                 lv = f"{k}级" if lang == "zh" else f"level {k}"
-                w = lambda x: "—" if x is None else _value_words(new.parameter, x, lang)  # noqa: E731
+                w = lambda x: "—" if x is None else value_words(new.parameter, x, lang)  # noqa: E731
                 parts.append(f"{lv} {w(a)} → {w(b)}")
         return ("、" if lang == "zh" else ", ").join(parts)
     return f"{_amount(old, old.value, lang)} → {_amount(new, new.value, lang)}"
@@ -72,7 +72,7 @@ def rule_sentence(old: Rule, new: Rule, keys: set[str], lang: str) -> str:
     region, zh = _region(new.jurisdiction, lang), lang == "zh"
     label = PARAMETERS[new.parameter].zh if zh else PARAMETERS[new.parameter].en
     if old.effect == new.effect and keys & set(EFFECTS) and keys <= {*EFFECTS, "effective"}:
-        return f"{region} {_who(new, lang)} {label} {_value_change(old, new, lang)}{_since(new, lang)}"
+        return f"{region} {describe_person(new, lang)} {label} {_value_change(old, new, lang)}{_since(new, lang)}"
     if keys <= {"effective"}:
         a, b = old.period, new.period
         fmt = lambda p: f"{p.start} – {p.end or '…'}"  # noqa: E731

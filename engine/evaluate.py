@@ -57,7 +57,7 @@ class Evaluator:
         try:
             rv = self.res.resolve(name, prof)
         except ReferenceMissing as e:
-            raise MissingParameter(f"{name} ({e.series} {e.region} {e.year})", _who(prof), prof.date.isoformat(), prof.region) from e
+            raise MissingParameter(f"{name} ({e.series} {e.region} {e.year})", describe_person(prof), prof.date.isoformat(), prof.region) from e
         if rv is None:
             return None
         cached = self._seen.get(id(rv))
@@ -93,7 +93,7 @@ class Evaluator:
         """A parameter the computation cannot do without."""
         rv = self.param(s, name, prof, trace)
         if rv is None or rv.value is None:
-            raise MissingParameter(name, _who(prof), prof.date.isoformat(), prof.region)
+            raise MissingParameter(name, describe_person(prof), prof.date.isoformat(), prof.region)
         return rv.value
 
     def reaches(self, tier: str, prof: Profile) -> bool:
@@ -192,16 +192,16 @@ class Evaluator:
             return True
         if self.reaches(tier, prof):
             reason = f"a {tier} rule reaches this person but no rule in force sets {tier}.rate"
-            s.missing.append({"part": tier, "parameter": f"{tier}.rate", "encounter": enc.id, "date": prof.date.isoformat(), "for": _who(prof), "reason": reason})
+            s.missing.append({"part": tier, "parameter": f"{tier}.rate", "encounter": enc.id, "date": prof.date.isoformat(), "for": describe_person(prof), "reason": reason})
         else:
-            reason = f"no {tier} rule in force covers {_who(prof)}"
+            reason = f"no {tier} rule in force covers {describe_person(prof)}"
         trace.append({"step": f"{tier}.paid", "value": "0.00", "rule": None, "document_version": None, "clause": None, "note": f"not computed: {reason}"})
         return False
 
     def _cap(self, s: Settlement, name: str, prof: Profile, trace: list, enc: Encounter) -> tuple[Decimal | None, str]:
         rv = self.param(s, name, prof, trace)
         if rv is None:
-            s.missing.append({"part": name.split(".")[0], "parameter": name, "encounter": enc.id, "date": prof.date.isoformat(), "for": _who(prof), "reason": "no rule in force sets the annual cap; none applied"})
+            s.missing.append({"part": name.split(".")[0], "parameter": name, "encounter": enc.id, "date": prof.date.isoformat(), "for": describe_person(prof), "reason": "no rule in force sets the annual cap; none applied"})
             return None, "cap missing: not applied"
         if rv.value is None:
             return None, "no cap"
@@ -225,7 +225,7 @@ class Evaluator:
         variable = (extra.value if extra else 0) * max(e.lapsed_years - 1, 0)
         variable = max(variable - (off.value if off else 0) * e.repaid_years, 0)
         months = int(fixed.value + variable)
-        ends = _add_months(e.coverage_start, months)
+        ends = add_months(e.coverage_start, months)
         inside = enc.date < ends
         trace.append(_calc("waiting_period", Decimal(months), f"{months} months from {e.coverage_start} until {ends}: encounter {'inside' if inside else 'after'} it", money=False))
         if inside:
@@ -248,12 +248,12 @@ class Evaluator:
         if fiscal is not None:
             out["fiscal_subsidy_per_person"] = money_str(fiscal.value)
         if c is None:
-            s.missing.append({"part": "premium", "parameter": "premium.individual_contribution", "date": day.isoformat(), "for": _who(prof), "reason": "no rule in force sets the individual contribution"})
+            s.missing.append({"part": "premium", "parameter": "premium.individual_contribution", "date": day.isoformat(), "for": describe_person(prof), "reason": "no rule in force sets the individual contribution"})
             out.update(individual_contribution=None, subsidy=None, payable=None, trace=trace)
             return out
         contribution = fen(c.value)
         if amount is None and share is None and prof.categories:
-            s.missing.append({"part": "premium", "parameter": "premium.subsidy", "date": day.isoformat(), "for": _who(prof),
+            s.missing.append({"part": "premium", "parameter": "premium.subsidy", "date": day.isoformat(), "for": describe_person(prof),
                               "reason": "no subsidy rule in force for the categories held; subsidy shown as 0.00"})
         sub = max(amount.value if amount else ZERO, fen(contribution * share.value) if share else ZERO)
         sub = min(fen(sub), contribution)
@@ -276,7 +276,7 @@ class Evaluator:
         if share is not None:
             found = self.res.reference("per_capita_disposable_income", prof.region, prof.date.year - 1)
             if found is None:
-                raise MissingParameter("monitoring.threshold_share (per_capita_disposable_income)", _who(prof), prof.date.isoformat(), prof.region)
+                raise MissingParameter("monitoring.threshold_share (per_capita_disposable_income)", describe_person(prof), prof.date.isoformat(), prof.region)
             candidates.append((fen(found[0].value * share.value), [x.key for x in share.rules]))
         return min(candidates, key=lambda c: c[0]) if candidates else None
 
@@ -291,7 +291,7 @@ class Evaluator:
                 f"out-of-pocket reached {money_str(led.oop)} this year, above the warning threshold {money_str(first['threshold'])} "
                 f"from encounter {first['encounter']} on {first['date']} ({', '.join(first['rules'])})"])
         elif t is None:
-            s.missing.append({"part": "monitoring", "parameter": "monitoring.threshold", "date": last.isoformat(), "for": _who(prof), "reason": "no warning threshold in force"})
+            s.missing.append({"part": "monitoring", "parameter": "monitoring.threshold", "date": last.isoformat(), "for": describe_person(prof), "reason": "no warning threshold in force"})
             out.update(warning=None, reasons=["no warning threshold in force for this person: warning not determined"])
         else:
             out.update(warning=False, threshold=money_str(t[0]), reasons=[f"out-of-pocket {money_str(led.oop)} is not above the threshold {money_str(t[0])} ({', '.join(t[1])})"])
@@ -299,7 +299,7 @@ class Evaluator:
         return out
 
 
-def _who(p: Profile) -> str:
+def describe_person(p: Profile) -> str:
     cats = ",".join(sorted(p.categories)) or "ordinary insured"
     extra = f", tier {p.tier}" if p.tier else ""
     lvl = f", {p.encounter_type} level {p.hospital_level}" if p.encounter_type else ""
@@ -312,7 +312,7 @@ def _step(name: str, st: Any, rv: Resolved) -> dict[str, Any]:
     if st.action == "reference":
         shown = money_str(v.value)
     else:
-        shown = _show(name, v)
+        shown = show_value(name, v)
     item = {"step": name, "value": shown, "rule": r.key, "document_version": r.doc_version, "clause": r.clause,
             "action": st.action, "verified": r.provenance.verified}
     if st.action == "reference":
@@ -322,7 +322,7 @@ def _step(name: str, st: Any, rv: Resolved) -> dict[str, Any]:
     return item
 
 
-def _show(name: str, v: Any) -> str | None:
+def show_value(name: str, v: Any) -> str | None:
     kind = PARAMETERS[name].kind
     if v is None:
         return None
@@ -365,7 +365,7 @@ def _banded(lo: Decimal, hi: Decimal, bands: tuple) -> Decimal:
     return total
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
+def add_months(day: dt.date, months: int) -> dt.date:
     y, m = divmod(day.month - 1 + months, 12)
     year, month = day.year + y, m + 1
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

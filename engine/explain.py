@@ -153,7 +153,7 @@ def describe_rule(r: Rule, lang: str = "zh") -> str:
     v = r.value
     zh = lang == "zh"
     if r.effect == "set":
-        shown = _value_words(r.parameter, v, lang)
+        shown = value_words(r.parameter, v, lang)
         return f"{who}：{label}为{shown}" if zh else f"{who}: {label} is {shown}"
     if r.effect == "scale":
         pct = (1 - v) * 100
@@ -166,16 +166,17 @@ def describe_rule(r: Rule, lang: str = "zh") -> str:
     parts = []
     for k, b in v.items():
         if k == "min":
-            parts.append(f"不低于{_value_words(r.parameter, b, lang)}" if zh else f"not below {_value_words(r.parameter, b, lang)}")
+            parts.append(f"不低于{value_words(r.parameter, b, lang)}" if zh else f"not below {value_words(r.parameter, b, lang)}")
         elif k == "max":
-            parts.append(f"不高于{_value_words(r.parameter, b, lang)}" if zh else f"not above {_value_words(r.parameter, b, lang)}")
+            parts.append(f"不高于{value_words(r.parameter, b, lang)}" if zh else f"not above {value_words(r.parameter, b, lang)}")
         else:
             pct = (b.share * 100).normalize()
             parts.append(f"不高于上年居民人均可支配收入的{pct:f}%" if zh else f"not above {pct:f}% of the previous year's per-capita disposable income")
     return (f"{who}：{label}" + "，".join(parts) + "（全国底线）") if zh else (f"{who}: {label} " + ", ".join(parts) + " (national guardrail)")
 
 
-def _value_words(param: str, v: Any, lang: str) -> str:
+def value_words(param: str, v: Any, lang: str) -> str:
+    """A parameter value in plain words (70%, 300.00元, 上年居民人均可支配收入的50%)."""
     from .model import ShareOf
 
     kind = PARAMETERS[param].kind
@@ -189,7 +190,7 @@ def _value_words(param: str, v: Any, lang: str) -> str:
         return f"上年居民人均可支配收入的{pct:f}%" if zh else f"{pct:f}% of the previous year's per-capita disposable income"
     if isinstance(v, dict):
         sep = "、" if zh else ", "
-        return sep.join((f"{k}级{_value_words(param, x, lang)}" if zh else f"level {k} {_value_words(param, x, lang)}") for k, x in sorted(v.items()))
+        return sep.join((f"{k}级{value_words(param, x, lang)}" if zh else f"level {k} {value_words(param, x, lang)}") for k, x in sorted(v.items()))
     if isinstance(v, tuple):
         return "; ".join(f"{(r * 100).normalize():f}% from {money_str(f)}" for f, r in v)
     if kind in ("rate", "bands"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .evaluate import _show
+from .evaluate import show_value
 from .explain import describe_rule
 from .policyset import PolicySet
 from .problems import InputError
@@ -37,7 +37,7 @@ def params_table(ps: PolicySet, region: str, day: dt.date, categories: list[str]
             if rv is None and not guards:
                 continue
             row: dict[str, Any] = {"parameter": name, "hospital_level": level,
-                                   "value": _show(name, rv.value) if rv else None,
+                                   "value": show_value(name, rv.value) if rv else None,
                                    "treatment": (rv.category or "ordinary") if rv else None,
                                    "steps": [], "guardrails": [
                                        {"rule": g.key, "says_zh": describe_rule(g, "zh"), "says_en": describe_rule(g, "en")} for g in guards]}
@@ -46,7 +46,7 @@ def params_table(ps: PolicySet, region: str, day: dt.date, categories: list[str]
             for st in rv.steps if rv else []:
                 r = st.rule
                 row["steps"].append({"rule": r.key, "document_version": r.doc_version, "clause": r.clause, "action": st.action,
-                                     "value": str(st.value.value) if st.action == "reference" else _show(name, st.value),
+                                     "value": str(st.value.value) if st.action == "reference" else show_value(name, st.value),
                                      "verified": r.provenance.verified})
             rows.append(row)
     return rows
