@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .evaluate import add_months
+from .evaluate import add_months, describe_person
 from .money import fen
 from .problems import InputError, MissingParameter
 from .resolve import Profile, ReferenceMissing, Resolver
@@ -72,12 +72,6 @@ def _get(res: Resolver, name: str, p: Profile) -> Any:
         return res.resolve(name, p)
     except ReferenceMissing as e:
         raise MissingParameter(f"{name} ({e.series} {e.region} {e.year})", describe_person(p), p.date.isoformat(), p.region) from e
-
-
-def describe_person(p: Profile) -> str:
-    from .evaluate import describe_person as who
-
-    return who(p)
 
 
 def _cap(res: Resolver, name: str, p: Profile) -> int:

@@ -26,7 +26,7 @@ def _region(code: str, lang: str) -> str:
     return (r.zh if lang == "zh" else r.en) if r else code
 
 
-def describe_person(r: Rule, lang: str) -> str:
+def _who_words(r: Rule, lang: str) -> str:
     if not r.who.categories:
         return "所有参保人" if lang == "zh" else "every insured person"
     i = 0 if lang == "zh" else 1
@@ -72,7 +72,7 @@ def rule_sentence(old: Rule, new: Rule, keys: set[str], lang: str) -> str:
     region, zh = _region(new.jurisdiction, lang), lang == "zh"
     label = PARAMETERS[new.parameter].zh if zh else PARAMETERS[new.parameter].en
     if old.effect == new.effect and keys & set(EFFECTS) and keys <= {*EFFECTS, "effective"}:
-        return f"{region} {describe_person(new, lang)} {label} {_value_change(old, new, lang)}{_since(new, lang)}"
+        return f"{region} {_who_words(new, lang)} {label} {_value_change(old, new, lang)}{_since(new, lang)}"
     if keys <= {"effective"}:
         a, b = old.period, new.period
         fmt = lambda p: f"{p.start} – {p.end or '…'}"  # noqa: E731

@@ -203,20 +203,20 @@ def compare(expected: Any, actual: Any, path: str = "") -> list[str]:
     """Every place where `actual` does not contain `expected` (mappings match partially)."""
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
-            return [f"{path}: expected a mapping, got {show_value(actual)}"]
+            return [f"{path}: expected a mapping, got {_fmt_value(actual)}"]
         out: list[str] = []
         for k, v in expected.items():
             sub = f"{path}.{k}" if path else str(k)
             if k not in actual:
-                out.append(f"{sub}: expected {show_value(v)}, got nothing")
+                out.append(f"{sub}: expected {_fmt_value(v)}, got nothing")
             else:
                 out += compare(v, actual[k], sub)
         return out
     if isinstance(expected, list):
         if not isinstance(actual, list) or len(actual) != len(expected):
-            return [f"{path}: expected {show_value(expected)}, got {show_value(actual)}"]
+            return [f"{path}: expected {_fmt_value(expected)}, got {_fmt_value(actual)}"]
         return [m for i, (e, a) in enumerate(zip(expected, actual)) for m in compare(e, a, f"{path}[{i}]")]
-    return [] if _same(expected, actual) else [f"{path}: expected {show_value(expected)}, got {show_value(actual)}"]
+    return [] if _same(expected, actual) else [f"{path}: expected {_fmt_value(expected)}, got {_fmt_value(actual)}"]
 
 
 def _same(e: Any, a: Any) -> bool:
@@ -238,7 +238,7 @@ def _num(v: Any) -> Decimal | None:
         return None
 
 
-def show_value(v: Any) -> str:
+def _fmt_value(v: Any) -> str:
     if v is None:
         return "null"
     if isinstance(v, bool):
