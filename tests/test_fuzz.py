@@ -114,7 +114,7 @@ def mutated_data(draw, sources):
         elif op == "swap":
             _swap_dates(data)
         elif op == "duplicate" and isinstance(parent, list):
-            parent.append(json.loads(json.dumps(parent[path[-1]])))
+            parent.append(json.loads(json.dumps(parent[path[-1]], default=str)))
     return dump(data)
 
 
