@@ -11,7 +11,7 @@ from .explain import render_text, result_json
 from .policyset import PolicySet, load_policy_set
 from .problems import InputError, MissingParameter
 from .registry import CATEGORIES, ENCOUNTER_TYPES, PARAMETERS, REGIONS, REFERENCE_SERIES, SCHEMES
-from .site import Site, cell, link, notice_page
+from .site_base import Site, cell, code_link, link
 
 TIERS = ("basic_insurance", "serious_illness", "medical_assistance")
 
@@ -190,20 +190,14 @@ def result_section(res: dict[str, Any], src: str, ps: PolicySet) -> list[str]:
     out = settlement_table(res)
     if res.get("unverified"):
         out += ['!!! warning "用到未核实数值 Uses unverified values"', ""]
-        out += [f"    - `{u['parameter']}` ← {_rule_ref(u['rule'], src, ps)}: {cell(u['note'])}" for u in res["unverified"]]
+        out += [f"    - `{u['parameter']}` ← {code_link(src, u['rule'], ps)}: {cell(u['note'])}" for u in res["unverified"]]
         out.append("")
     docs = [d["id"] for d in res.get("documents", [])]
     if docs:
-        out += ["引用文件 Documents used: " + "；".join(
-            f"[`{d}`]({link(src, notice_page(d))})" if d in ps.documents else f"`{d}`" for d in docs), ""]
+        out += ["引用文件 Documents used: " + "；".join(code_link(src, d, ps) for d in docs), ""]
     trace = render_text(res, "zh", show_trace=True)
     out += ['??? note "计算过程 Settlement and trace"', "", "    ```text"] + [f"    {line}" for line in trace.splitlines()] + ["    ```", ""]
     return out
-
-
-def _rule_ref(key: str, src: str, ps: PolicySet) -> str:
-    doc, _, rid = key.partition("#")
-    return f"[`{key}`]({link(src, notice_page(doc), rid)})" if doc in ps.documents else f"`{key}`"
 
 
 def example_pages(site: Site, ps: PolicySet, root: Path) -> None:
@@ -254,8 +248,7 @@ def scenario_pages(site: Site, ps: PolicySet, root: Path) -> None:
         src = f"examples/scenarios/{rel}.md"
         doc = items[0].document
         title = ps.documents[doc].title["zh"] if doc in ps.documents else doc
-        out = [f"# 场景 {title}", "", f"场景文件 Scenario file `tests/scenarios/{rel}.yaml` · 文件 Notice: "
-               + (f"[`{doc}`]({link(src, notice_page(doc))})" if doc in ps.documents else f"`{doc}`"), ""]
+        out = [f"# 场景 {title}", "", f"场景文件 Scenario file `tests/scenarios/{rel}.yaml` · 文件 Notice: " + code_link(src, doc, ps), ""]
         for sc in items:
             r = run_scenario(ps, sc)
             state = '<span class="yb-badge yb-verified">✔ 通过 pass</span>' if r.passed else '<span class="yb-badge yb-unverified">✘ 未通过 fail</span>'
@@ -275,8 +268,8 @@ def examples_index(site: Site) -> str:
     src = "examples/index.md"
     out = ["# 算例 Worked examples", "", "每个算例都由本站构建时实时计算。Every example is computed when the site is built.", "",
            "## 案例文件 Example cases", ""]
-    out += [f"- [{Path(p).stem}]({link(src, p)})" for p in sorted(site.pages) if p.startswith("examples/") and p.count("/") == 1 and p != src]
-    scen = sorted(p for p in site.pages if p.startswith("examples/scenarios/"))
+    out += [f"- [{Path(p).stem}]({link(src, p)})" for p in site.example_pages()]
+    scen = site.scenario_pages()
     out += ["", "## 场景测试 Scenario tests", ""]
     out += [f"- [{p[len('examples/scenarios/'):-3]}]({link(src, p)})" for p in scen] or ["- 无 None " + "; ".join(site.notes)]
     return "\n".join(out) + "\n"

@@ -7,6 +7,8 @@ from decimal import Decimal
 from html import escape
 from typing import Sequence
 
+from .site_base import short
+
 # Tier colours, bottom to top of the stack (out of pocket first, so the person's share reads from the axis).
 TIER_COLOURS = {
     "out_of_pocket": "#e4572e",
@@ -31,6 +33,23 @@ def _wan(v: Decimal) -> str:
     return f"{w:f}万"
 
 
+def _open(cls: str, width: int, height: int, label: str, inner: str = "") -> list[str]:
+    """The opening of a chart: the <svg> element, `inner` (title or defs) and a white background."""
+    return [f'<svg class="{cls}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+            f'height="{height}" role="img" aria-label="{escape(label)}" {FONT} font-size="12">',
+            inner, f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>']
+
+
+def _swatch(x: int, y: int, colour: str, label: str) -> str:
+    """A legend entry: a 12-pixel colour square at (x, y) and its label to the right."""
+    return f'<rect x="{x}" y="{y}" width="12" height="12" fill="{colour}"/><text x="{x + 18}" y="{y + 10}">{escape(label)}</text>'
+
+
+def _layer_colour(layer: int) -> str:
+    """The colour of a jurisdiction layer (the last colour for anything lower)."""
+    return LAYER_COLOURS[min(layer, len(LAYER_COLOURS) - 1)]
+
+
 @dataclass(frozen=True)
 class Stack:
     """One x position of a stacked chart: the bill and what each tier pays."""
@@ -53,10 +72,7 @@ def stacked_chart(points: Sequence[Stack], tiers: Sequence[str], labels: dict[st
     def py(y: Decimal) -> Decimal:
         return top + ph - y * ph / ymax
 
-    out = [f'<svg class="yb-chart-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-           f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}" {FONT} font-size="12">',
-           f'<title>{escape(title)}</title>',
-           f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>']
+    out = _open("yb-chart-svg", width, height, title, f"<title>{escape(title)}</title>")
     base = [Decimal(0)] * len(points)
     for tier in tiers:
         upper = [b + p.parts.get(tier, Decimal(0)) for b, p in zip(base, points)]
@@ -77,8 +93,7 @@ def stacked_chart(points: Sequence[Stack], tiers: Sequence[str], labels: dict[st
     out.append(f'<text x="{left}" y="18" font-weight="bold">{escape(title)}</text>')
     ly = top + 8
     for tier in reversed(list(tiers)):
-        out.append(f'<rect x="{left + pw + 12}" y="{ly}" width="12" height="12" fill="{TIER_COLOURS.get(tier, "#999")}"/>')
-        out.append(f'<text x="{left + pw + 30}" y="{ly + 10}">{escape(labels.get(tier, tier))}</text>')
+        out.append(_swatch(left + pw + 12, ly, TIER_COLOURS.get(tier, "#999"), labels.get(tier, tier)))
         ly += 20
     if unverified:
         out.append(f'<text class="yb-unverified" x="{left + pw + 12}" y="{ly + 16}" fill="#b00020" font-weight="bold">⚠ 含未核实数值</text>')
@@ -111,11 +126,9 @@ def timeline_chart(bars: Sequence[Bar], first_year: int, last_year: int, layer_n
         days = min(max((day - dt.date(first_year, 1, 1)).days, 0), span)
         return left + Decimal(days) * pw / span
 
-    out = [f'<svg class="yb-timeline-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-           f'height="{height}" role="img" aria-label="政策文件有效期 notices in force" {FONT} font-size="12">',
-           '<defs><linearGradient id="yb-fade" x1="0" x2="1"><stop offset="0.6" stop-color="#fff" stop-opacity="0"/>'
-           '<stop offset="1" stop-color="#fff" stop-opacity="1"/></linearGradient></defs>',
-           f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>']
+    out = _open("yb-timeline-svg", width, height, "政策文件有效期 notices in force",
+                '<defs><linearGradient id="yb-fade" x1="0" x2="1"><stop offset="0.6" stop-color="#fff" stop-opacity="0"/>'
+                '<stop offset="1" stop-color="#fff" stop-opacity="1"/></linearGradient></defs>')
     for year in range(first_year, last_year + 2):
         x = px(dt.date(year, 1, 1)) if year <= last_year else Decimal(left + pw)
         out.append(f'<line x1="{_n(x)}" x2="{_n(x)}" y1="{top - 6}" y2="{height - 40}" stroke="#ddd"/>')
@@ -125,17 +138,17 @@ def timeline_chart(bars: Sequence[Bar], first_year: int, last_year: int, layer_n
         y = top + i * row
         x0 = px(b.start)
         x1 = px(b.end) if b.end else Decimal(left + pw)
-        colour = LAYER_COLOURS[min(b.layer, len(LAYER_COLOURS) - 1)]
+        colour = _layer_colour(b.layer)
+        box = f'x="{_n(x0)}" y="{y + 3}" width="{_n(max(x1 - x0, Decimal(2)))}" height="{row - 8}"'
         out.append(f'<a href="{escape(b.href)}"><title>{escape(b.tooltip)}</title>'
                    f'<text x="{left - 8}" y="{y + 15}" text-anchor="end" fill="{colour}">{escape(b.label)}</text>'
-                   f'<rect class="yb-bar" x="{_n(x0)}" y="{y + 3}" width="{_n(max(x1 - x0, Decimal(2)))}" height="{row - 8}" rx="3" fill="{colour}"/>')
+                   f'<rect class="yb-bar" {box} rx="3" fill="{colour}"/>')
         if b.end is None:
-            out.append(f'<rect x="{_n(x0)}" y="{y + 3}" width="{_n(max(x1 - x0, Decimal(2)))}" height="{row - 8}" fill="url(#yb-fade)"/>')
+            out.append(f'<rect {box} fill="url(#yb-fade)"/>')
         out.append("</a>")
     ly = height - 22
     for i, name in enumerate(layer_names):
-        out.append(f'<rect x="{16 + i * 150}" y="{ly - 10}" width="12" height="12" fill="{LAYER_COLOURS[i]}"/>'
-                   f'<text x="{16 + i * 150 + 18}" y="{ly}">{escape(name)}</text>')
+        out.append(_swatch(16 + i * 150, ly - 10, LAYER_COLOURS[i], name))
     out.append(f'<text x="{16 + len(layer_names) * 150}" y="{ly}" fill="#666">渐隐 = 未设截止日期 fading = open-ended</text>')
     out.append("</svg>")
     return "".join(out)
@@ -163,6 +176,12 @@ class Edge:
 
 
 EDGE_STYLE = {"implements": ("#3f51b5", ""), "supersedes": ("#c62828", "6,4"), "amends": ("#ef6c00", "2,3")}
+EDGE_LABELS = {"implements": "实施 implements", "supersedes": "替代 supersedes", "amends": "修订 amends"}
+
+
+def _dash(dash: str) -> str:
+    """A stroke-dasharray attribute (with its leading space), or nothing for a solid line."""
+    return f' stroke-dasharray="{dash}"' if dash else ""
 
 
 def graph_chart(nodes: Sequence[Node], edges: Sequence[Edge], layer_names: Sequence[str]) -> str:
@@ -182,15 +201,12 @@ def graph_chart(nodes: Sequence[Node], edges: Sequence[Edge], layer_names: Seque
         y += ((len(items) - 1) // cols + 1) * (box_h + 16) + gap_y - 16
     width = margin * 2 + 90 + cols * (box_w + gap_x)
     height = y + 30
-    out = [f'<svg class="yb-graph-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-           f'height="{height}" role="img" aria-label="实施与替代关系 implements and supersedes" {FONT} font-size="12">',
-           '<defs>' + "".join(
-               f'<marker id="yb-arrow-{k}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
-               f'<path d="M0,0 L10,5 L0,10 z" fill="{c}"/></marker>' for k, (c, _) in EDGE_STYLE.items()) + '</defs>',
-           f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>']
+    out = _open("yb-graph-svg", width, height, "实施与替代关系 implements and supersedes", '<defs>' + "".join(
+        f'<marker id="yb-arrow-{k}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
+        f'<path d="M0,0 L10,5 L0,10 z" fill="{c}"/></marker>' for k, (c, _) in EDGE_STYLE.items()) + '</defs>')
     for layer in sorted(rows):
         ys = [pos[n.id][1] for n in rows[layer]]
-        out.append(f'<text x="{margin}" y="{min(ys) + 28}" font-weight="bold" fill="{LAYER_COLOURS[min(layer, 2)]}">'
+        out.append(f'<text x="{margin}" y="{min(ys) + 28}" font-weight="bold" fill="{_layer_colour(layer)}">'
                    f'{escape(layer_names[min(layer, len(layer_names) - 1)])}</text>')
     for e in edges:
         if e.src not in pos or e.dst not in pos:
@@ -206,27 +222,21 @@ def graph_chart(nodes: Sequence[Node], edges: Sequence[Edge], layer_names: Seque
             y1 = y2 = sy
         mid = (y1 + y2) // 2 if sy != dy else sy - 30
         d = f"M{x1},{y1} C{x1},{mid} {x2},{mid} {x2},{y2}"
-        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        out.append(f'<path class="yb-edge yb-edge-{e.kind}" d="{d}" fill="none" stroke="{colour}" stroke-width="1.6"{dash_attr} '
+        out.append(f'<path class="yb-edge yb-edge-{e.kind}" d="{d}" fill="none" stroke="{colour}" stroke-width="1.6"{_dash(dash)} '
                    f'marker-end="url(#yb-arrow-{e.kind})"><title>{escape(e.src)} {e.kind} {escape(e.dst)} {escape(e.label)}</title></path>')
         if e.label:
             out.append(f'<text x="{(x1 + x2) // 2 + 4}" y="{mid}" fill="{colour}" font-size="11">{escape(e.label)}</text>')
     for n in nodes:
         x, y = pos[n.id]
-        colour = LAYER_COLOURS[min(n.layer, 2)]
+        colour = _layer_colour(n.layer)
         out.append(f'<a href="{escape(n.href)}"><title>{escape(n.id)}</title>'
                    f'<rect class="yb-node" x="{x}" y="{y}" width="{box_w}" height="{box_h}" rx="6" fill="#fff" stroke="{colour}" stroke-width="1.5"/>'
-                   f'<text x="{x + 8}" y="{y + 19}" fill="#222">{escape(_clip(n.label, 15))}</text>'
-                   f'<text x="{x + 8}" y="{y + 36}" fill="#666" font-size="10">{escape(_clip(n.sub, 32))}</text></a>')
+                   f'<text x="{x + 8}" y="{y + 19}" fill="#222">{escape(short(n.label, 15))}</text>'
+                   f'<text x="{x + 8}" y="{y + 36}" fill="#666" font-size="10">{escape(short(n.sub, 32))}</text></a>')
     lx = margin
     for k, (colour, dash) in EDGE_STYLE.items():
-        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        out.append(f'<line x1="{lx}" x2="{lx + 30}" y1="{height - 12}" y2="{height - 12}" stroke="{colour}" stroke-width="2"{dash_attr}/>'
-                   f'<text x="{lx + 36}" y="{height - 8}">{ {"implements": "实施 implements", "supersedes": "替代 supersedes", "amends": "修订 amends"}[k]}</text>')
+        out.append(f'<line x1="{lx}" x2="{lx + 30}" y1="{height - 12}" y2="{height - 12}" stroke="{colour}" stroke-width="2"{_dash(dash)}/>'
+                   f'<text x="{lx + 36}" y="{height - 8}">{EDGE_LABELS[k]}</text>')
         lx += 160
     out.append("</svg>")
     return "".join(out)
-
-
-def _clip(text: str, n: int) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
