@@ -3,11 +3,14 @@
 On N (default 1,000,000) SYNTHETIC encounters from engine.claims: batch throughput (cold: parameters resolved
 for the first time; warm: parameter cache filled, as for every chunk after the first), single-case throughput on
 a sample, their ratio, peak memory (tracemalloc of the settle step, and the process's max RSS), and the wall
-time of `yibao report` and `yibao batch` on the same encounters written as CSV.
+time and max RSS of `yibao report` and `yibao batch` on the same encounters written as CSV and as Parquet (pyarrow
+reader) and of `yibao report --engine python` (row-by-row reader).
+
+`python benchmarks/bench_batch.py --stream N` instead writes N SYNTHETIC encounters to a Parquet file in /tmp,
+a million at a time, and measures `yibao report` streaming it (wall time, max RSS); the file is deleted after.
 """
 from __future__ import annotations
 
-import os
 import resource
 import subprocess
 import sys
@@ -23,12 +26,42 @@ sys.path.insert(0, str(ROOT))
 
 from engine.batch import Batch  # noqa: E402
 from engine.batch_case import person_year_case  # noqa: E402
-from engine.claims import generate, write_csv  # noqa: E402
+from engine.claims import claims_table, generate, write_csv, write_parquet  # noqa: E402
 from engine.evaluate import Evaluator  # noqa: E402
 from engine.policyset import load_policy_set  # noqa: E402
 
 
+_CHILD = ("import sys; from engine.cli import main; rc = main(sys.argv[1:]); "
+          "sys.stderr.write(next(l for l in open('/proc/self/status') if l.startswith('VmHWM'))); sys.exit(rc)")
+
+
+def run_cli(argv: list[str]) -> tuple[int, float, float, str]:
+    """Run `yibao ARGV` in a child process: exit status, wall seconds, the child's peak RSS in MiB (VmHWM, which unlike
+    ru_maxrss does not inherit the parent's size across fork and exec), its output."""
+    t = time.perf_counter()
+    r = subprocess.run([sys.executable, "-c", _CHILD, *argv], cwd=ROOT, capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    hwm = [l for l in r.stderr.splitlines() if l.startswith("VmHWM")]
+    return r.returncode, wall, (int(hwm[-1].split()[1]) / 1024 if hwm else float("nan")), r.stdout
+
+
+def stream(n: int) -> None:
+    """Write n encounters to Parquet in /tmp a million at a time and time `yibao report` on it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        f = Path(tmp) / "claims.parquet"
+        t = time.perf_counter()
+        write_parquet(n, f)
+        print(f"write {n:,} SYNTHETIC encounters to Parquet: {time.perf_counter() - t:.1f} s ({f.stat().st_size / 2**20:,.0f} MiB)")
+        code, wall, rss, out = run_cli(["report", str(f), "--quiet", "--format", "csv"])
+        print(f"yibao report (Parquet, streamed in 200,000-row chunks): exit {code}, {wall:.1f} s = {n / wall:,.0f} encounters/s, "
+              f"max RSS {rss:,.0f} MiB")
+        print(out.splitlines()[-1])
+
+
 def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--stream":
+        stream(int(sys.argv[2]))
+        return
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     ps = load_policy_set(None)
     t = time.perf_counter()
@@ -71,15 +104,19 @@ def main() -> None:
         with open(f, "w", newline="", encoding="utf-8") as fh:
             write_csv(c, fh)
         print(f"write CSV: {time.perf_counter() - t:.2f} s ({f.stat().st_size / 2**20:,.0f} MiB)")
-        for argv in (["report", str(f), "--quiet"], ["batch", str(f), "-o", str(Path(tmp) / "out.csv"), "--quiet"]):
-            t = time.perf_counter()
-            r = subprocess.run([sys.executable, "-c", "import sys; from engine.cli import main; sys.exit(main(sys.argv[1:]))", *argv], cwd=ROOT, capture_output=True, text=True, env={**os.environ})
-            wall = time.perf_counter() - t
-            rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-            print(f"yibao {argv[0]}: exit {r.returncode}, {wall:.1f} s = {n / wall:,.0f} encounters/s end to end; max RSS so far {rss:,.0f} MiB")
-            if argv[0] == "report":
-                print("\n".join(r.stdout.splitlines()[-3:]))
+        fp = Path(tmp) / "claims.parquet"
+        import pyarrow.parquet as pq
 
+        pq.write_table(claims_table(c), fp, row_group_size=200_000)
+        print(f"write Parquet: {fp.stat().st_size / 2**20:,.0f} MiB")
+        runs = (["report", str(f), "--quiet"], ["report", str(fp), "--quiet"], ["report", str(f), "--quiet", "--engine", "python"],
+                ["batch", str(f), "-o", str(Path(tmp) / "out.csv"), "--quiet"], ["batch", str(fp), "-o", str(Path(tmp) / "out.parquet"), "--quiet"])
+        for argv in runs:
+            code, wall, rss, out = run_cli(argv)
+            print(f"yibao {' '.join(Path(a).suffix if '/' in a else a for a in argv)}: exit {code}, "
+                  f"{wall:.1f} s = {n / wall:,.0f} encounters/s end to end; max RSS {rss:,.0f} MiB")
+            if argv[0] == "report" and argv[-1] == "--quiet" and argv[1].endswith(".csv"):
+                print("\n".join(out.splitlines()[-3:]))
 
 if __name__ == "__main__":
     main()

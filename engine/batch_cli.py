@@ -40,7 +40,7 @@ class Progress:
             sys.stderr.write("\n")
 
 
-def settle_file(args: argparse.Namespace, sink: Any) -> Progress:
+def settle_file(args: argparse.Namespace, sink: Any, encounter_ids: bool = True) -> Progress:
     """Read, settle and hand each chunk to sink(columns, settled)."""
     need_numpy()
     from .batch import Batch
@@ -51,7 +51,7 @@ def settle_file(args: argparse.Namespace, sink: Any) -> Progress:
     ps = policy_set(args)
     batch = Batch(ps)
     prog = Progress(False if args.quiet else None)
-    for c in read_columns(args.claims, args.chunk_rows, prog):
+    for c in read_columns(args.claims, args.chunk_rows, prog, args.engine, encounter_ids):
         st = batch.settle(c)
         sink(c, st)
         prog.rows += len(c)
@@ -66,6 +66,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("claims", help="claims table: CSV, or Parquet (.parquet, needs pyarrow)")
     p.add_argument("--chunk-rows", type=int, default=200_000, help="rows read at a time (input larger than one chunk must be sorted by person_id)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--engine", choices=("auto", "arrow", "python"), default="auto",
+                   help="CSV reader: arrow (vectorised, needs pyarrow), python (row by row) or auto (arrow when installed); same results")
     _policy_args(p)
 
 
@@ -86,7 +88,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .report import SUMS, Indicators, render
 
     ind, tot = Indicators(by), Indicators(())
-    settle_file(args, lambda c, st: (ind.add(c, st), tot.add(c, st)))
+    settle_file(args, lambda c, st: (ind.add(c, st), tot.add(c, st)), encounter_ids=False)
     total = tot.rows()[0] if tot.groups else Indicators._row({}, dict.fromkeys(SUMS, 0))
     total = {**{b: "total" for b in by}, **total}
     sys.stdout.write(render(ind.rows(), total, args.format))
@@ -103,7 +105,7 @@ def _batch_cli(p: argparse.ArgumentParser) -> None:
 def cmd_batch(args: argparse.Namespace) -> int:
     from .batch_io import ResultWriter
 
-    w = ResultWriter(args.output)
+    w = ResultWriter(args.output, args.engine)
     try:
         prog = settle_file(args, w.write)
     finally:
@@ -116,16 +118,24 @@ def cmd_batch(args: argparse.Namespace) -> int:
 def _cli(p: argparse.ArgumentParser) -> None:
     p.add_argument("-n", "--encounters", type=int, default=10_000, help="number of encounters (default 10000)")
     p.add_argument("--seed", type=int, default=20261122)
-    p.add_argument("-o", "--output", metavar="FILE", help="CSV file (default: standard output)")
+    p.add_argument("-o", "--output", metavar="FILE", help="CSV file, or Parquet when FILE ends in .parquet (written a million at a time; "
+                   "needs pyarrow) (default: CSV on standard output)")
     p.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .claims import generate, write_csv
+    from .claims import generate, write_csv, write_parquet
 
     need_numpy()
     if args.encounters < 1:
         raise InputError(f"--encounters {args.encounters}: must be at least 1")
+    if args.output and args.output.lower().endswith((".parquet", ".pq")):
+        from .batch_io import _arrow
+
+        _arrow(f"{args.output}: Parquet output")
+        write_parquet(args.encounters, args.output, args.seed)
+        print(f"wrote {args.output}: {args.encounters} SYNTHETIC encounters, seed {args.seed}", file=sys.stderr)
+        return 0
     c = generate(args.encounters, args.seed)
     if args.output:
         with open(args.output, "w", newline="", encoding="utf-8") as fh:

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .evaluate import add_months, describe_person
+from .evaluate import add_months, describe_person, missing_income, missing_reference
 from .money import fen
 from .problems import InputError, MissingParameter
 from .resolve import Profile, ReferenceMissing, Resolver
@@ -71,7 +71,7 @@ def _get(res: Resolver, name: str, p: Profile) -> Any:
     try:
         return res.resolve(name, p)
     except ReferenceMissing as e:
-        raise MissingParameter(f"{name} ({e.series} {e.region} {e.year})", describe_person(p), p.date.isoformat(), p.region) from e
+        raise missing_reference(name, p, e) from e
 
 
 def _cap(res: Resolver, name: str, p: Profile) -> int:
@@ -83,7 +83,7 @@ def _cap(res: Resolver, name: str, p: Profile) -> int:
 
 def _err(exc: Exception) -> str:
     if isinstance(exc, MissingParameter):
-        return f"missing value: {exc}"
+        return f"missing value: {exc}: {exc.hint}"
     return str(exc)
 
 
@@ -148,7 +148,7 @@ def monitoring_threshold(res: Resolver, p: Profile) -> tuple[int, str]:
         if share is not None:
             found = res.reference("per_capita_disposable_income", p.region, p.date.year - 1)
             if found is None:
-                raise MissingParameter("monitoring.threshold_share (per_capita_disposable_income)", describe_person(p), p.date.isoformat(), p.region)
+                raise missing_income(p)
             cands.append(fen(found[0].value * share.value))
     except MissingParameter as e:
         return NEVER, _err(e)

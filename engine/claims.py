@@ -15,7 +15,7 @@ import csv
 import numpy as np
 
 from .batch import EPOCH, Columns, date_of, day_of
-from .batch_io import fen_str
+from .batch_io import fen_str, fen_strings
 
 SEED = 20261122
 REGION = "500000"
@@ -112,3 +112,48 @@ def write_csv(c: Columns, out) -> None:
         w.writerow((c.person_ids[c.person[i]], f"E{i:09d}", c.regions[c.region[i]], cats[c.cats[i]], c.schemes[c.scheme[i]],
                     int(c.tier[i]), ds(int(c.day[i])), c.etypes[c.etype[i]], int(c.level[i]), fen_str(c.total[i]), fen_str(c.eligible[i]),
                     ds(int(c.cov_start[i])), "true" if c.late[i] else "false", 0, 0))
+
+
+def claims_table(c: Columns, first_encounter: int = 0):
+    """Generated claims as a pyarrow table of strings in the batch format (vectorised; needs pyarrow)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(c)
+    eid = pc.utf8_lpad(pc.cast(pa.array(np.arange(first_encounter, first_encounter + n, dtype=np.int64)), pa.string()), 9, "0")
+
+    def coded(values: list[str], codes: np.ndarray):
+        return pa.array(values, pa.string()).take(pa.array(codes))
+
+    def days(d: np.ndarray):
+        return pc.cast(pa.array(d.astype(np.int32), pa.date32()), pa.string())
+
+    cols = {"person_id": coded(c.person_ids, c.person), "encounter_id": pc.binary_join_element_wise("E", eid, ""),
+            "region": coded(c.regions, c.region), "categories": coded(["|".join(sorted(x)) for x in c.cat_sets], c.cats),
+            "scheme": coded(c.schemes, c.scheme), "tier": pc.cast(pa.array(c.tier), pa.string()), "date": days(c.day),
+            "type": coded(c.etypes, c.etype), "hospital_level": pc.cast(pa.array(c.level), pa.string()),
+            "total_cost": fen_strings(c.total), "eligible_cost": fen_strings(c.eligible), "coverage_start": days(c.cov_start),
+            "late": coded(["false", "true"], c.late.astype(np.int64)), "lapsed_years": pc.cast(pa.array(c.lapsed), pa.string()),
+            "repaid_years": pc.cast(pa.array(c.repaid), pa.string())}
+    return pa.table({h: cols[h] for h in HEADER})
+
+
+def write_parquet(n: int, path, seed: int = SEED, chunk: int = 1_000_000) -> int:
+    """Write n SYNTHETIC encounters to Parquet, generated `chunk` at a time (seed, seed+1, ...) with person ids continuing
+    across chunks, so the file stays sorted by person id and memory stays bounded by one chunk; returns n."""
+    import pyarrow.parquet as pq
+
+    writer, done, persons, k = None, 0, 0, 0
+    try:
+        while done < n:
+            c = generate(min(chunk, n - done), seed + k)
+            c.person_ids = [f"P{persons + i:09d}" for i in range(len(c.person_ids))]
+            table = claims_table(c, done)
+            if writer is None:
+                writer = pq.ParquetWriter(str(path), table.schema)
+            writer.write_table(table, row_group_size=200_000)
+            done, persons, k = done + len(c), persons + len(c.person_ids), k + 1
+    finally:
+        if writer is not None:
+            writer.close()
+    return done

@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {p}", file=sys.stderr)
         return EXIT_USAGE
     except MissingParameter as exc:
-        print(f"yibao: missing value: {exc}. Add a rule that sets {exc.parameter} (or check the region, date and categories).", file=sys.stderr)
+        print(f"yibao: missing value: {exc}: {exc.hint}.", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_OK

@@ -57,7 +57,7 @@ class Evaluator:
         try:
             rv = self.res.resolve(name, prof)
         except ReferenceMissing as e:
-            raise MissingParameter(f"{name} ({e.series} {e.region} {e.year})", describe_person(prof), prof.date.isoformat(), prof.region) from e
+            raise missing_reference(name, prof, e) from e
         if rv is None:
             return None
         cached = self._seen.get(id(rv))
@@ -276,7 +276,7 @@ class Evaluator:
         if share is not None:
             found = self.res.reference("per_capita_disposable_income", prof.region, prof.date.year - 1)
             if found is None:
-                raise MissingParameter("monitoring.threshold_share (per_capita_disposable_income)", describe_person(prof), prof.date.isoformat(), prof.region)
+                raise missing_income(prof)
             candidates.append((fen(found[0].value * share.value), [x.key for x in share.rules]))
         return min(candidates, key=lambda c: c[0]) if candidates else None
 
@@ -297,6 +297,20 @@ class Evaluator:
             out.update(warning=False, threshold=money_str(t[0]), reasons=[f"out-of-pocket {money_str(led.oop)} is not above the threshold {money_str(t[0])} ({', '.join(t[1])})"])
         out["trace"] = trace
         return out
+
+
+def missing_reference(name: str, prof: Profile, e: ReferenceMissing) -> MissingParameter:
+    """The error for a parameter whose rule needs a reference figure the set does not have."""
+    return MissingParameter(name, describe_person(prof), prof.date.isoformat(), prof.region,
+                            f"{e.rule.key} computes it from {e.series} of region {e.region} for {e.year}, "
+                            f"which the reference data does not have: add that figure with its source")
+
+
+def missing_income(prof: Profile) -> MissingParameter:
+    """The error for a warning threshold that is a share of an income figure the set does not have."""
+    return MissingParameter("monitoring.threshold", describe_person(prof), prof.date.isoformat(), prof.region,
+                            f"the warning threshold is a share of per_capita_disposable_income of region {prof.region} "
+                            f"for {prof.date.year - 1}, which the reference data does not have: add that figure with its source")
 
 
 def describe_person(p: Profile) -> str:

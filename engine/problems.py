@@ -38,10 +38,9 @@ class PolicyError(Exception):
 
 
 class MissingParameter(Exception):
-    """A parameter the computation needs is supplied by no rule in force."""
+    """A parameter the computation needs is supplied by no rule in force (or its reference figure is missing)."""
 
-    def __init__(self, parameter: str, who: str, date: str, region: str) -> None:
-        super().__init__(
-            f"no rule in force supplies {parameter} for {who} in region {region} on {date}"
-        )
+    def __init__(self, parameter: str, who: str, date: str, region: str, hint: str | None = None) -> None:
+        super().__init__(f"no rule in force supplies {parameter} for {who} in region {region} on {date}")
         self.parameter, self.who, self.date, self.region = parameter, who, date, region
+        self.hint = hint or f"add a rule that sets {parameter} (or check the region, date and categories)"

@@ -177,7 +177,7 @@ def run_scenario(ps: PolicySet, sc: Scenario) -> ScenarioResult:
         case = parse_case(_CaseView(sc.loaded, sc.loc)) if sc.loaded is not None else case_from_data(sc.case_data, sc.file)
         result = result_json(Evaluator(ps).settle(case), ps)
     except MissingParameter as exc:
-        error = f"missing value: {exc}"
+        error = f"missing value: {exc}: {exc.hint}"
     except InputError as exc:
         error = "; ".join([str(exc)] + [str(p) for p in exc.problems])
     if sc.expect_error is not None:

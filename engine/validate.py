@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from .model import Rule, ShareOf
 from .problems import Problem
-from .registry import CATEGORIES, PARAMETERS, REGIONS, canonical_region, layer, region_chain
+from .registry import PARAMETERS, REGIONS, canonical_region, layer, region_chain
 from .resolve import Profile, ReferenceMissing
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from batch_synth import policies
 from engine.batch import Batch
 from engine.batch_case import person_year_case
-from engine.batch_io import read_columns, to_columns
+from engine.batch_io import ResultWriter, arrow_available, arrow_columns, read_columns, to_columns
 from engine.claims import generate
 from engine.evaluate import Evaluator
 from engine.policyset import load_policy_set
@@ -80,8 +80,38 @@ def claims(draw):
 
 
 def columns(rows):
+    """Columns read row by row; when pyarrow is installed, the vectorised reader must give the same columns or problems."""
     cols = {k: [r[k] for r in rows] for k in rows[0]}
-    return to_columns(cols, list(range(2, len(rows) + 2)), "<test>")
+    lines = list(range(2, len(rows) + 2))
+    try:
+        c = to_columns(cols, lines, "<test>")
+    except InputError as e:
+        if arrow_available():
+            with pytest.raises(InputError) as ea:
+                arrow_columns(_table(cols), np.array(lines), "<test>")
+            assert (str(ea.value), ea.value.problems) == (str(e), e.problems)
+        raise
+    if arrow_available():
+        assert_same_columns(c, arrow_columns(_table(cols), np.array(lines), "<test>"))
+    return c
+
+
+def _table(cols):
+    import pyarrow as pa
+
+    return pa.table({k: pa.array(v, pa.string()) for k, v in cols.items()})
+
+
+def assert_same_columns(a, b) -> None:
+    """Two Columns hold the same encounters with the same codes and values."""
+    for name in ("person", "region", "cats", "scheme", "tier", "day", "etype", "level", "total", "eligible", "cov_start", "late",
+                 "lapsed", "repaid", "lines"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert (x is None) == (y is None), name
+        if x is not None:
+            assert x.dtype == y.dtype and np.array_equal(x, y), name
+    for name in ("person_ids", "regions", "cat_sets", "schemes", "etypes", "encounter_ids"):
+        assert getattr(a, name) == getattr(b, name), name
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -172,3 +202,94 @@ def test_parquet_in_and_out_match_csv(tmp_path: Path):
     out = pq.read_table(tmp_path / "out.parquet").to_pydict()
     # 1st as examples/cq-2020-dibao.yaml: 15880.00; 2nd level 1: deductible 100x0.5 = 50, rate 0.80+0.10: (900-50)x0.90 = 765.00
     assert out["basic_insurance"] == ["15880.00", "765.00"] and out["status"] == ["ok", "ok"]
+
+
+def _claims_csv(path: Path, n: int = 3000, seed: int = 11) -> Path:
+    """Generated SYNTHETIC claims as CSV, with spaces around some amounts and a person id that needs quoting."""
+    import io
+
+    from engine.claims import write_csv
+
+    buf = io.StringIO()
+    write_csv(generate(n, seed=seed), buf)
+    lines = buf.getvalue().splitlines()
+    for k in range(5, len(lines), 97):  # ' 123.40 ' is accepted by both readers (the row-by-row check strips it)
+        f = lines[k].split(",")
+        f[9] = f" {f[9]} "
+        lines[k] = ",".join(f)
+    lines[1] = '"P,""0"""' + lines[1][lines[1].index(","):]  # person id  P,"0"  (sorts before P00000000)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.skipif(not arrow_available(), reason="pyarrow not installed")
+def test_arrow_and_python_readers_settle_identically(tmp_path: Path):
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    f = _claims_csv(tmp_path / "c.csv")
+    ps = load_policy_set(None)
+    py = list(read_columns(f, rows=700, engine="python"))
+    ar = list(read_columns(f, rows=700, engine="arrow"))
+    pq.write_table(pcsv.read_csv(f, convert_options=pcsv.ConvertOptions(strings_can_be_null=False, column_types={"tier": "string"})),
+                   tmp_path / "c.parquet")
+    pa_ = list(read_columns(tmp_path / "c.parquet", rows=700))
+    assert [len(c) for c in py] == [len(c) for c in ar] == [len(c) for c in pa_] and sum(len(c) for c in py) == 3000
+    assert len(py) > 3  # persons carried across several chunks
+    assert py[0].person_ids[0] == 'P,"0"' and py[0].total[4] == ar[0].total[4]
+    for a, b, q in zip(py, ar, pa_):
+        assert_same_columns(a, b)
+        assert_same_columns(a, q)
+        sa, sb = Batch(ps).settle(a), Batch(ps).settle(b)
+        for name in ("basic", "si", "ma", "oop", "warn", "error", "py_warning", "py_subsidy"):
+            assert np.array_equal(getattr(sa, name), getattr(sb, name)), name
+    # the results written both ways are byte for byte the same (quoting of P,"0" included)
+    for engine in ("python", "arrow"):
+        w = ResultWriter(tmp_path / f"out-{engine}.csv", engine)
+        for c in ar:
+            w.write(c, Batch(ps).settle(c))
+        w.close()
+    out = (tmp_path / "out-arrow.csv").read_bytes()
+    assert out == (tmp_path / "out-python.csv").read_bytes() and out.count(b"\r\n") == 3001
+    assert b'\r\n"P,""0""",E000000000,' in out
+
+
+@pytest.mark.parametrize("engine", ["python", pytest.param("arrow", marks=pytest.mark.skipif(not arrow_available(), reason="no pyarrow"))])
+def test_bad_rows_in_a_file_are_reported_at_their_lines(tmp_path: Path, engine):
+    f = tmp_path / "c.csv"
+    row = "{p},500000,2020-0{m}-01,inpatient,1,{t},{e}\n"
+    f.write_text("person_id,region,date,type,hospital_level,total_cost,eligible_cost\n"
+                 + row.format(p="a", m=1, t="10.00", e="5.00") + row.format(p="a", m=2, t="10.00", e="5.00")
+                 + row.format(p="b", m=1, t="10.00", e="5.00") + row.format(p="c", m=1, t="12.345", e="5.00")
+                 + row.format(p="c", m=2, t="1e3", e="5.00") + row.format(p="c", m=3, t="10.00", e="10.01"), encoding="utf-8")
+    # rows=2: lines 2-3 (a) and 4 (b) settle in the first chunks; c's rows are lines 5, 6 and 7
+    with pytest.raises(InputError) as e:
+        list(read_columns(f, rows=2, engine=engine))
+    assert [str(p) for p in e.value.problems] == [
+        f"{f}:5:1: total_cost: '12.345' is not an amount of yuan with at most two decimals (and not negative) [total_cost]",
+        f"{f}:6:1: total_cost: '1e3' is not an amount of yuan with at most two decimals (and not negative) [total_cost]",
+        f"{f}:7:1: eligible_cost 10.01 is above total_cost 10.00 [eligible_cost]"]
+    ragged = tmp_path / "r.csv"
+    ragged.write_text(f.read_text(encoding="utf-8").replace("b,500000,2020-01-01,", "b,500000,2020-01-01,x,"), encoding="utf-8")
+    with pytest.raises(InputError, match=r"r.csv:4: 8 fields, the header has 7"):
+        list(read_columns(ragged, rows=2, engine=engine))
+
+
+@pytest.mark.skipif(not arrow_available(), reason="pyarrow not installed")
+def test_bad_row_in_parquet_is_reported_at_its_row_line(tmp_path: Path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    n = 5
+    rows = {"person_id": [f"p{i}" for i in range(n)], "region": ["500000"] * n, "date": ["2020-03-01"] * n, "type": ["inpatient"] * n,
+            "hospital_level": [1, 2, 3, 4, 1], "total_cost": ["1.00"] * n, "eligible_cost": ["1.00", "1.00", None, "1.00", "1.00"]}
+    pq.write_table(pa.table(rows), tmp_path / "c.parquet")
+    # row 4 (line 5) has level 4; the null eligible cost of row 3 (line 4) reads as '' (not an amount)
+    with pytest.raises(InputError) as e:
+        list(read_columns(tmp_path / "c.parquet", rows=10))
+    assert [(p.line, p.field) for p in e.value.problems] == [(4, "eligible_cost"), (5, "hospital_level")]
+    assert "c.parquet:5:1: hospital_level: 4 is not in 1..3" in str(e.value.problems[1])
+    # in chunks of 2 rows, the chunk holding line 4 (p1 carried, p2) stops the run before line 5 is read
+    with pytest.raises(InputError) as e:
+        list(read_columns(tmp_path / "c.parquet", rows=2))
+    assert [(p.line, p.field) for p in e.value.problems] == [(4, "eligible_cost")]

@@ -307,3 +307,14 @@ def test_regression_basic_never_negative_when_cap_falls_mid_year():
     assert res["encounters"][0]["paid"]["basic_insurance"] == "189905.00"
     e2 = res["encounters"][1]
     assert e2["paid"]["basic_insurance"] == "0.00"
+
+
+@given(case=st.deferred(lambda: cases(facts("synthetic"), max_encounters=8)))
+@example(case=NEGATIVE_BASIC)
+def test_p1_no_tier_pays_a_negative_amount(case):
+    """P1 with its regression as an @example: a tier never pays less than 0.00, even when a cap falls mid-year."""
+    f = facts("synthetic")
+    _, res = settle(f, case)
+    for e in res["encounters"]:
+        for t in TIERS:
+            assert D(e["paid"][t]) >= 0, f"P1: {t} paid {e['paid'][t]} on {e['id']}"
