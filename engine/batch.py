@@ -2,76 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 
 import numpy as np
 
+from .batch_model import EPOCH, Columns, Settled, date_of, day_of, years_of  # noqa: F401 (EPOCH re-exported)
 from .batch_params import NEVER, KeyParams, dtype_for, key_params, monitoring_threshold, premium_subsidy, tables, waiting_end
 from .policyset import PolicySet
 from .resolve import Profile
-
-EPOCH = dt.date(1970, 1, 1)
-
-
-@dataclass
-class Columns:
-    """One chunk of encounters as arrays; string-like fields are codes into the lists beside them."""
-
-    person: np.ndarray                 # int64 person code (any order)
-    person_ids: list[str]
-    region: np.ndarray
-    regions: list[str]
-    cats: np.ndarray
-    cat_sets: list[frozenset[str]]
-    scheme: np.ndarray
-    schemes: list[str]
-    tier: np.ndarray                   # int64, 0 = no tier
-    day: np.ndarray                    # int64 days since 1970-01-01
-    etype: np.ndarray
-    etypes: list[str]
-    level: np.ndarray                  # int64 1..3
-    total: np.ndarray                  # int64 fen
-    eligible: np.ndarray               # int64 fen
-    encounter_ids: list[str] | None = None
-    cov_start: np.ndarray | None = None  # int64 day, -1 = no enrolment facts
-    late: np.ndarray | None = None
-    lapsed: np.ndarray | None = None
-    repaid: np.ndarray | None = None
-    lines: np.ndarray | None = None      # input line of each row, for messages
-
-    def __len__(self) -> int:
-        return len(self.total)
-
-
-@dataclass
-class Settled:
-    """Per-encounter figures (in the input's row order) and per-person-year facts."""
-
-    basic: np.ndarray
-    si: np.ndarray
-    ma: np.ndarray
-    oop: np.ndarray
-    warn: np.ndarray          # the year's out-of-pocket is above the threshold after this encounter
-    py: np.ndarray            # person-year index of each row
-    error: np.ndarray         # int64 index into errors, -1 = settled
-    errors: list[str] = field(default_factory=list)
-    py_first: np.ndarray | None = None     # row of each person-year's first encounter (date order)
-    py_year: np.ndarray | None = None
-    py_warning: np.ndarray | None = None   # True / False
-    py_undetermined: np.ndarray | None = None  # no warning and no threshold in force at the last encounter
-    py_contribution: np.ndarray | None = None  # fen, -1 = not determined
-    py_subsidy: np.ndarray | None = None       # fen, -1 = not determined
-    py_error: np.ndarray | None = None
-
-
-def day_of(d: dt.date) -> int:
-    """Days since 1970-01-01."""
-    return (d - EPOCH).days
-
-
-def date_of(n: int) -> dt.date:
-    """The date of a day number."""
-    return EPOCH + dt.timedelta(days=int(n))
 
 
 def _rhu(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -81,7 +18,8 @@ def _rhu(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.where(num < 0, -q, q)
 
 
-def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first row of each distinct value (in sorted value order) and each row's index into them."""
     uniq, first, inv = np.unique(values, return_index=True, return_inverse=True)
     return first, inv.reshape(-1)
 
@@ -106,7 +44,7 @@ class Batch:
     def settle(self, c: Columns) -> Settled:
         """Settle every encounter of the chunk; every person-year must be wholly inside the chunk."""
         n = len(c)
-        year = (c.day.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970)
+        year = years_of(c.day)
         order = np.lexsort((c.day, year, c.person))  # stable: same-day encounters keep input order
         s_person, s_year = c.person[order], year[order]
         new = np.ones(n, dtype=bool)
@@ -137,11 +75,11 @@ class Batch:
         mkey = _combine(base)
         fkey = _combine([(mkey, 1 << 40), (c.etype, len(c.etypes)), (c.level, 4)])
         # -- encounter keys -> integer parameter arrays
-        first, inv = _codes(fkey)
+        first, inv = codes(fkey)
         kps = [self._key(c, int(i), int(year[i])) for i in first]
         P = tables(kps)
         g = {name: arr[inv] for name, arr in P.items() if name != "nb"}
-        mfirst, minv = _codes(mkey)
+        mfirst, minv = codes(mkey)
         mons = [self._monitor(c, int(i), int(year[i])) for i in mfirst]
         thr = np.array([m[0] for m in mons], dtype=np.int64)[minv]
         mon_err = np.array([eidx(m[1]) if m[1] else -1 for m in mons], dtype=np.int64)[minv]
@@ -239,7 +177,7 @@ class Batch:
             py_err[pys] = st.error[srt][at]
         pkey = _combine([(c.region[first], len(c.regions)), (year[first] - int(year.min() if len(year) else 0), 400),
                          (c.cats[first], len(c.cat_sets)), (c.scheme[first], len(c.schemes)), (c.tier[first], int(c.tier.max()) + 1 if len(c.tier) else 1)])
-        pfirst, pinv = _codes(pkey)
+        pfirst, pinv = codes(pkey)
         vals = [self._premium(c, int(first[i]), int(year[first[i]])) for i in pfirst]
         st.py_contribution = np.array([-1 if v[0] is None else v[0] for v in vals], dtype=np.int64)[pinv]
         st.py_subsidy = np.array([-1 if v[1] is None else v[1] for v in vals], dtype=np.int64)[pinv]

@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from .batch import Columns, date_of
+from .batch_model import Columns, date_of
 from .case import Case, case_from_data
-from .batch_io import fen_str
+from .batch_check import fen_str
 
 
 def person_year_case(c: Columns, rows: np.ndarray) -> Case:

@@ -103,7 +103,7 @@ def _batch_cli(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from .batch_io import ResultWriter
+    from .batch_write import ResultWriter
 
     w = ResultWriter(args.output, args.engine)
     try:
@@ -130,9 +130,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.encounters < 1:
         raise InputError(f"--encounters {args.encounters}: must be at least 1")
     if args.output and args.output.lower().endswith((".parquet", ".pq")):
-        from .batch_io import _arrow
+        from .batch_arrow import arrow_module
 
-        _arrow(f"{args.output}: Parquet output")
+        arrow_module(f"{args.output}: Parquet output")
         write_parquet(args.encounters, args.output, args.seed)
         print(f"wrote {args.output}: {args.encounters} SYNTHETIC encounters, seed {args.seed}", file=sys.stderr)
         return 0

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -87,6 +88,13 @@ def _err(exc: Exception) -> str:
     return str(exc)
 
 
+def _deductible_rate(res: Resolver, prefix: str, p: Profile) -> tuple[tuple[int, int], tuple[int, int]]:
+    """100 x `prefix`.deductible and `prefix`.rate as num/den; MissingParameter when either has no value."""
+    d = _need(res, f"{prefix}.deductible", p)
+    r = _need(res, f"{prefix}.rate", p)
+    return _ratio(d, 100), _ratio(r)
+
+
 def key_params(res: Resolver, p: Profile) -> KeyParams:
     """Resolve everything one encounter needs, exactly as Evaluator._encounter does, into integers."""
     k = KeyParams()
@@ -95,9 +103,7 @@ def key_params(res: Resolver, p: Profile) -> KeyParams:
         return k
     et = p.encounter_type
     try:
-        d = _need(res, f"basic_insurance.{et}.deductible", p)
-        r = _need(res, f"basic_insurance.{et}.rate", p)
-        k.bd, k.br = _ratio(d, 100), _ratio(r)
+        k.bd, k.br = _deductible_rate(res, f"basic_insurance.{et}", p)
         k.b_cap = _cap(res, "basic_insurance.annual_cap", p)
     except (MissingParameter, NotWholeFen) as e:
         k.basic_err = _err(e)
@@ -111,9 +117,7 @@ def key_params(res: Resolver, p: Profile) -> KeyParams:
                 raise NotWholeFen(f"serious_illness.rate has {len(bands)} bands; the batch handles at most {MAX_BANDS}")
             k.st = _ratio(t, 100)
             fr = [Fraction(Decimal(b[1])) for b in bands]
-            den = 1
-            for f in fr:
-                den = den * f.denominator // _gcd(den, f.denominator)
+            den = math.lcm(1, *(f.denominator for f in fr))
             k.s_den = den
             k.s_rates = [int(f * den) for f in fr]
             k.s_starts = [_whole_fen(b[0], "serious_illness band start") for b in bands]
@@ -123,18 +127,11 @@ def key_params(res: Resolver, p: Profile) -> KeyParams:
     try:
         if _get(res, "medical_assistance.rate", p) is not None:
             k.ma_on = True
-            k.md = _ratio(_need(res, "medical_assistance.deductible", p), 100)
-            k.mr = _ratio(_need(res, "medical_assistance.rate", p))
+            k.md, k.mr = _deductible_rate(res, "medical_assistance", p)
             k.m_cap = _cap(res, "medical_assistance.annual_cap", p)
     except (MissingParameter, NotWholeFen) as e:
         k.ma_err = _err(e)
     return k
-
-
-def _gcd(a: int, b: int) -> int:
-    import math
-
-    return math.gcd(a, b)
 
 
 def monitoring_threshold(res: Resolver, p: Profile) -> tuple[int, str]:
@@ -211,7 +208,6 @@ def tables(kps: list[KeyParams]) -> dict:
     t["si_on"] = np.array([k.si_on and not k.si_err for k in kps], dtype=bool)
     t["ma_on"] = np.array([k.ma_on and not k.ma_err for k in kps], dtype=bool)
     return t
-
 
 
 def dtype_for(n: int, total: int, g: dict, nb: int) -> type:

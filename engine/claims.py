@@ -14,8 +14,9 @@ import csv
 
 import numpy as np
 
-from .batch import EPOCH, Columns, date_of, day_of
-from .batch_io import fen_str, fen_strings
+from .batch_model import EPOCH, Columns, date_of, day_of
+from .batch_check import fen_str
+from .batch_write import category_texts, coded_strings, date_strings, fen_strings
 
 SEED = 20261122
 REGION = "500000"
@@ -100,7 +101,7 @@ def write_csv(c: Columns, out) -> None:
     """Write generated claims as the batch CSV format."""
     w = csv.writer(out)
     w.writerow(HEADER)
-    cats = ["|".join(sorted(s)) for s in c.cat_sets]
+    cats = category_texts(c)
     dates: dict[int, str] = {}
 
     def ds(d: int) -> str:
@@ -122,18 +123,12 @@ def claims_table(c: Columns, first_encounter: int = 0):
     n = len(c)
     eid = pc.utf8_lpad(pc.cast(pa.array(np.arange(first_encounter, first_encounter + n, dtype=np.int64)), pa.string()), 9, "0")
 
-    def coded(values: list[str], codes: np.ndarray):
-        return pa.array(values, pa.string()).take(pa.array(codes))
-
-    def days(d: np.ndarray):
-        return pc.cast(pa.array(d.astype(np.int32), pa.date32()), pa.string())
-
-    cols = {"person_id": coded(c.person_ids, c.person), "encounter_id": pc.binary_join_element_wise("E", eid, ""),
-            "region": coded(c.regions, c.region), "categories": coded(["|".join(sorted(x)) for x in c.cat_sets], c.cats),
-            "scheme": coded(c.schemes, c.scheme), "tier": pc.cast(pa.array(c.tier), pa.string()), "date": days(c.day),
-            "type": coded(c.etypes, c.etype), "hospital_level": pc.cast(pa.array(c.level), pa.string()),
-            "total_cost": fen_strings(c.total), "eligible_cost": fen_strings(c.eligible), "coverage_start": days(c.cov_start),
-            "late": coded(["false", "true"], c.late.astype(np.int64)), "lapsed_years": pc.cast(pa.array(c.lapsed), pa.string()),
+    cols = {"person_id": coded_strings(c.person_ids, c.person), "encounter_id": pc.binary_join_element_wise("E", eid, ""),
+            "region": coded_strings(c.regions, c.region), "categories": coded_strings(category_texts(c), c.cats),
+            "scheme": coded_strings(c.schemes, c.scheme), "tier": pc.cast(pa.array(c.tier), pa.string()), "date": date_strings(c.day),
+            "type": coded_strings(c.etypes, c.etype), "hospital_level": pc.cast(pa.array(c.level), pa.string()),
+            "total_cost": fen_strings(c.total), "eligible_cost": fen_strings(c.eligible), "coverage_start": date_strings(c.cov_start),
+            "late": coded_strings(["false", "true"], c.late.astype(np.int64)), "lapsed_years": pc.cast(pa.array(c.lapsed), pa.string()),
             "repaid_years": pc.cast(pa.array(c.repaid), pa.string())}
     return pa.table({h: cols[h] for h in HEADER})
 

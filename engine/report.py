@@ -9,8 +9,8 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .batch import Columns, Settled
-from .batch_io import fen_str
+from .batch import Columns, Settled, codes, years_of
+from .batch_check import fen_str
 from .registry import CATEGORIES, REGIONS
 
 BY = ("region", "category", "year")
@@ -40,15 +40,14 @@ class Indicators:
             return
         prim = np.array([list(CATEGORIES).index(p) if p != ORDINARY else len(CATEGORIES) for p in map(primary_category, c.cat_sets)],
                         dtype=np.int64)[c.cats]
-        year = c.day.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+        year = years_of(c.day)
         parts = {"region": (c.region, len(c.regions)), "category": (prim, len(CATEGORIES) + 1), "year": (year - 1900, 400)}
         gkey = np.zeros(n, dtype=np.int64)
         for name in self.by:
             arr, radix = parts[name]
             gkey = gkey * radix + arr
-        uniq, first, gid = np.unique(gkey, return_index=True, return_inverse=True)
-        gid = gid.reshape(-1)
-        G = len(uniq)
+        first, gid = codes(gkey)
+        G = len(first)
         ok = st.error < 0
         sums: dict[str, np.ndarray] = {}
         for name, arr in (("total_cost", c.total), ("eligible_cost", c.eligible), ("basic_insurance", st.basic), ("serious_illness", st.si),

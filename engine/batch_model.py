@@ -1,0 +1,75 @@
+"""The batch's data: a chunk of encounters as coded numpy columns, the settled figures, and day-number helpers."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+
+EPOCH = dt.date(1970, 1, 1)
+
+
+@dataclass
+class Columns:
+    """One chunk of encounters as arrays; string-like fields are codes into the lists beside them."""
+
+    person: np.ndarray                 # int64 person code (any order)
+    person_ids: list[str]
+    region: np.ndarray
+    regions: list[str]
+    cats: np.ndarray
+    cat_sets: list[frozenset[str]]
+    scheme: np.ndarray
+    schemes: list[str]
+    tier: np.ndarray                   # int64, 0 = no tier
+    day: np.ndarray                    # int64 days since 1970-01-01
+    etype: np.ndarray
+    etypes: list[str]
+    level: np.ndarray                  # int64 1..3
+    total: np.ndarray                  # int64 fen
+    eligible: np.ndarray               # int64 fen
+    encounter_ids: list[str] | None = None
+    cov_start: np.ndarray | None = None  # int64 day, -1 = no enrolment facts
+    late: np.ndarray | None = None
+    lapsed: np.ndarray | None = None
+    repaid: np.ndarray | None = None
+    lines: np.ndarray | None = None      # input line of each row, for messages
+
+    def __len__(self) -> int:
+        return len(self.total)
+
+
+@dataclass
+class Settled:
+    """Per-encounter figures (in the input's row order) and per-person-year facts."""
+
+    basic: np.ndarray
+    si: np.ndarray
+    ma: np.ndarray
+    oop: np.ndarray
+    warn: np.ndarray          # the year's out-of-pocket is above the threshold after this encounter
+    py: np.ndarray            # person-year index of each row
+    error: np.ndarray         # int64 index into errors, -1 = settled
+    errors: list[str] = field(default_factory=list)
+    py_first: np.ndarray | None = None     # row of each person-year's first encounter (date order)
+    py_year: np.ndarray | None = None
+    py_warning: np.ndarray | None = None   # True / False
+    py_undetermined: np.ndarray | None = None  # no warning and no threshold in force at the last encounter
+    py_contribution: np.ndarray | None = None  # fen, -1 = not determined
+    py_subsidy: np.ndarray | None = None       # fen, -1 = not determined
+    py_error: np.ndarray | None = None
+
+
+def day_of(d: dt.date) -> int:
+    """Days since 1970-01-01."""
+    return (d - EPOCH).days
+
+
+def date_of(n: int) -> dt.date:
+    """The date of a day number."""
+    return EPOCH + dt.timedelta(days=int(n))
+
+
+def years_of(day: np.ndarray) -> np.ndarray:
+    """The calendar year of each day number."""
+    return day.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
