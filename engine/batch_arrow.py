@@ -81,8 +81,6 @@ def _arrow_tables(path: Path, rows: int) -> Iterator[tuple[Any, int, float]]:
     except (UnicodeDecodeError, csv.Error):
         yield from _locate_python(path, rows, "the header is not readable")
         return
-    if len(set(header)) != len(header):
-        raise InputError(f"{path}:1: header names a column twice: {', '.join(sorted(h for h in set(header) if header.count(h) > 1))}")
     cols = [h for h in REQUIRED + OPTIONAL if h in header]
     size = max(path.stat().st_size, 1)
     src = pa.OSFile(str(path))

@@ -29,6 +29,9 @@ def fen_str(v: int) -> str:
 def header_columns(header: list[str], path: Any) -> list[str]:
     """The header's names stripped; InputError naming the required columns it lacks."""
     header = [h.strip() for h in header]
+    twice = sorted(h for h in set(header) if header.count(h) > 1)
+    if twice:
+        raise InputError(f"{path}:1: header names a column twice: {', '.join(twice)}")
     missing = [h for h in REQUIRED if h not in header]
     if missing:
         raise InputError(f"{path}:1: header lacks column(s) {', '.join(missing)} (required: {', '.join(REQUIRED)})")

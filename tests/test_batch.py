@@ -293,3 +293,17 @@ def test_bad_row_in_parquet_is_reported_at_its_row_line(tmp_path: Path):
     with pytest.raises(InputError) as e:
         list(read_columns(tmp_path / "c.parquet", rows=2))
     assert [(p.line, p.field) for p in e.value.problems] == [(4, "eligible_cost")]
+
+
+@pytest.mark.parametrize("engine", ["python", "arrow"])
+def test_a_header_naming_a_column_twice_is_refused_by_both_readers(tmp_path, capsys, engine):
+    pytest.importorskip("numpy")
+    if engine == "arrow":
+        pytest.importorskip("pyarrow")
+    from engine.cli import main
+
+    f = tmp_path / "claims.csv"
+    f.write_text("person_id,region,date,type,hospital_level,total_cost,eligible_cost,region\n"
+                 "p1,500000,2020-06-10,inpatient,2,100.00,100.00,500000\n", encoding="utf-8")
+    assert main(["report", str(f), "--engine", engine]) == 2
+    assert "claims.csv:1: header names a column twice: region" in capsys.readouterr().err
