@@ -61,14 +61,14 @@ def settle_file(args: argparse.Namespace, sink: Any, encounter_ids: bool = True)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    from .cli import _policy_args
+    from .cli import policy_args
 
     p.add_argument("claims", help="claims table: CSV, or Parquet (.parquet, needs pyarrow)")
     p.add_argument("--chunk-rows", type=int, default=200_000, help="rows read at a time (input larger than one chunk must be sorted by person_id)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--engine", choices=("auto", "arrow", "python"), default="auto",
                    help="CSV reader: arrow (vectorised, needs pyarrow), python (row by row) or auto (arrow when installed); same results")
-    _policy_args(p)
+    policy_args(p)
 
 
 @register("report", "indicators by region, category and year from a claims table (batch settlement)")

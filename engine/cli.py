@@ -26,7 +26,7 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
 
 
-def _policy_args(p: argparse.ArgumentParser) -> None:
+def policy_args(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--policies", metavar="DIR", help="policy folder (default: the shipped one)")
     g.add_argument("--bundle", metavar="FILE", help="a bundle written by 'yibao bundle'")
@@ -142,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("case", help="case file, YAML or JSON")
     p.add_argument("--strict", action="store_true", help="a missing value (cap, threshold, tier rate) is an error")
     p.add_argument("--no-trace", action="store_true", help="text output without the trace")
-    _policy_args(p)
+    policy_args(p)
     p.set_defaults(func=cmd_evaluate)
     p = sub.add_parser("params", help="parameters in force for a person on a day, with the rule each came from")
     p.add_argument("--region", required=True)
@@ -150,11 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--category", action="append", help="a category held (repeatable)")
     p.add_argument("--tier", type=int)
     p.add_argument("--scheme", choices=("resident", "employee"), default="resident")
-    _policy_args(p)
+    policy_args(p)
     p.set_defaults(func=cmd_params)
     p = sub.add_parser("bundle", help="one canonical JSON file of the whole policy set")
     p.add_argument("-o", "--output", metavar="FILE")
-    _policy_args(p)
+    policy_args(p)
     p.set_defaults(func=cmd_bundle)
     for name, (helptext, adder) in COMMANDS_EXTRA.items():
         p = sub.add_parser(name, help=helptext)

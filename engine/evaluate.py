@@ -13,7 +13,7 @@ from .money import ZERO, fen, money_str, rate_str
 from .policyset import PolicySet
 from .problems import InputError, MissingParameter
 from .registry import PARAMETERS
-from .resolve import Profile, ReferenceMissing, Resolved
+from .resolve import Profile, ReferenceMissing, Resolved, matches
 
 TIERS = ("basic_insurance", "serious_illness", "medical_assistance")
 
@@ -98,12 +98,10 @@ class Evaluator:
 
     def reaches(self, tier: str, prof: Profile) -> bool:
         """True if any rule of the tier (a value or a guardrail) is in force for this person."""
-        from .resolve import _matches
-
         for name, rules in self.res.in_force(prof.region, prof.date).items():
             if name.startswith(tier + "."):
                 for r in rules:
-                    if _matches(r, prof) and (not r.who.categories or set(r.who.categories) & prof.categories):
+                    if matches(r, prof) and (not r.who.categories or set(r.who.categories) & prof.categories):
                         return True
         return False
 

@@ -9,7 +9,7 @@ from .explain import describe_rule
 from .policyset import PolicySet
 from .problems import InputError
 from .registry import CATEGORIES, PARAMETERS, canonical_region
-from .resolve import Profile, ReferenceMissing, _matches
+from .resolve import Profile, ReferenceMissing, matches
 
 
 def params_table(ps: PolicySet, region: str, day: dt.date, categories: list[str], tier: int | None, scheme: str) -> list[dict[str, Any]]:
@@ -32,7 +32,7 @@ def params_table(ps: PolicySet, region: str, day: dt.date, categories: list[str]
             except ReferenceMissing as e:
                 rows.append({"parameter": name, "hospital_level": level, "value": None, "error": str(e)})
                 continue
-            guards = [g for g in in_force.get(name, []) if g.effect == "guardrail" and _matches(g, prof)
+            guards = [g for g in in_force.get(name, []) if g.effect == "guardrail" and matches(g, prof)
                       and (not g.who.categories or set(g.who.categories) & set(categories))]
             if rv is None and not guards:
                 continue

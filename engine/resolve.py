@@ -56,7 +56,8 @@ class ReferenceMissing(Exception):
         self.series, self.region, self.year, self.rule = series, region, year, rule
 
 
-def _matches(rule: Rule, p: Profile) -> bool:
+def matches(rule: Rule, p: Profile) -> bool:
+    """True if the rule's scheme, encounter type, hospital level and tier fit the profile (categories aside)."""
     w = rule.who
     if w.schemes and p.scheme not in w.schemes:
         return False
@@ -174,7 +175,7 @@ class Resolver:
         return value
 
     def _resolve(self, parameter: str, p: Profile) -> Resolved | None:
-        rules = [r for r in self.in_force(p.region, p.date).get(parameter, ()) if _matches(r, p)]
+        rules = [r for r in self.in_force(p.region, p.date).get(parameter, ()) if matches(r, p)]
         if not rules:
             return None
         base = [r for r in rules if r.effect == "set" and not r.who.categories]

@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from .cli import EXIT_FAIL, EXIT_OK, EXIT_USAGE, _policy_args, policy_set, register
+from .cli import EXIT_FAIL, EXIT_OK, EXIT_USAGE, policy_args, policy_set, register
 from .load import Loaded, load_file
 from .policyset import REPO_ROOT, PolicySet, display_path
 from .problems import InputError, MissingParameter, Problem
@@ -312,7 +312,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 @register("test", "run the YAML scenario tests (default: tests/scenarios)")
 def _add_test(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="*", metavar="PATH", help="scenario files or folders (default: tests/scenarios)")
-    _policy_args(p)
+    policy_args(p)
     p.set_defaults(func=cmd_test)
 
 
