@@ -13,7 +13,7 @@ import numpy as np
 from .evaluate import add_months, describe_person, missing_income, missing_reference
 from .money import fen
 from .problems import InputError, MissingParameter
-from .resolve import Profile, ReferenceMissing, Resolver
+from .resolve import Profile, ReferenceMissing, Resolver, as_bands
 
 NOCAP = 1 << 62  # fen sentinel: no cap applied (none set, or cap missing: both mean "not applied" in the interpreter)
 NEVER = 1 << 62  # fen sentinel: no warning threshold
@@ -112,7 +112,7 @@ def key_params(res: Resolver, p: Profile) -> KeyParams:
             k.si_on = True
             t = _need(res, "serious_illness.threshold", p)
             rate = _need(res, "serious_illness.rate", p)
-            bands = rate if isinstance(rate, tuple) else ((Decimal(0), rate),)
+            bands = as_bands(rate)
             if len(bands) > MAX_BANDS:
                 raise NotWholeFen(f"serious_illness.rate has {len(bands)} bands; the batch handles at most {MAX_BANDS}")
             k.st = _ratio(t, 100)

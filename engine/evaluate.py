@@ -13,7 +13,7 @@ from .money import ZERO, fen, money_str, rate_str
 from .policyset import PolicySet
 from .problems import InputError, MissingParameter
 from .registry import PARAMETERS
-from .resolve import Profile, ReferenceMissing, Resolved, matches
+from .resolve import Profile, ReferenceMissing, Resolved, as_bands, matches
 
 TIERS = ("basic_insurance", "serious_illness", "medical_assistance")
 
@@ -141,8 +141,7 @@ class Evaluator:
             d = self.need(s, f"basic_insurance.{enc.type}.deductible", prof, trace)
             r = self.need(s, f"basic_insurance.{enc.type}.rate", prof, trace)
             raw = max(eligible - d, ZERO) * r
-            cap, note = self._cap(s, "basic_insurance.annual_cap", prof, trace, enc)
-            basic = max(fen(min(raw, cap - led.basic_paid) if cap is not None else raw), ZERO)
+            basic, note = self._pay(s, "basic_insurance.annual_cap", raw, led.basic_paid, prof, trace, enc)
             trace.append(_calc("basic_insurance.paid", basic, f"min(max({eligible} - {money_str(d)}, 0) x {rate_str(r)}, {note})"))
         led.basic_paid += basic
         # 2. serious-illness insurance, on the year's accumulated owed policy-scope amount
@@ -153,11 +152,9 @@ class Evaluator:
             pass
         elif self._tier_available(s, "serious_illness", prof, enc, trace):
             t = self.need(s, "serious_illness.threshold", prof, trace)
-            bands = _bands(self.need(s, "serious_illness.rate", prof, trace))
+            bands = as_bands(self.need(s, "serious_illness.rate", prof, trace))
             raw = _banded(si_before - t, led.si_base - t, bands)
-            cap, note = self._cap(s, "serious_illness.annual_cap", prof, trace, enc)
-            si = fen(min(raw, cap - led.si_paid) if cap is not None else raw)
-            si = max(si, ZERO)
+            si, note = self._pay(s, "serious_illness.annual_cap", raw, led.si_paid, prof, trace, enc)
             trace.append(_calc("serious_illness.paid", si, f"owed this year {money_str(si_before)} -> {money_str(led.si_base)}, above threshold {money_str(t)} at {_bands_str(bands)}, {note}"))
         led.si_paid += si
         # 3. medical assistance, on what is still owed within the policy scope
@@ -168,9 +165,7 @@ class Evaluator:
             md = self.need(s, "medical_assistance.deductible", prof, trace)
             mr = self.need(s, "medical_assistance.rate", prof, trace)
             raw = (max(led.ma_base - md, ZERO) - max(ma_before - md, ZERO)) * mr
-            cap, note = self._cap(s, "medical_assistance.annual_cap", prof, trace, enc)
-            ma = fen(min(raw, cap - led.ma_paid) if cap is not None else raw)
-            ma = max(ma, ZERO)
+            ma, note = self._pay(s, "medical_assistance.annual_cap", raw, led.ma_paid, prof, trace, enc)
             trace.append(_calc("medical_assistance.paid", ma, f"owed this year {money_str(ma_before)} -> {money_str(led.ma_base)}, above deductible {money_str(md)} x {rate_str(mr)}, {note}"))
         led.ma_paid += ma
         oop = enc.total_cost - basic - si - ma
@@ -195,6 +190,12 @@ class Evaluator:
             reason = f"no {tier} rule in force covers {describe_person(prof)}"
         trace.append({"step": f"{tier}.paid", "value": "0.00", "rule": None, "document_version": None, "clause": None, "note": f"not computed: {reason}"})
         return False
+
+    def _pay(self, s: Settlement, cap_name: str, raw: Decimal, paid: Decimal, prof: Profile, trace: list,
+             enc: Encounter) -> tuple[Decimal, str]:
+        """A tier's payment: `raw` limited to what is left of its annual cap, half-up to the fen, never below 0."""
+        cap, note = self._cap(s, cap_name, prof, trace, enc)
+        return max(fen(min(raw, cap - paid) if cap is not None else raw), ZERO), note
 
     def _cap(self, s: Settlement, name: str, prof: Profile, trace: list, enc: Encounter) -> tuple[Decimal | None, str]:
         rv = self.param(s, name, prof, trace)
@@ -352,10 +353,6 @@ def show_value(name: str, v: Any) -> str | None:
 def _calc(step: str, value: Decimal, formula: str, money: bool = True) -> dict[str, Any]:
     return {"step": step, "value": money_str(value) if money else str(value), "rule": None,
             "document_version": None, "clause": None, "formula": formula}
-
-
-def _bands(v: Any) -> tuple[tuple[Decimal, Decimal], ...]:
-    return v if isinstance(v, tuple) else ((Decimal(0), v),)
 
 
 def _bands_str(bands: tuple) -> str:

@@ -86,14 +86,15 @@ def better(parameter: str, a: Any, b: Any) -> bool:
     if p.kind == "flag":
         return bool(a) and not bool(b)
     if p.kind == "bands":
-        ra, rb = _bands(a), _bands(b)
+        ra, rb = as_bands(a), as_bands(b)
         if [f for f, _ in ra] != [f for f, _ in rb]:
             return ra[0][1] > rb[0][1]
         return all(x[1] >= y[1] for x, y in zip(ra, rb)) and ra != rb
     return a < b if p.better == "lower" else a > b
 
 
-def _bands(v: Any) -> tuple[tuple[Decimal, Decimal], ...]:
+def as_bands(v: Any) -> tuple[tuple[Decimal, Decimal], ...]:
+    """A rate as bands: a single rate is one band from 0."""
     return v if isinstance(v, tuple) else ((Decimal(0), v),)
 
 
