@@ -1,6 +1,6 @@
 """Benchmarks for issue 7 (run by hand: python benchmarks/bench_batch.py [N]). Not part of the test run.
 
-On N (default 1,000,000) SYNTHETIC encounters from engine.claims: batch throughput (cold: parameters resolved
+On N (default 1,000,000) SYNTHETIC encounters from engine.batch.claims: batch throughput (cold: parameters resolved
 for the first time; warm: parameter cache filled, as for every chunk after the first), single-case throughput on
 a sample, their ratio, peak memory (tracemalloc of the settle step, and the process's max RSS), and the wall
 time and max RSS of `yibao report` and `yibao batch` on the same encounters written as CSV and as Parquet (pyarrow
@@ -24,14 +24,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.batch import Batch  # noqa: E402
-from engine.batch_case import person_year_case  # noqa: E402
-from engine.claims import claims_table, generate, write_csv, write_parquet  # noqa: E402
-from engine.evaluate import Evaluator  # noqa: E402
-from engine.policyset import load_policy_set  # noqa: E402
+from engine.batch.settle import Batch  # noqa: E402
+from engine.batch.case import person_year_case  # noqa: E402
+from engine.batch.claims import claims_table, generate, write_csv, write_parquet  # noqa: E402
+from engine.settle.evaluate import Evaluator  # noqa: E402
+from engine.policy.policyset import load_policy_set  # noqa: E402
 
 
-_CHILD = ("import sys; from engine.cli import main; rc = main(sys.argv[1:]); "
+_CHILD = ("import sys; from engine.cli.main import main; rc = main(sys.argv[1:]); "
           "sys.stderr.write(next(l for l in open('/proc/self/status') if l.startswith('VmHWM'))); sys.exit(rc)")
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.case import case_from_data  # noqa: E402
-from engine.evaluate import Evaluator  # noqa: E402
-from engine.policyset import load_policy_set  # noqa: E402
+from engine.settle.case import case_from_data  # noqa: E402
+from engine.settle.evaluate import Evaluator  # noqa: E402
+from engine.policy.policyset import load_policy_set  # noqa: E402
 
 
 def three_encounters(cats=("dibao",)) -> dict:
@@ -80,7 +80,7 @@ def main() -> None:
     print(f"{n} generated person-years ({encounters} encounters): {n / dt:,.0f} person-years/s, {dt / encounters * 1e6:.0f} us per encounter")
 
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "engine.cli", "evaluate", str(ROOT / "examples" / "cq-2020-dibao.yaml"), "--format", "json"],
+    subprocess.run([sys.executable, "-m", "engine.cli.main", "evaluate", str(ROOT / "examples" / "cq-2020-dibao.yaml"), "--format", "json"],
                    check=True, capture_output=True, cwd=ROOT)
     print(f"cold start to first result (fresh process, validate included): {(time.perf_counter() - t0) * 1000:.0f} ms")
 

@@ -11,8 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from engine.policyset import load_policy_set  # noqa: E402
-from engine.site import DEFAULT_REPO_URL, build_site  # noqa: E402
+from engine.policy.policyset import load_policy_set  # noqa: E402
+from engine.site.build import DEFAULT_REPO_URL, build_site  # noqa: E402
 
 log = logging.getLogger("mkdocs.plugins.yibao")
 

@@ -24,7 +24,7 @@ FUZZ_EXAMPLES = {"default": 60, "ci": 2000, "dev": 10000}.get(PROFILE, 60)
 @pytest.fixture(scope="session")
 def shipped():
     """The shipped policy set, loaded once."""
-    from engine.policyset import load_policy_set, require_valid
+    from engine.policy.policyset import load_policy_set, require_valid
 
     return require_valid(load_policy_set(ROOT / "policies"))
 
@@ -32,7 +32,7 @@ def shipped():
 @pytest.fixture(scope="session")
 def synthetic():
     """The SYNTHETIC test policy set (tests/fixtures/synthetic-full), loaded once."""
-    from engine.policyset import load_policy_set, require_valid
+    from engine.policy.policyset import load_policy_set, require_valid
 
     return require_valid(load_policy_set(SYNTHETIC / "policies"))
 

@@ -11,11 +11,11 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
-from engine.case import case_from_data
-from engine.evaluate import Evaluator
-from engine.policyset import PolicySet, load_policy_set, require_valid
-from engine.problems import InputError, MissingParameter
-from engine.registry import CATEGORIES, ENCOUNTER_TYPES
+from engine.settle.case import case_from_data
+from engine.settle.evaluate import Evaluator
+from engine.policy.policyset import PolicySet, load_policy_set, require_valid
+from engine.core.problems import InputError, MissingParameter
+from engine.core.registry import CATEGORIES, ENCOUNTER_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = {"shipped": ROOT / "policies", "synthetic": ROOT / "tests" / "fixtures" / "synthetic-full" / "policies"}

@@ -11,13 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from batch_synth import policies
-from engine.batch import Batch
-from engine.batch_case import person_year_case
-from engine.batch_io import ResultWriter, arrow_available, arrow_columns, read_columns, to_columns
-from engine.claims import generate
-from engine.evaluate import Evaluator
-from engine.policyset import load_policy_set
-from engine.problems import InputError, MissingParameter
+from engine.batch.settle import Batch
+from engine.batch.case import person_year_case
+from engine.batch.io import ResultWriter, arrow_available, arrow_columns, read_columns, to_columns
+from engine.batch.claims import generate
+from engine.settle.evaluate import Evaluator
+from engine.policy.policyset import load_policy_set
+from engine.core.problems import InputError, MissingParameter
 
 CATS = ("", "dibao", "tekun", "dibao_bianyuan", "dibao|tekun", "dibao_bianyuan|tekun")
 
@@ -176,7 +176,7 @@ def test_bad_rows_name_line_field_and_why(field, value, why):
 
 
 def test_cli_batch_writes_one_row_per_encounter(tmp_path: Path, capsys):
-    from engine.cli import main
+    from engine.cli.main import main
 
     f = tmp_path / "c.csv"
     f.write_text("person_id,region,categories,date,type,hospital_level,total_cost,eligible_cost\n"
@@ -193,7 +193,7 @@ def test_parquet_in_and_out_match_csv(tmp_path: Path):
     pa = pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq
 
-    from engine.cli import main
+    from engine.cli.main import main
 
     rows = {"person_id": ["a", "a"], "region": ["500000", "500000"], "categories": ["dibao", "dibao"], "date": ["2020-06-10", "2020-07-01"],
             "type": ["inpatient"] * 2, "hospital_level": [2, 1], "total_cost": ["22000.00", "1000.00"], "eligible_cost": ["20000.00", "900.00"]}
@@ -208,7 +208,7 @@ def _claims_csv(path: Path, n: int = 3000, seed: int = 11) -> Path:
     """Generated SYNTHETIC claims as CSV, with spaces around some amounts and a person id that needs quoting."""
     import io
 
-    from engine.claims import write_csv
+    from engine.batch.claims import write_csv
 
     buf = io.StringIO()
     write_csv(generate(n, seed=seed), buf)
@@ -300,7 +300,7 @@ def test_a_header_naming_a_column_twice_is_refused_by_both_readers(tmp_path, cap
     pytest.importorskip("numpy")
     if engine == "arrow":
         pytest.importorskip("pyarrow")
-    from engine.cli import main
+    from engine.cli.main import main
 
     f = tmp_path / "claims.csv"
     f.write_text("person_id,region,date,type,hospital_level,total_cost,eligible_cost,region\n"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-import engine.policyset
-from engine.cli import main
+import engine.policy.policyset
+from engine.cli.main import main
 
 _spec = importlib.util.spec_from_file_location("synthetic_policy", Path(__file__).parent / "fixtures" / "synthetic_policy.py")
 syn = importlib.util.module_from_spec(_spec)
@@ -37,7 +37,7 @@ def test_same_case_same_bundle_is_byte_identical_across_processes(tmp_path: Path
     outs = []
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        outs.append(subprocess.run([sys.executable, "-m", "engine.cli", "evaluate", str(ROOT / "examples" / "cq-2020-dibao.yaml"),
+        outs.append(subprocess.run([sys.executable, "-m", "engine.cli.main", "evaluate", str(ROOT / "examples" / "cq-2020-dibao.yaml"),
                                     "--bundle", str(bundle), "--format", "json"], capture_output=True, env=env, check=True).stdout)
     assert outs[0] == outs[1]
     # by hand (example file): (20000 - 300 x 0.5) x (0.70 + 0.10) = 15880.00
@@ -64,7 +64,7 @@ def test_ref_of_an_older_commit_matches_its_bundle(tmp_path: Path, capsys: pytes
     repo = syn.build_repo(tmp_path / "repo")
     case = tmp_path / "case.yaml"
     case.write_text(CASE, encoding="utf-8")
-    monkeypatch.setattr(engine.policyset, "REPO_ROOT", repo["root"])
+    monkeypatch.setattr(engine.policy.policyset, "REPO_ROOT", repo["root"])
     by_ref = run(["evaluate", str(case), "--ref", repo["v1"], "--format", "json"], capsys)
     syn.git(repo["root"], "checkout", "-q", repo["v1"])
     run(["bundle", "--policies", str(repo["root"] / "policies"), "-o", str(tmp_path / "v1.json")], capsys)

@@ -4,10 +4,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from engine.case import case_from_data
-from engine.evaluate import Evaluator
-from engine.policyset import load_policy_set
-from engine.resolve import Profile
+from engine.settle.case import case_from_data
+from engine.settle.evaluate import Evaluator
+from engine.policy.policyset import load_policy_set
+from engine.policy.resolve import Profile
 
 from synth import baseline, document, rule, write_set
 

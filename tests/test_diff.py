@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
-from engine.diff import run_diff
+from engine.cli.main import main
+from engine.review.diff import run_diff
 
 _spec = importlib.util.spec_from_file_location("synthetic_policy", Path(__file__).parent / "fixtures" / "synthetic_policy.py")
 syn = importlib.util.module_from_spec(_spec)
@@ -60,8 +60,8 @@ def test_rate_change_in_words_with_hand_counted_impact(repo: dict) -> None:
 
 def test_scenario_outcomes_that_change(repo: dict) -> None:
     sc = run_diff(repo["v1"], repo["v2"], repo["root"], persons=PERSONS)["impact"]["scenarios"]
-    if importlib.util.find_spec("engine.scenarios") is None:
-        assert "engine.scenarios is not available" in sc["skipped"]
+    if importlib.util.find_spec("engine.review.scenarios") is None:
+        assert "engine.review.scenarios is not available" in sc["skipped"]
         return
     assert sc["scenarios"] == 2
     (c,) = sc["changed"]  # only the dibao stay moves: 7000.00 -> 8000.00; it passed under v1 and fails under v2
@@ -126,8 +126,8 @@ def test_bad_revision_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_reference_population_is_seeded_synthetic_and_covers_every_category() -> None:
-    from engine.population import generate, group_of
-    from engine.registry import CATEGORIES
+    from engine.review.population import generate, group_of
+    from engine.core.registry import CATEGORIES
 
     a, b = generate(), generate()
     assert a == b and len(a) == 17 * 7 * 3  # 17 groups (ordinary, 12 categories, 4 pairs) x 7 years x 3

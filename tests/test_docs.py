@@ -1,4 +1,4 @@
-"""The docs-site generator (engine.site): pages for every notice and region, rules on their pages, charts, links.
+"""The docs-site generator (engine.site.build): pages for every notice and region, rules on their pages, charts, links.
 
 Runs the generator functions directly (no mkdocs). The synthetic sets here are clearly SYNTHETIC (tests/synth.py).
 """
@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from synth import baseline, document, rule, write_set
 
-from engine import cli
-from engine.policyset import REPO_ROOT, load_policy_set
-from engine.site import (build_site, link, notice_page, region_page, regions_with_documents, settle_curve, url)
-from engine.site_svg import Stack, stacked_chart
+from engine.cli import main as cli
+from engine.policy.policyset import REPO_ROOT, load_policy_set
+from engine.site.build import (build_site, link, notice_page, region_page, regions_with_documents, settle_curve, url)
+from engine.site.svg import Stack, stacked_chart
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +155,7 @@ def test_region_without_settlement_rules_says_why(synthetic, tmp_path):
 
 
 def test_docs_command_without_the_tools_is_a_usage_error(monkeypatch, capsys):
-    from engine import docs
+    from engine.cli import docs
 
     monkeypatch.setattr(docs, "missing_tools", lambda: ["mkdocs"])
     assert cli.main(["docs", "-o", "/nonexistent/site"]) == 2

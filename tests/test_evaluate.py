@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
-from engine.schemas import validator
+from engine.cli.main import main
+from engine.policy.schemas import validator
 
 ROOT = Path(__file__).resolve().parent.parent
 EX = ROOT / "examples"

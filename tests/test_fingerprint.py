@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.policyset import PolicySet, load_policy_set
+from engine.policy.policyset import PolicySet, load_policy_set
 
 _spec = importlib.util.spec_from_file_location("synthetic_policy", Path(__file__).parent / "fixtures" / "synthetic_policy.py")
 syn = importlib.util.module_from_spec(_spec)

@@ -24,12 +24,12 @@ from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
 from conftest import FUZZ_EXAMPLES, ROOT, SYNTHETIC
-from engine.case import parse_case
-from engine.cli import main
-from engine.evaluate import Evaluator
-from engine.load import load_file
-from engine.policyset import load_policy_set
-from engine.problems import InputError, MissingParameter
+from engine.settle.case import parse_case
+from engine.cli.main import main
+from engine.settle.evaluate import Evaluator
+from engine.policy.load import load_file
+from engine.policy.policyset import load_policy_set
+from engine.core.problems import InputError, MissingParameter
 from strategies import policy_set
 
 FUZZ = settings(max_examples=FUZZ_EXAMPLES)

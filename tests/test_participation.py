@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from engine.cli import main
+from engine.cli.main import main
 
 ROSTER = """person_id,id_hash,region,scheme,categories,enrolled_from,enrolled_until
 p1,h1,500000,resident,dibao,2022-01-01,

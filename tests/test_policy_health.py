@@ -5,7 +5,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from engine.load import load_file
+from engine.policy.load import load_file
 
 POLICIES = Path(__file__).resolve().parent.parent / "policies"
 # Numbers that are structure, not policy values.

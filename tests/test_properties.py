@@ -40,11 +40,11 @@ import pytest
 from hypothesis import assume, example, given, note
 from hypothesis import strategies as st
 
-from engine.case import case_from_data
-from engine.evaluate import Evaluator
-from engine.explain import result_json
-from engine.problems import InputError, MissingParameter
-from engine.resolve import Profile
+from engine.settle.case import case_from_data
+from engine.settle.evaluate import Evaluator
+from engine.settle.explain import result_json
+from engine.core.problems import InputError, MissingParameter
+from engine.policy.resolve import Profile
 from strategies import case_yaml, cases, facts
 
 SETS = ["shipped", "synthetic"]
@@ -258,8 +258,8 @@ def test_p10_in_force_on_first_day_not_on_until_day(which, data):
 @pytest.mark.parametrize("which", SETS)
 @given(data=st.data())
 def test_p11_several_categories_get_the_best_single_treatment_never_a_sum(which, data):
-    from engine.registry import PARAMETERS
-    from engine.resolve import better
+    from engine.core.registry import PARAMETERS
+    from engine.policy.resolve import better
 
     f = facts(which)
     res = f.ps.resolver

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
-from engine.release import last_release_tag
+from engine.cli.main import main
+from engine.review.release import last_release_tag
 
 _spec = importlib.util.spec_from_file_location("synthetic_policy", Path(__file__).parent / "fixtures" / "synthetic_policy.py")
 syn = importlib.util.module_from_spec(_spec)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from batch_synth import policies
-from engine.cli import main
+from engine.cli.main import main
 
 # 2021, synthetic baseline (deductible 100/300/800, rate 0.85/0.70/0.55, cap 30000; SI 8000 at 0.60; dibao +0.05,
 # SI threshold x0.5, assistance 0.70 from 0; warning above 12000 (dibao 6000); contribution 350, dibao subsidy 200).

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.policyset import load_policy_set, require_valid
-from engine.scenarios import check_documents, load_scenario_files, run_scenario
+from engine.policy.policyset import load_policy_set, require_valid
+from engine.review.scenarios import check_documents, load_scenario_files, run_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = {  # scenario folder -> policy folder it runs against

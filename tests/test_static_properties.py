@@ -12,8 +12,8 @@ from decimal import Decimal
 
 import pytest
 
-from engine.registry import CATEGORIES, PARAMETERS, REGIONS, layer, region_chain
-from engine.resolve import Profile, ReferenceMissing
+from engine.core.registry import CATEGORIES, PARAMETERS, REGIONS, layer, region_chain
+from engine.policy.resolve import Profile, ReferenceMissing
 from strategies import policy_set
 
 SETS = ["shipped", "synthetic"]
@@ -108,7 +108,7 @@ def test_s1_catches_a_provincial_value_below_a_national_floor(tmp_path):
     """The check can fail: a SYNTHETIC provincial SI rate of 0.50 under a national floor of 0.60."""
     import shutil
 
-    from engine.policyset import load_policy_set
+    from engine.policy.policyset import load_policy_set
 
     src = policy_set("synthetic")
     dst = tmp_path / "policies"

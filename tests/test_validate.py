@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
-from engine.load import MAX_BYTES
-from engine.policyset import load_policy_set
+from engine.cli.main import main
+from engine.policy.load import MAX_BYTES
+from engine.policy.policyset import load_policy_set
 
 INVALID = Path(__file__).parent / "invalid"
 POLICIES = Path(__file__).resolve().parent.parent / "policies"

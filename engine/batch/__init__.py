@@ -1,0 +1,1 @@
+"""Many person-years at once: claims tables in integer fen, indicators, participation."""

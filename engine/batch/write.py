@@ -1,0 +1,145 @@
+"""Settled claims out: one result row per encounter as CSV (csv module or vectorised) or Parquet, the same text either way."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from engine.batch.model import EPOCH, Columns
+from engine.batch.arrow import arrow_for
+from engine.batch.check import fen_str
+from engine.batch.csvio import is_parquet
+from engine.core.problems import InputError
+
+RESULT = ("basic_insurance", "serious_illness", "medical_assistance", "out_of_pocket", "warning", "status")
+OUT_HEADER = ("person_id", "encounter_id", "date", "region", "categories", "type", "hospital_level", "total_cost", "eligible_cost") + RESULT
+
+
+def fen_strings(v: np.ndarray) -> Any:
+    """Integer fen amounts as a pyarrow array of two-decimal yuan strings, vectorised (the same text as fen_str)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    v = np.asarray(v, dtype=np.int64)
+    a = np.abs(v)
+    whole = pc.cast(pa.array(a // 100), pa.string())
+    frac = pc.utf8_lpad(pc.cast(pa.array(a % 100), pa.string()), 2, "0")
+    text = pc.binary_join_element_wise(whole, frac, ".")
+    if (v < 0).any():
+        text = pc.if_else(pa.array(v < 0), pc.binary_join_element_wise("-", text, ""), text)
+    return text
+
+
+def coded_strings(values: list[str], codes: np.ndarray) -> Any:
+    """values[codes] as a pyarrow string array."""
+    import pyarrow as pa
+
+    return pa.array(values, pa.string()).take(pa.array(np.asarray(codes, dtype=np.int64)))
+
+
+def date_strings(days: np.ndarray) -> Any:
+    """Day numbers as a pyarrow array of ISO dates."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.cast(pa.array(days.astype(np.int32), pa.date32()), pa.string())
+
+
+def category_texts(c: Columns) -> list[str]:
+    """Each category set of the chunk as sorted ids joined by '|'."""
+    return ["|".join(sorted(s)) for s in c.cat_sets]
+
+
+def result_rows(c: Columns, st: Any) -> Iterator[list[str]]:
+    """Output rows: the input's identifying fields and each tier's payment, out-of-pocket, warning flag and status."""
+    for i in range(len(c)):
+        err = int(st.error[i])
+        yield [c.person_ids[c.person[i]], c.encounter_ids[i] if c.encounter_ids else str(int(c.lines[i]) if c.lines is not None else i),
+               str(EPOCH + dt.timedelta(days=int(c.day[i]))), c.regions[c.region[i]], "|".join(sorted(c.cat_sets[c.cats[i]])),
+               c.etypes[c.etype[i]], str(int(c.level[i])), fen_str(c.total[i]), fen_str(c.eligible[i]),
+               fen_str(st.basic[i]), fen_str(st.si[i]), fen_str(st.ma[i]), fen_str(st.oop[i]),
+               "true" if st.warn[i] else "false", "ok" if err < 0 else st.errors[err]]
+
+
+def result_table(c: Columns, st: Any) -> Any:
+    """The output rows as a pyarrow table of strings, vectorised: the same text as result_rows."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(c)
+    if c.encounter_ids:
+        eid = pa.array(c.encounter_ids, pa.string())
+    else:
+        eid = pc.cast(pa.array(c.lines if c.lines is not None else np.arange(n, dtype=np.int64)), pa.string())
+    cols = [coded_strings(c.person_ids, c.person), eid, date_strings(c.day),
+            coded_strings(c.regions, c.region), coded_strings(category_texts(c), c.cats), coded_strings(c.etypes, c.etype),
+            pc.cast(pa.array(c.level), pa.string()), fen_strings(c.total), fen_strings(c.eligible),
+            fen_strings(st.basic), fen_strings(st.si), fen_strings(st.ma), fen_strings(st.oop),
+            coded_strings(["false", "true"], st.warn.astype(np.int64)), coded_strings(["ok", *st.errors], st.error + 1)]
+    return pa.table(dict(zip(OUT_HEADER, cols)))
+
+
+def _csv_bytes(table: Any) -> memoryview:
+    """A table of strings as CSV lines ending in CRLF, quoted only where needed: what csv.writer writes."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cols = []
+    for a in table.columns:
+        a = a.combine_chunks()
+        need = pc.match_substring_regex(a, '[,"\r\n]')
+        if pc.any(need).as_py():
+            quoted = pc.binary_join_element_wise('"', pc.replace_substring(a, '"', '""'), '"', "")
+            a = pc.if_else(need, quoted, a)
+        cols.append(a)
+    lines = pc.binary_join_element_wise(*cols, ",")
+    lines = pc.binary_join_element_wise(lines, "\r\n", "")
+    if not isinstance(lines, pa.StringArray):
+        lines = lines.combine_chunks()
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)
+    lo, hi = int(offsets[lines.offset]), int(offsets[lines.offset + len(lines)])
+    return memoryview(lines.buffers()[2])[lo:hi]
+
+
+class ResultWriter:
+    """Writes settled rows to CSV, or Parquet when the name ends in .parquet; vectorised with pyarrow when installed."""
+
+    def __init__(self, path: str | Path, engine: str = "auto") -> None:
+        self.path = Path(path)
+        self.parquet = is_parquet(self.path)
+        self.pq = arrow_for(path, engine, "output")
+        self.arrow = self.pq is not None
+        self.writer = None
+        if not self.parquet:
+            try:
+                self.fh = open(self.path, "w", newline="", encoding="utf-8")
+            except OSError as e:
+                raise InputError(f"{path}: cannot write: {e.strerror}") from None
+            self.csv = csv.writer(self.fh)
+            self.csv.writerow(OUT_HEADER)
+
+    def write(self, c: Columns, st: Any) -> None:
+        """Write one settled chunk."""
+        if not self.arrow:
+            self.csv.writerows(result_rows(c, st))
+            return
+        table = result_table(c, st)
+        if not self.parquet:
+            self.fh.flush()
+            self.fh.buffer.write(_csv_bytes(table))
+            self.fh.buffer.flush()
+            return
+        if self.writer is None:
+            self.writer = self.pq.ParquetWriter(self.path, table.schema)
+        self.writer.write_table(table)
+
+    def close(self) -> None:
+        """Close the file (and the Parquet writer)."""
+        if self.parquet:
+            if self.writer is not None:
+                self.writer.close()
+        else:
+            self.fh.close()

@@ -1,0 +1,196 @@
+"""The batch commands: `yibao report`, `yibao batch`, `yibao generate-claims` (numpy imported only when they run)."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+import csv
+import datetime as dt
+import json
+from decimal import Decimal
+
+from engine.cli.common import policy_args, policy_set
+from engine.batch.participation import PARTICIPATION_FLOOR, ROSTER, duplicates, rates, read_population, read_roster
+from engine.core.problems import InputError
+
+BY = ("region", "category", "year")
+
+
+def need_numpy() -> None:
+    """numpy is the extra `batch`; say so in one line instead of a traceback."""
+    try:
+        import numpy  # noqa: F401
+    except ModuleNotFoundError:
+        raise InputError("batch commands need numpy: pip install 'yibao-rules[batch]'") from None
+
+
+class Progress:
+    """A one-line progress bar on stderr; silent when stderr is not a terminal."""
+
+    def __init__(self, enabled: bool | None = None) -> None:
+        self.on = sys.stderr.isatty() if enabled is None else enabled
+        self.start = time.perf_counter()
+        self.rows = 0
+
+    def __call__(self, frac: float) -> None:
+        if self.on:
+            bar = int(min(max(frac, 0.0), 1.0) * 30)
+            rate = self.rows / max(time.perf_counter() - self.start, 1e-9)
+            sys.stderr.write(f"\r[{'#' * bar}{'.' * (30 - bar)}] {frac:6.1%}  {self.rows:,} encounters  {rate:,.0f}/s ")
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.on:
+            sys.stderr.write("\n")
+
+
+def settle_file(args: argparse.Namespace, sink: Any, encounter_ids: bool = True) -> Progress:
+    """Read, settle and hand each chunk to sink(columns, settled)."""
+    need_numpy()
+    from engine.batch.settle import Batch
+    from engine.batch.io import read_columns
+
+    if args.chunk_rows < 1:
+        raise InputError(f"--chunk-rows {args.chunk_rows}: must be at least 1")
+    ps = policy_set(args)
+    batch = Batch(ps)
+    prog = Progress(False if args.quiet else None)
+    for c in read_columns(args.claims, args.chunk_rows, prog, args.engine, encounter_ids):
+        st = batch.settle(c)
+        sink(c, st)
+        prog.rows += len(c)
+    prog(1.0)
+    prog.done()
+    return prog
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+
+    p.add_argument("claims", help="claims table: CSV, or Parquet (.parquet, needs pyarrow)")
+    p.add_argument("--chunk-rows", type=int, default=200_000, help="rows read at a time (input larger than one chunk must be sorted by person_id)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--engine", choices=("auto", "arrow", "python"), default="auto",
+                   help="CSV reader: arrow (vectorised, needs pyarrow), python (row by row) or auto (arrow when installed); same results")
+    policy_args(p)
+
+
+def _report_cli(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    p.add_argument("--by", default="region,category,year", help="grouping: a comma list of region, category, year (default all three)")
+    p.set_defaults(func=cmd_report)
+    for a in p._actions:  # --format: text, markdown, csv, json
+        if a.dest == "format":
+            a.choices = ("text", "markdown", "csv", "json")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    by = tuple(b.strip() for b in args.by.split(",") if b.strip())
+    if not by or any(b not in BY for b in by):
+        raise InputError(f"--by '{args.by}': use a comma list of {', '.join(BY)}")
+    from engine.batch.report import SUMS, Indicators, render
+
+    ind, tot = Indicators(by), Indicators(())
+    settle_file(args, lambda c, st: (ind.add(c, st), tot.add(c, st)), encounter_ids=False)
+    total = tot.rows()[0] if tot.groups else Indicators._row({}, dict.fromkeys(SUMS, 0))
+    total = {**{b: "total" for b in by}, **total}
+    sys.stdout.write(render(ind.rows(), total, args.format))
+    return 0
+
+
+def _batch_cli(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="results: CSV, or Parquet when FILE ends in .parquet")
+    p.set_defaults(func=cmd_batch)
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from engine.batch.write import ResultWriter
+
+    w = ResultWriter(args.output, args.engine)
+    try:
+        prog = settle_file(args, w.write)
+    finally:
+        w.close()
+    print(f"wrote {args.output}: {prog.rows} encounters", file=sys.stderr)
+    return 0
+
+
+def _cli(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-n", "--encounters", type=int, default=10_000, help="number of encounters (default 10000)")
+    p.add_argument("--seed", type=int, default=20261122)
+    p.add_argument("-o", "--output", metavar="FILE", help="CSV file, or Parquet when FILE ends in .parquet (written a million at a time; "
+                   "needs pyarrow) (default: CSV on standard output)")
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from engine.batch.claims import generate, write_csv, write_parquet
+
+    need_numpy()
+    if args.encounters < 1:
+        raise InputError(f"--encounters {args.encounters}: must be at least 1")
+    if args.output and args.output.lower().endswith((".parquet", ".pq")):
+        from engine.batch.arrow import arrow_module
+
+        arrow_module(f"{args.output}: Parquet output")
+        write_parquet(args.encounters, args.output, args.seed)
+        print(f"wrote {args.output}: {args.encounters} SYNTHETIC encounters, seed {args.seed}", file=sys.stderr)
+        return 0
+    c = generate(args.encounters, args.seed)
+    if args.output:
+        with open(args.output, "w", newline="", encoding="utf-8") as fh:
+            write_csv(c, fh)
+        print(f"wrote {args.output}: {len(c)} SYNTHETIC encounters, seed {args.seed}", file=sys.stderr)
+    else:
+        write_csv(c, sys.stdout)
+    return 0
+
+
+def _participation_cli(p: argparse.ArgumentParser) -> None:
+    p.add_argument("roster", help=f"enrolment roster CSV: {', '.join(ROSTER)}")
+    p.add_argument("--date", required=True, help="day on which participation is measured (YYYY-MM-DD)")
+    p.add_argument("--population", metavar="CSV", help="denominators: region, category, population (default: the roster's own persons)")
+    p.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    p.set_defaults(func=cmd_participation)
+
+
+def cmd_participation(args: argparse.Namespace) -> int:
+    try:
+        day = dt.date.fromisoformat(args.date)
+    except ValueError:
+        raise InputError(f"--date '{args.date}' is not a date (YYYY-MM-DD)") from None
+    rows = read_roster(args.roster)
+    pop = read_population(args.population) if args.population else None
+    table, dups = rates(rows, day, pop), duplicates(rows)
+    below = [r for r in table if r["below_floor"]]
+    if args.format == "json":
+        print(json.dumps({"date": day.isoformat(), "floor": str(PARTICIPATION_FLOOR), "participation": table,
+                          "below_floor": below, "duplicates": dups}, ensure_ascii=False, indent=2))
+        return 0
+    if args.format == "csv":
+        w = csv.DictWriter(sys.stdout, fieldnames=list(table[0]) if table else ["region"], lineterminator="\n")
+        w.writeheader()
+        w.writerows(table)
+        return 0
+    print(f"participation on {day} (floor {PARTICIPATION_FLOOR * 100:.0f}%, seed 003)")
+    print(f"{'region':>8}  {'category':<18} {'enrolled':>9} {'population':>10} {'rate %':>7}")
+    for r in table:
+        rate = "" if r["rate"] is None else f"{Decimal(r['rate']) * 100:.2f}"
+        print(f"{r['region']:>8}  {r['category']:<18} {r['enrolled']:>9} {r['population'] or 0:>10} {rate:>7}{'  BELOW FLOOR' if r['below_floor'] else ''}")
+    print(f"areas/categories below the floor: {len(below)}")
+    print(f"persons enrolled twice (overlapping periods): {len(dups)}")
+    for d in dups:
+        k = d["keep"]
+        drop = ", ".join("line {line} ({region} {scheme})".format(**o) for o in d["drop"])
+        print(f"  {d['id_hash']}: keep line {k['line']} ({k['region']} {k['scheme']} from {k['from']}); drop {drop} [{', '.join(d['kinds'])}]")
+    return 0
+
+
+COMMANDS = {
+    "report": ("indicators by region, category and year from a claims table (batch settlement)", _report_cli),
+    "batch": ("settle every encounter of a claims table exactly, writing one result row per encounter", _batch_cli),
+    "generate-claims": ("write SYNTHETIC claims (seeded, invented) in the batch CSV format", _cli),
+    "participation": ("participation by pooling area and category against the 99%% floor, and duplicate enrolments", _participation_cli),
+}

@@ -1,0 +1,68 @@
+"""`yibao docs`: build (mkdocs build --strict) or serve the docs site generated from the policies."""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from engine.cli.common import EXIT_FAIL, EXIT_OK
+from engine.policy.policyset import REPO_ROOT
+from engine.core.problems import InputError
+
+NEEDED = {"mkdocs": "mkdocs", "material": "mkdocs-material", "mkdocs_gen_files": "mkdocs-gen-files",
+          "mkdocs_literate_nav": "mkdocs-literate-nav"}
+
+
+def missing_tools() -> list[str]:
+    """Distributions the build needs that are not installed."""
+    return [dist for mod, dist in NEEDED.items() if importlib.util.find_spec(mod) is None]
+
+
+def mkdocs_command(args: argparse.Namespace, config: Path) -> list[str]:
+    """The mkdocs command line for these options."""
+    if args.output is None:
+        args.output = str(REPO_ROOT / "site")
+    if args.serve:
+        return [sys.executable, "-m", "mkdocs", "serve", "--strict", "-f", str(config), "-a", args.addr]
+    return [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(Path(args.output).resolve())]
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    """Build or serve the site; exit 1 if mkdocs reports a problem (strict mode)."""
+    config = REPO_ROOT / "mkdocs.yml"
+    if not config.is_file():
+        raise InputError(f"{config} not found: 'yibao docs' runs from a checkout of the repository")
+    missing = missing_tools()
+    if missing:
+        raise InputError(f"the docs tools are not installed (missing: {', '.join(missing)}); run: pip install -e '.[docs]'")
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true")
+    if args.policies:
+        if not Path(args.policies).is_dir():
+            raise InputError(f"--policies '{args.policies}' is not a folder")
+        env["YIBAO_POLICIES"] = str(Path(args.policies).resolve())
+    try:
+        rc = subprocess.run(mkdocs_command(args, config), cwd=REPO_ROOT, env=env).returncode
+    except KeyboardInterrupt:
+        return EXIT_OK
+    if rc != 0:
+        print(f"yibao docs: mkdocs failed (exit {rc}); see the warnings above", file=sys.stderr)
+        return EXIT_FAIL
+    if not args.serve:
+        print(f"yibao docs: site built in {Path(args.output).resolve()}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _add_docs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-o", "--output", metavar="DIR", help="where to write the site (default: site/ in the repository)")
+    p.add_argument("--serve", action="store_true", help="serve with live reload instead of building")
+    p.add_argument("--addr", default="127.0.0.1:8000", help="address for --serve")
+    p.add_argument("--policies", metavar="DIR", help="policy folder (default: the shipped one)")
+    p.set_defaults(func=cmd_docs)
+
+
+COMMANDS = {
+    "docs": ("build the docs site from the policies (mkdocs build --strict), or --serve it", _add_docs),
+}

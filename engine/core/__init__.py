@@ -1,0 +1,1 @@
+"""Foundations every layer uses: problems and exit codes, exact money, closed vocabularies."""

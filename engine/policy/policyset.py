@@ -1,0 +1,159 @@
+"""Load a folder of policy documents into a checked, fingerprinted policy set."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from engine import __version__
+from engine.policy import schemas
+from engine.policy.load import Loaded, load_file
+from engine.policy.model import Datum, Document, Period, Rule, build_document
+from engine.core.problems import PolicyError, Problem
+from engine.policy.resolve import Resolver
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = REPO_ROOT / "policies"
+
+
+@dataclass
+class PolicySet:
+    """Every document of a policy set, its rules and reference data, version and fingerprint."""
+
+    root: str
+    documents: dict[str, Document]
+    loaded: dict[str, Loaded]
+    version: str
+    problems: list[Problem] = field(default_factory=list)
+    _resolver: Resolver | None = None
+
+    @property
+    def rules(self) -> list[Rule]:
+        return [r for d in self.documents.values() for r in d.rules]
+
+    @property
+    def data(self) -> dict[tuple[str, str, int], Datum]:
+        return {(x.series, x.region, x.year): x for d in self.documents.values() for x in d.data}
+
+    @property
+    def resolver(self) -> Resolver:
+        if self._resolver is None:
+            periods = {d.id: d.period for d in self.documents.values()}
+            self._resolver = Resolver(self.rules, self.data, periods)
+        return self._resolver
+
+    @property
+    def fingerprint(self) -> str:
+        """sha256 of the canonical form: independent of file order, key order, whitespace and comments."""
+        return "sha256:" + hashlib.sha256(canonical_json(self.canonical()).encode()).hexdigest()
+
+    def canonical(self) -> dict[str, Any]:
+        """The whole set as plain data, documents sorted by id."""
+        return {"documents": [canonical_value(self.documents[k].raw) for k in sorted(self.documents)]}
+
+    def locate(self, doc_id: str, loc: tuple, message: str) -> Problem:
+        """A problem at a place in a document of this set."""
+        doc = self.documents[doc_id]
+        return self.loaded[doc.path].problem(loc, message)
+
+
+def canonical_value(v: Any) -> Any:
+    """Plain JSON data with exact decimals as normalised strings and dates as ISO strings."""
+    if isinstance(v, dict):
+        return {str(k): canonical_value(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [canonical_value(x) for x in v]
+    if isinstance(v, bool) or v is None or isinstance(v, str):
+        return v
+    if isinstance(v, int):
+        return v
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() else format(v.normalize(), "f")
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    raise TypeError(f"cannot canonicalise {type(v).__name__}")
+
+
+def canonical_json(v: Any) -> str:
+    """Sorted-key, compact, UTF-8 JSON text."""
+    return json.dumps(v, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def release_version(root: Path) -> str:
+    """The release version: pyproject.toml beside the policies folder, else the installed package's."""
+    pyproject = root.parent / "pyproject.toml"
+    if pyproject.is_file():
+        m = re.search(r'^version\s*=\s*"([^"]+)"', pyproject.read_text(encoding="utf-8"), re.M)
+        if m:
+            return m.group(1)
+    return __version__
+
+
+def policy_files(root: Path) -> list[Path]:
+    """Every *.yaml/*.yml file below root, in a stable order."""
+    return sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def display_path(p: Path) -> str:
+    """A path relative to the working directory where possible."""
+    try:
+        return os.path.relpath(p)
+    except ValueError:  # pragma: no cover - other drive on Windows
+        return str(p)
+
+
+def load_policy_set(root: Path | str | None = None, check: bool = True) -> PolicySet:
+    """Load, schema-check and (with `check`) semantically validate a folder; problems are kept, not raised."""
+    from engine.policy.validate import semantic_problems
+
+    root = Path(root) if root is not None else default_policies()
+    problems: list[Problem] = []
+    documents: dict[str, Document] = {}
+    loaded: dict[str, Loaded] = {}
+    if not root.is_dir():
+        problems.append(Problem(str(root), 1, 1, "policy folder not found"))
+        return PolicySet(str(root), documents, loaded, "unknown", problems)
+    for path in policy_files(root):
+        name = display_path(path)
+        doc, probs = load_file(path, name)
+        problems += probs
+        if doc is None:
+            continue
+        loaded[name] = doc
+        flagged = {p.field for p in probs}
+        sprobs = [p for p in schemas.check(doc, "policy") if p.field not in flagged]
+        problems += sprobs
+        if probs or sprobs:
+            continue
+        d = build_document(doc.data, name)
+        if d.id in documents:
+            first = documents[d.id].path
+            problems.append(doc.problem(("id",), f"document id '{d.id}' is already used by {first}"))
+            continue
+        documents[d.id] = d
+    ps = PolicySet(str(root), documents, loaded, release_version(root), problems)
+    if check:
+        ps.problems += semantic_problems(ps)
+    ps.problems.sort()
+    return ps
+
+
+def default_policies() -> Path:
+    """The policy folder: $YIBAO_POLICIES, else the one shipped with the package."""
+    env = os.environ.get("YIBAO_POLICIES")
+    return Path(env) if env else SHIPPED
+
+
+def require_valid(ps: PolicySet) -> PolicySet:
+    """The set itself, or PolicyError listing every problem."""
+    if ps.problems:
+        raise PolicyError(ps.problems)
+    return ps
+
+
+__all__ = ["PolicySet", "load_policy_set", "require_valid", "Period", "canonical_json"]

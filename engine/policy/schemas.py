@@ -1,0 +1,119 @@
+"""JSON Schema checks that report each error at the line and column of the offending value."""
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError, relevance
+
+from engine.policy.load import Loaded
+from engine.core.problems import Problem
+
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schema"
+
+_formats = FormatChecker()
+
+
+@_formats.checks("uri", raises=ValueError)
+def _is_uri(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    u = urlparse(value)
+    if u.scheme not in ("http", "https") or not u.netloc:
+        raise ValueError("not an http(s) address")
+    return True
+
+
+@lru_cache(maxsize=None)
+def validator(name: str) -> Draft202012Validator:
+    """A validator for schema/<name>.schema.json, with formats checked."""
+    schema = json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=_formats)
+
+
+def jsonable(v: Any) -> Any:
+    """Dates become ISO strings so the schema's `format: date` sees them; Decimals stay exact numbers."""
+    if isinstance(v, dict):
+        return {k: jsonable(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [jsonable(x) for x in v]
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return v
+
+
+def _deepest(err: ValidationError) -> ValidationError:
+    """For anyOf/oneOf failures, the most relevant sub-error (jsonschema's best_match idea)."""
+    while err.context:
+        deeper = [e for e in err.context if len(e.absolute_path) >= len(err.absolute_path)]
+        if not deeper:
+            break
+        best = sorted(deeper, key=relevance)[-1]
+        if best.validator in ("type", "enum", "const") and len(best.absolute_path) == len(err.absolute_path):
+            break
+        err = best
+    return err
+
+
+def _message(err: ValidationError) -> tuple[tuple, str]:
+    path = tuple(err.absolute_path)
+    inst = err.instance
+    v = err.validator
+    if v == "additionalProperties" and isinstance(inst, dict):
+        allowed = list(err.schema.get("properties", {}))
+        extra = [k for k in inst if k not in allowed]
+        key = extra[0] if extra else ""
+        close = difflib.get_close_matches(key, allowed, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else f"; allowed: {', '.join(allowed)}"
+        return path + (key,), f"unknown key '{key}'{hint}"
+    if v == "required":
+        return path, f"missing required key {err.message.split(' is a required')[0]}"
+    if v == "oneOf" and path and path[-2:-1] == ("rules",):
+        effects = [k for k in ("set", "scale", "add", "remove_cap", "guardrail") if isinstance(inst, dict) and k in inst]
+        if len(effects) != 1:
+            return path, f"a rule needs exactly one effect (set, scale, add, remove_cap or guardrail); found {effects or 'none'}"
+    if v in ("anyOf", "oneOf"):
+        sub = _deepest(err)
+        if sub is not err:
+            return _message(sub)
+        return path, f"{_short(inst)} is not an allowed value here ({err.schema.get('description', 'see the schema')})"
+    if v == "enum":
+        opts = err.validator_value
+        close = difflib.get_close_matches(str(inst), [str(o) for o in opts], n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return path, f"{_short(inst)} is not one of the allowed values{hint}"
+    if v == "format":
+        return path, f"{_short(inst)} is not a valid {err.validator_value}"
+    if v == "type":
+        return path, f"{_short(inst)} should be of type {err.validator_value}"
+    return path, err.message
+
+
+def _short(v: Any) -> str:
+    if isinstance(v, Decimal):
+        return str(v)
+    s = json.dumps(v, ensure_ascii=False, default=str)
+    return s if len(s) <= 60 else s[:57] + "..."
+
+
+def check(loaded: Loaded, name: str) -> list[Problem]:
+    """Every schema error of a loaded document, located; the most relevant first within a place."""
+    errs = sorted(validator(name).iter_errors(jsonable(loaded.data)), key=relevance, reverse=True)
+    out: list[Problem] = []
+    seen: set[tuple] = set()
+    for err in errs:
+        loc, msg = _message(err)
+        key = (loc, msg)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(loaded.problem(loc, msg))
+    return out

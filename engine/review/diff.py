@@ -1,0 +1,246 @@
+"""`yibao diff BASE HEAD`: what changed between two versions of the policies, in words, with its impact."""
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+from typing import Any
+
+from engine.policy import policyset
+from engine.settle.explain import value_words, describe_rule
+from engine.policy.model import EFFECTS, Rule
+from engine.policy.policyset import canonical_value
+from engine.core.registry import CATEGORIES, PARAMETERS, REGIONS
+from engine.review.release import Side, bump_kind, open_side, release_check
+
+MONEY_RULE_KEYS = {"who", "effective", "parameter", "implements", "stacks_with", *EFFECTS}
+MONEY_DOC_KEYS = {"effective", "jurisdiction", "reference_data"}
+STATUS_DOC_KEYS = {"status", "supersedes", "amends", "implements"}
+
+
+def _region(code: str, lang: str) -> str:
+    r = REGIONS.get(code)
+    return (r.zh if lang == "zh" else r.en) if r else code
+
+
+def _who_words(r: Rule, lang: str) -> str:
+    if not r.who.categories:
+        return "所有参保人" if lang == "zh" else "every insured person"
+    i = 0 if lang == "zh" else 1
+    return ("、" if lang == "zh" else ", ").join(CATEGORIES[c][i] for c in r.who.categories)
+
+
+def _amount(r: Rule, v: Any, lang: str) -> str:
+    zh = lang == "zh"
+    if r.effect == "set":
+        return value_words(r.parameter, v, lang)
+    if r.effect == "add":
+        pts = f"{(v * 100).normalize():f}"
+        return f"+{pts}个百分点" if zh else f"+{pts} percentage points"
+    if r.effect == "scale":
+        pct = f"{((1 - v) * 100).normalize():f}"
+        return f"降低{pct}%" if zh else f"reduced by {pct}%"
+    return describe_rule(r, lang)
+
+
+def _value_change(old: Rule, new: Rule, lang: str) -> str:
+    """'70% → 80%', by hospital level where the value is one."""
+    if old.effect == new.effect == "set" and isinstance(old.value, dict) and isinstance(new.value, dict):
+        parts = []
+        for k in sorted(set(old.value) | set(new.value)):
+            a, b = old.value.get(k), new.value.get(k)
+            if a != b:
+                lv = f"{k}级" if lang == "zh" else f"level {k}"
+                w = lambda x: "—" if x is None else value_words(new.parameter, x, lang)  # noqa: E731
+                parts.append(f"{lv} {w(a)} → {w(b)}")
+        return ("、" if lang == "zh" else ", ").join(parts)
+    return f"{_amount(old, old.value, lang)} → {_amount(new, new.value, lang)}"
+
+
+def _since(r: Rule, lang: str) -> str:
+    p = r.period
+    if lang == "zh":
+        return f"，自 {p.start} 起" + (f"（至 {p.end} 止）" if p.end else "")
+    return f", from {p.start}" + (f" (until {p.end})" if p.end else "")
+
+
+def rule_sentence(old: Rule, new: Rule, keys: set[str], lang: str) -> str:
+    """One plain sentence for a changed rule, e.g. 重庆市 低保对象 住院报销比例 70% → 80%，自 2024-01-01 起."""
+    region, zh = _region(new.jurisdiction, lang), lang == "zh"
+    label = PARAMETERS[new.parameter].zh if zh else PARAMETERS[new.parameter].en
+    if old.effect == new.effect and keys & set(EFFECTS) and keys <= {*EFFECTS, "effective"}:
+        return f"{region} {_who_words(new, lang)} {label} {_value_change(old, new, lang)}{_since(new, lang)}"
+    if keys <= {"effective"}:
+        a, b = old.period, new.period
+        fmt = lambda p: f"{p.start} – {p.end or '…'}"  # noqa: E731
+        return (f"{region} {describe_rule(new, lang)}：生效期 {fmt(a)} → {fmt(b)}" if zh
+                else f"{region} {describe_rule(new, lang)}: in force {fmt(a)} → {fmt(b)}")
+    if zh:
+        return f"{region} 规则改为：{describe_rule(new, lang)}（原为：{describe_rule(old, lang)}）{_since(new, lang)}"
+    return f"{region} rule now: {describe_rule(new, lang)} (was: {describe_rule(old, lang)}){_since(new, lang)}"
+
+
+def _changed_keys(a: dict[str, Any], b: dict[str, Any], skip: set[str] = frozenset()) -> set[str]:
+    return {k for k in set(a) | set(b) if k not in skip and a.get(k) != b.get(k)}
+
+
+def _rule_entry(r: Rule) -> dict[str, Any]:
+    return {"rule": r.key, "zh": f"{_region(r.jurisdiction, 'zh')} {describe_rule(r, 'zh')}{_since(r, 'zh')}",
+            "en": f"{_region(r.jurisdiction, 'en')} {describe_rule(r, 'en')}{_since(r, 'en')}",
+            "moves_money": r.effect != "guardrail"}
+
+
+def compare(base: Side, head: Side) -> dict[str, Any]:
+    """Documents added, removed, superseded; rules changed, with words; metadata told apart from money."""
+    B, H = base.ps.documents, head.ps.documents
+    out: dict[str, Any] = {
+        "base": {"label": base.label, "version": base.ps.version, "fingerprint": base.ps.fingerprint},
+        "head": {"label": head.label, "version": head.ps.version, "fingerprint": head.ps.fingerprint},
+        "documents": {"added": [], "removed": [], "superseded": [], "changed": []},
+        "rules": {"added": [], "removed": [], "changed": []}, "reference_data": [], "effective_dates": [],
+        "metadata_only": [],
+    }
+    docs = out["documents"]
+    for i in sorted(set(H) - set(B)):
+        d = H[i]
+        docs["added"].append({"id": i, "version": d.version, "path": head.doc_path(i), "title": d.title,
+                              "effective": {"from": str(d.period.start), "until": str(d.period.end) if d.period.end else None}})
+        out["rules"]["added"] += [_rule_entry(r) for r in d.rules]
+    for i in sorted(set(B) - set(H)):
+        d = B[i]
+        docs["removed"].append({"id": i, "version": d.version, "path": base.doc_path(i), "title": d.title})
+        out["rules"]["removed"] += [_rule_entry(r) for r in d.rules]
+    for i in sorted(set(B) & set(H)):
+        _compare_doc(out, base, head, i)
+    for i in sorted(H):
+        newly = set(H[i].raw.get("supersedes", [])) - set(B[i].raw.get("supersedes", []) if i in B else [])
+        for s in sorted(newly):
+            docs["superseded"].append({"id": s, "by": i})
+    for i in sorted(set(B) & set(H)):
+        if H[i].status == "superseded" and B[i].status != "superseded" and not any(x["id"] == i for x in docs["superseded"]):
+            docs["superseded"].append({"id": i, "by": None})
+    out["moves_money"] = bool(docs["added"] or docs["removed"] or any(c["moves_money"] for c in docs["changed"]))
+    out["fingerprint_changed"] = base.ps.fingerprint != head.ps.fingerprint
+    return out
+
+
+def _compare_doc(out: dict[str, Any], base: Side, head: Side, i: str) -> None:
+    b, h = base.ps.documents[i], head.ps.documents[i]
+    rb, rh = canonical_value(b.raw), canonical_value(h.raw)
+    if rb == rh:
+        return
+    keys = _changed_keys(rb, rh, {"rules"})
+    money = bool(keys & MONEY_DOC_KEYS)
+    meta_fields = sorted(keys - MONEY_DOC_KEYS - STATUS_DOC_KEYS)
+    if "effective" in keys:
+        out["effective_dates"].append({"document": i, "before": rb["effective"], "after": rh["effective"]})
+    if "reference_data" in keys:
+        db, dh = {d.id: d for d in b.data}, {d.id: d for d in h.data}
+        for k in sorted(set(db) | set(dh)):
+            x, y = db.get(k), dh.get(k)
+            if x is None or y is None or (x.value, x.year, x.region, x.series) != (y.value, y.year, y.region, y.series):
+                show = lambda d: None if d is None else f"{d.series} {d.region} {d.year} = {d.value}"  # noqa: E731
+                out["reference_data"].append({"datum": f"{i}#{k}", "before": show(x), "after": show(y)})
+    rules_b = {r["id"]: r for r in rb.get("rules", [])}
+    rules_h = {r["id"]: r for r in rh.get("rules", [])}
+    objs_b, objs_h = {r.id: r for r in b.rules}, {r.id: r for r in h.rules}
+    rule_meta = []
+    for rid in sorted(set(rules_h) - set(rules_b)):
+        out["rules"]["added"].append(_rule_entry(objs_h[rid]))
+        money = True
+    for rid in sorted(set(rules_b) - set(rules_h)):
+        out["rules"]["removed"].append(_rule_entry(objs_b[rid]))
+        money = True
+    for rid in sorted(set(rules_b) & set(rules_h)):
+        rk = _changed_keys(rules_b[rid], rules_h[rid])
+        if not rk:
+            continue
+        old, new = objs_b[rid], objs_h[rid]
+        if rk & MONEY_RULE_KEYS:
+            money = True
+            out["rules"]["changed"].append({
+                "rule": new.key, "fields": sorted(rk), "moves_money": True,
+                "zh": rule_sentence(old, new, rk & MONEY_RULE_KEYS, "zh"),
+                "en": rule_sentence(old, new, rk & MONEY_RULE_KEYS, "en"),
+                "before": {"zh": describe_rule(old, "zh"), "en": describe_rule(old, "en")},
+                "after": {"zh": describe_rule(new, "zh"), "en": describe_rule(new, "en")}})
+            if "effective" in rk:
+                out["effective_dates"].append({"rule": new.key, "before": rules_b[rid].get("effective"),
+                                               "after": rules_h[rid].get("effective")})
+        if rk - MONEY_RULE_KEYS:
+            rule_meta.append({"rule": new.key, "fields": sorted(rk - MONEY_RULE_KEYS)})
+    if meta_fields or rule_meta:
+        out["metadata_only"].append({"document": i, "fields": meta_fields, "rules": rule_meta})
+    out["documents"]["changed"].append({
+        "id": i, "path": head.doc_path(i), "version_before": b.version, "version_after": h.version,
+        "bump": bump_kind(b.version, h.version), "moves_money": money, "fields": sorted(keys),
+        "status_before": b.status, "status_after": h.status})
+
+
+# -- command ----------------------------------------------------------------
+def run_diff(base_spec: str, head_spec: str, repo: Path | None = None, impact: bool = True,
+             release: bool = True, persons: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The whole report as plain data: changes, impact and release check."""
+    repo = Path(repo) if repo is not None else policyset.REPO_ROOT
+    with contextlib.ExitStack() as stack:
+        base, head = open_side(base_spec, repo, stack), open_side(head_spec, repo, stack)
+        report = compare(base, head)
+        if impact:
+            from engine.review.impact import population_impact, scenario_impact
+
+            report["impact"] = {"scenarios": scenario_impact(base, head, repo),
+                                "population": population_impact(base.ps, head.ps, persons)}
+        if release:
+            report["release"] = release_check(base, head, report)
+    return report
+
+
+def _title(t: dict[str, str]) -> str:
+    return " / ".join(x for x in (t.get("zh"), t.get("en")) if x)
+
+
+def render_markdown(rep: dict[str, Any]) -> str:
+    """The report as a pull-request comment."""
+    b, h, docs, rules = rep["base"], rep["head"], rep["documents"], rep["rules"]
+    money = "**moves money / 影响待遇：yes 是**" if rep["moves_money"] else "**nothing moves money / 不影响待遇**"
+    out = [f"## 政策变更 / Policy changes: `{b['label']}` → `{h['label']}`", "",
+           f"Release {b['version']} → {h['version']} · fingerprint `{b['fingerprint'][7:19]}` → `{h['fingerprint'][7:19]}` · {money}", ""]
+    if not rep["fingerprint_changed"]:
+        out += ["No change to any rule, value, date or text of the policies (comments and formatting are not part of them).", ""]
+    for key, zh, en in (("added", "新增文件", "Documents added"), ("removed", "删除文件", "Documents removed")):
+        if docs[key]:
+            out += [f"### {zh} / {en}", ""] + [f"- `{d['id']}` v{d['version']}: {_title(d['title'])}" for d in docs[key]] + [""]
+    if docs["superseded"]:
+        out += ["### 被替代 / Superseded", ""]
+        out += [f"- `{d['id']}`" + (f" by `{d['by']}`" if d["by"] else " (status superseded)") for d in docs["superseded"]] + [""]
+    if docs["changed"]:
+        out += ["### 修改的文件 / Documents changed", "", "| document | version | bump | moves money |", "| --- | --- | --- | --- |"]
+        out += [f"| `{d['id']}` | {d['version_before']} → {d['version_after']} | {d['bump']} | {'yes' if d['moves_money'] else 'no'} |"
+                for d in docs["changed"]] + [""]
+    if rules["changed"] or rules["added"] or rules["removed"] or rep["reference_data"]:
+        out += ["### 影响待遇的变更 / Changes that move money", ""]
+        for r in rules["changed"]:
+            out += [f"- `{r['rule']}` ({', '.join(r['fields'])})", f"  - {r['zh']}", f"  - {r['en']}"]
+        for key, mark in (("added", "新增 added"), ("removed", "删除 removed")):
+            out += [f"- {mark} `{r['rule']}`: {r['zh']} / {r['en']}" for r in rules[key]]
+        out += [f"- reference `{d['datum']}`: {d['before']} → {d['after']}" for d in rep["reference_data"]]
+        out.append("")
+    if rep["effective_dates"]:
+        out += ["### 生效日期变更 / Effective dates changed", ""]
+        out += [f"- `{e.get('rule') or e.get('document')}`: {json.dumps(e['before'], ensure_ascii=False)} → "
+                f"{json.dumps(e['after'], ensure_ascii=False)}" for e in rep["effective_dates"]] + [""]
+    if rep["metadata_only"]:
+        out += ["### 仅元数据 / Metadata only (no money moves)", ""]
+        for m in rep["metadata_only"]:
+            parts = ([", ".join(m["fields"])] if m["fields"] else []) + [f"{r['rule']}: {', '.join(r['fields'])}" for r in m["rules"]]
+            out.append(f"- `{m['document']}`: " + "; ".join(parts))
+        out.append("")
+    if "impact" in rep:
+        from engine.review.impact import render_impact_md
+
+        out += render_impact_md(rep["impact"])
+    if "release" in rep:
+        from engine.review.release import render_release_md
+
+        out += render_release_md(rep["release"])
+    return "\n".join(out) + "\n"

@@ -1,0 +1,139 @@
+"""Read and check a case: one person, one calendar year of encounters."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from engine.policy import schemas
+from engine.policy.load import Loaded, load_file, load_text
+from engine.policy.model import Period, as_date, dec
+from engine.core.problems import InputError, Problem
+from engine.core.registry import canonical_region
+
+
+@dataclass(frozen=True)
+class Encounter:
+    """One encounter of the case."""
+
+    id: str
+    date: dt.date
+    type: str
+    hospital_level: int
+    total_cost: Decimal
+    eligible_cost: Decimal
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """Enrolment facts for waiting periods."""
+
+    coverage_start: dt.date
+    late: bool
+    lapsed_years: int
+    repaid_years: int
+
+
+@dataclass(frozen=True)
+class Case:
+    """A checked case."""
+
+    person_id: str
+    region: str
+    scheme: str
+    tier: int | None
+    categories: tuple[tuple[str, Period], ...]
+    encounters: tuple[Encounter, ...]
+    enrolment: Enrolment | None
+    year: int
+
+    def categories_on(self, day: dt.date) -> frozenset[str]:
+        """Categories held on `day`."""
+        return frozenset(c for c, p in self.categories if p.contains(day))
+
+
+def read_case(path: str | Path) -> Case:
+    """Load and check a case file (YAML or JSON), or raise InputError naming every problem."""
+    loaded, problems = load_file(path)
+    return check_loaded(loaded, problems)
+
+
+def parse_case(text: str, name: str = "<case>") -> Case:
+    """Check a case given as text."""
+    loaded, problems = load_text(text, name)
+    return check_loaded(loaded, problems)
+
+
+def case_from_data(data: dict[str, Any], name: str = "<case>") -> Case:
+    """Check a case given as plain data (as produced by tests or batch code)."""
+    loaded = Loaded(name, data, {})
+    return check_loaded(loaded, [])
+
+
+def check_loaded(loaded: Loaded | None, problems: list[Problem]) -> Case:
+    """A Case from a loaded document and the loader's problems, or InputError listing every problem."""
+    if loaded is not None and not problems:
+        if not isinstance(loaded.data, dict):
+            problems = [loaded.problem((), "a case must be a mapping with person and encounters")]
+        else:
+            problems = schemas.check(loaded, "case")
+    if loaded is not None and not problems:
+        case, problems = _semantic(loaded)
+        if not problems:
+            return case
+    raise InputError("bad case", sorted(problems))
+
+
+def _money(v: Any) -> Decimal:
+    d = dec(v)
+    return d.quantize(Decimal("0.01"))
+
+
+def _semantic(loaded: Loaded) -> tuple[Case | None, list[Problem]]:
+    d = loaded.data
+    out: list[Problem] = []
+    p = d["person"]
+    region = canonical_region(p["region"])
+    if region is None:
+        out.append(loaded.problem(("person", "region"), f"unknown region '{p['region']}'"))
+    cats = []
+    for i, c in enumerate(p.get("categories", [])):
+        if isinstance(c, str):
+            cats.append((c, Period(dt.date.min)))
+            continue
+        start, end = as_date(c.get("from")) or dt.date.min, as_date(c.get("until"))
+        if end is not None and end <= start:
+            out.append(loaded.problem(("person", "categories", i, "until"), f"until {end} is not after from {start}"))
+        cats.append((c["id"], Period(start, end)))
+    encs = []
+    for i, e in enumerate(d["encounters"]):
+        for key in ("total_cost", "eligible_cost"):
+            v = dec(e[key])
+            if v < 0:
+                out.append(loaded.problem(("encounters", i, key), f"{key} {v} is negative"))
+            if v != v.quantize(Decimal("0.01")):
+                out.append(loaded.problem(("encounters", i, key), f"{key} {v} has more than two decimals"))
+        total, eligible = dec(e["total_cost"]), dec(e["eligible_cost"])
+        if eligible > total:
+            out.append(loaded.problem(("encounters", i, "eligible_cost"), f"eligible_cost {eligible} is above total_cost {total}"))
+        encs.append(Encounter(e["id"], as_date(e["date"]), e["type"], int(e["hospital_level"]), _money(total), _money(eligible)))
+    ids = [e.id for e in encs]
+    for i, eid in enumerate(ids):
+        if eid in ids[:i]:
+            out.append(loaded.problem(("encounters", i, "id"), f"duplicate encounter id '{eid}'"))
+    years = sorted({e.date.year for e in encs})
+    if len(years) > 1:
+        i = next(i for i, e in enumerate(encs) if e.date.year != encs[0].date.year)
+        out.append(loaded.problem(("encounters", i, "date"), f"encounters fall in {len(years)} calendar years ({', '.join(map(str, years))}); a case covers one year"))
+    enr = p.get("enrolment")
+    enrolment = None
+    if enr is not None:
+        enrolment = Enrolment(as_date(enr["coverage_start"]), bool(enr.get("late", False)),
+                              int(enr.get("lapsed_years", 0)), int(enr.get("repaid_years", 0)))
+    if out:
+        return None, out
+    encs.sort(key=lambda e: e.date)  # stable: same-day encounters keep file order
+    case = Case(p["id"], region or "", p["scheme"], p.get("contribution_tier"), tuple(cats), tuple(encs), enrolment, years[0])
+    return case, []

@@ -1,0 +1,71 @@
+"""`yibao params`: every parameter in force for a person on a day, with the rules that made it."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from engine.settle.evaluate import show_value
+from engine.settle.explain import describe_rule
+from engine.policy.policyset import PolicySet
+from engine.core.problems import InputError
+from engine.core.registry import CATEGORIES, PARAMETERS, canonical_region
+from engine.policy.resolve import Profile, ReferenceMissing, matches
+
+
+def params_table(ps: PolicySet, region: str, day: dt.date, categories: list[str], tier: int | None, scheme: str) -> list[dict[str, Any]]:
+    """One row per parameter (per hospital level where it depends on it)."""
+    code = canonical_region(region)
+    if code is None:
+        raise InputError(f"--region '{region}' is not a known region")
+    bad = [c for c in categories if c not in CATEGORIES]
+    if bad:
+        raise InputError(f"--category '{bad[0]}' is not a known category (known: {', '.join(sorted(CATEGORIES))})")
+    res = ps.resolver
+    rows = []
+    in_force = res.in_force(code, day)
+    for name, spec in PARAMETERS.items():
+        etype = name.split(".")[1] if spec.by_level else None
+        for level in ((1, 2, 3) if spec.by_level else (None,)):
+            prof = Profile(code, day, frozenset(categories), scheme, tier, etype, level)
+            try:
+                rv = res.resolve(name, prof)
+            except ReferenceMissing as e:
+                rows.append({"parameter": name, "hospital_level": level, "value": None, "error": str(e)})
+                continue
+            guards = [g for g in in_force.get(name, []) if g.effect == "guardrail" and matches(g, prof)
+                      and (not g.who.categories or set(g.who.categories) & set(categories))]
+            if rv is None and not guards:
+                continue
+            row: dict[str, Any] = {"parameter": name, "hospital_level": level,
+                                   "value": show_value(name, rv.value) if rv else None,
+                                   "treatment": (rv.category or "ordinary") if rv else None,
+                                   "steps": [], "guardrails": [
+                                       {"rule": g.key, "says_zh": describe_rule(g, "zh"), "says_en": describe_rule(g, "en")} for g in guards]}
+            if rv is None:
+                row["note"] = "no value in force: only a guardrail"
+            for st in rv.steps if rv else []:
+                r = st.rule
+                row["steps"].append({"rule": r.key, "document_version": r.doc_version, "clause": r.clause, "action": st.action,
+                                     "value": str(st.value.value) if st.action == "reference" else show_value(name, st.value),
+                                     "verified": r.provenance.verified})
+            rows.append(row)
+    return rows
+
+
+def render_params(rows: list[dict[str, Any]], lang: str = "zh") -> str:
+    """A readable listing of params_table rows."""
+    out = []
+    for row in rows:
+        name = row["parameter"] + (f"[{row['hospital_level']}]" if row["hospital_level"] else "")
+        label = PARAMETERS[row["parameter"]].zh if lang == "zh" else PARAMETERS[row["parameter"]].en
+        val = row["value"] if row["value"] is not None else ("无（缺失）" if lang == "zh" else "none (missing)")
+        treat = f"  [{row['treatment']}]" if row.get("treatment") and row["treatment"] != "ordinary" else ""
+        out.append(f"{name:<48} {val:>14}  {label}{treat}")
+        if row.get("error"):
+            out.append(f"    ! {row['error']}")
+        for st in row.get("steps", []):
+            flag = "" if st["verified"] else (" [未核实]" if lang == "zh" else " [unverified]")
+            out.append(f"    {st['action']:<10} {st['value'] or '':>12}  ← {st['rule']} v{st['document_version']} 「{st['clause']}」{flag}")
+        for g in row.get("guardrails", []):
+            out.append(f"    guardrail  {g['says_zh'] if lang == 'zh' else g['says_en']}  ← {g['rule']}")
+    return "\n".join(out) if out else ("无参数" if lang == "zh" else "no parameters in force")
