@@ -10,6 +10,7 @@ from engine.policy.model import Rule, ShareOf
 from engine.core.problems import Problem
 from engine.core.registry import PARAMETERS, REGIONS, canonical_region, layer, region_chain
 from engine.policy.resolve import Profile, ReferenceMissing
+from engine.policy.steps import step_problems
 
 if TYPE_CHECKING:
     from engine.policy.policyset import PolicySet
@@ -31,6 +32,7 @@ def semantic_problems(ps: "PolicySet") -> list[Problem]:
     out += _documents(ps)
     out += _rules(ps)
     out += _conflicts(ps)
+    out += step_problems(ps)
     if not out:
         out += _sweep(ps)
     return out
