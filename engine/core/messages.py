@@ -11,6 +11,29 @@ LANGS = ("zh", "en")
 # Settlement trace: each step a sentence as the notice says it.
 TRACE: dict[str, tuple[str, str]] = {
     "trace.not_computed": ("未计算：{reason}", "not computed: {reason}"),
+    # payment steps: one sentence per step, assembled from these parts in this order
+    "trace.step.base.in_scope": ("{name}：政策范围内尚未支付 {base} 元", "{name}: {base} still owed within the policy scope"),
+    "trace.step.base.out_of_scope": ("{name}：目录外尚未支付 {base} 元", "{name}: {base} still owed outside the policy scope"),
+    "trace.step.base.self_pay": ("{name}：个人尚需负担 {base} 元", "{name}: the person still owes {base}"),
+    "trace.step.share_limit": ("，至多按总费用 {total} 元的 {share} 计入 {counted} 元", ", counted at most {share} of the bill {total}: {counted}"),
+    "trace.step.deductible.encounter": ("，扣除起付线 {deductible} 元后 {above} 元", ", {above} above the deductible {deductible}"),
+    "trace.step.deductible.year": ("，本年累计 {before} → {after} 元，超过起付线 {deductible} 元的部分 {above} 元",
+                                   ", year so far {before} -> {after}, {above} above the deductible {deductible}"),
+    "trace.step.deductible.none": ("，计入 {above} 元", ", {above} counted"),
+    "trace.step.ceiling": ("，个人负担不超过总费用的 {share}（{limit} 元），超出部分 {above} 元",
+                           ", the person pays at most {share} of the bill ({limit}): {above} above it"),
+    "trace.step.rate": ("，按 {rate} 支付", " at {rate}"),
+    "trace.step.bands": ("，分段累进（本年 {lo} → {hi} 元）：{bands}", ", marginal bands (year {lo} -> {hi}): {bands}"),
+    "trace.step.band": ("{start} 元以上 {rate}", "{rate} from {start}"),
+    "trace.step.cap": ("，年度限额剩余 {left} 元", ", {left} left of the annual cap"),
+    "trace.step.no_cap": ("，不封顶", ", no cap"),
+    "trace.step.cap_missing": ("，年度限额缺失，未适用", ", annual cap missing: not applied"),
+    "trace.step.paid": ("，支付 {paid} 元", ": pays {paid}"),
+    "trace.param.set": ("{label} {value}{where}", "{label} {value}{where}"),
+    "trace.param.scale": ("{who}按 {factor} 倍调整为 {value}", "{who}: x {factor} = {value}"),
+    "trace.param.add": ("{who}增加 {amount} 为 {value}", "{who}: + {amount} = {value}"),
+    "trace.param.remove_cap": ("{who}取消封顶", "{who}: no cap"),
+    "trace.param.reference": ("{detail}", "{detail}"),
 }
 
 # Errors: bad input, bad usage, invalid policies.
