@@ -115,7 +115,14 @@ class Batch:
             on = t["cols"]["on"][inv]
             if steps.kinds[sid].waiting_period:
                 on = on & ~waiting
-            S[sid] = (t["scaled"], {name: _place(arr[inv].astype(dt_) if name != "on" else on, dest, n) for name, arr in t["cols"].items()})
+            cols = {}
+            for name, arr in t["cols"].items():
+                full = on if name == "on" else arr[inv]
+                if len(full) and (full == full[0]).all():  # the same for every row: a scalar, no gather, no per-slice copy
+                    cols[name] = bool(full[0]) if name == "on" else int(full[0])
+                else:
+                    cols[name] = _place(full if name == "on" else full.astype(dt_), dest, n)
+            S[sid] = (t["scaled"], cols)
         out = {sid: np.zeros(n, dtype=dt_) for sid in steps.ids}
         out["oop"] = np.zeros(n, dtype=dt_)
         out["warn"] = np.zeros(n, dtype=bool)
@@ -127,7 +134,7 @@ class Batch:
             t, e, o = L["T"][sl], L["E"][sl], L["O"][sl]
             owed = (e, o, t - e - o)
             for sid, (sc, cols) in S.items():
-                p = {name: arr[sl] for name, arr in cols.items()}
+                p = {name: (arr[sl] if isinstance(arr, np.ndarray) else arr) for name, arr in cols.items()}
                 a = acc[sid]
                 amount, new, _ = pay(np, sc.kind, sc.D, sc.rden, sc.nb, p, p["on"], owed, t, (a[0][:m], a[1][:m], a[2][:m]))
                 for j in range(3):

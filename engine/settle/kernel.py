@@ -37,11 +37,9 @@ class NotWholeFen(Exception):
     """A cap or band boundary with parts of a fen, or more bands than the kernel takes."""
 
 
-def half_up(xp: Any, num: Any, den: Any) -> Any:
-    """num/den rounded half-up (away from zero at .5), den > 0: the one rounding of the payment arithmetic."""
-    a = abs(num)
-    q = (2 * a + den) // (2 * den)
-    return xp.where(num < 0, -q, q)
+def half_up(num: Any, den: Any) -> Any:
+    """num/den rounded half-up, num >= 0, den > 0: the one rounding of the payment arithmetic."""
+    return (2 * num + den) // (2 * den)
 
 
 @dataclass(frozen=True)
@@ -149,7 +147,7 @@ def pay(xp: Any, k: Kind, D: int, rden: int, nb: int, p: dict[str, Any], on: Any
     """
     A, Y, paid = acc
     B = base_amount(k.base, *owed)
-    C = B * D
+    C = B * D if D != 1 else B
     if k.share_limit:                       # at most share x bill counted
         C = xp.minimum(C, p["q"] * total)
     d = p["x"] * total if k.ceiling else p["d"]   # the ceiling form: the person keeps x of the bill
@@ -157,22 +155,29 @@ def pay(xp: Any, k: Kind, D: int, rden: int, nb: int, p: dict[str, Any], on: Any
     if k.deductible == "year":              # met once a year by the accumulated base
         above_b = xp.maximum(A - d, 0)
         above_a = xp.maximum(A1 - d, 0)
-    else:                                   # per encounter (or none: d = 0)
+    elif k.deductible == "encounter" or k.ceiling:
         above_b = 0
         above_a = xp.maximum(C - d, 0)
+    else:                                   # no deductible
+        above_b, above_a = 0, C
     inc = above_a - above_b
     if k.accumulation == "year":            # bands on the year's accumulated amount above the deductible
         lo = above_b if k.deductible == "year" else Y
     else:                                   # bands restart at every encounter
         lo = 0
     hi = lo + inc
-    raw = 0
-    for b in range(nb):                     # marginal bands: each rate on the part inside its band only
+    raw = p["r0"] * inc if nb == 1 else 0   # one rate: on everything above the deductible
+    for b in range(nb if nb > 1 else 0):    # marginal bands: each rate on the part inside its band only
         top = hi if b + 1 == nb else xp.minimum(hi, p[f"s{b + 1}"] * D)
-        raw = raw + p[f"r{b}"] * xp.maximum(top - xp.maximum(lo, p[f"s{b}"] * D), 0)
-    due = half_up(xp, raw, D * rden)
-    left = p["cap"] - paid
-    amount = xp.where(on, xp.maximum(xp.minimum(xp.minimum(due, left), B), 0), 0)
+        bottom = lo if b == 0 else xp.maximum(lo, p[f"s{b}"] * D)  # bands start at 0 (checked)
+        raw = raw + p[f"r{b}"] * xp.maximum(top - bottom, 0)
+    due = half_up(raw, D * rden)
+    cap = p["cap"]
+    left = cap - paid
+    limit = B if isinstance(cap, int) and cap == NOCAP else xp.minimum(left, B)
+    amount = xp.maximum(xp.minimum(due, limit), 0)
+    if on is not True:
+        amount = xp.where(on, amount, 0)
     return amount, (A1, Y + inc, paid + amount), {"B": B, "C": C, "A": A, "d": d, "lo": lo, "hi": hi, "due": due,
                                                        "left": left, "total": total}
 
