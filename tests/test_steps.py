@@ -59,7 +59,7 @@ def test_the_set_covers_every_step_kind(steps_set):
     kinds = [steps_set.steps.kinds[i] for i in steps_set.steps.ids]
     assert {k.base for k in kinds} == {"in_scope", "out_of_scope", "self_pay"}
     assert {(k.accumulation, k.deductible) for k in kinds if not k.ceiling} == {
-        ("encounter", "encounter"), ("year", "year"), ("year", "encounter"), ("year", "none")}
+        ("encounter", "encounter"), ("encounter", "none"), ("year", "year"), ("year", "encounter"), ("year", "none")}
     assert {k.rate for k in kinds} == {"flat", "marginal", None}
     assert any(k.share_limit for k in kinds) and any(k.ceiling for k in kinds) and any(k.annual_cap for k in kinds)
     assert Kind("x", "self_pay", "encounter", "none", False, True)  # the kernel's view of a ceiling step

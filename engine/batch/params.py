@@ -66,7 +66,7 @@ def monitoring_threshold(res: Resolver, p: Profile) -> tuple[int, str]:
             if found is None:
                 raise missing_income(p)
             cands.append(fen(found[0].value * share.value))
-    except MissingParameter as e:
+    except (MissingParameter, InputError) as e:
         return NEVER, _err(e)
     return (int(min(cands) * 100), "") if cands else (NEVER, "")
 
@@ -80,7 +80,7 @@ def premium_subsidy(res: Resolver, p: Profile) -> tuple[int | None, int | None, 
         amount = _get(res, "premium.subsidy", p)
         share = _get(res, "premium.subsidy_share", p)
         _get(res, "premium.fiscal_subsidy", p)
-    except MissingParameter as e:
+    except (MissingParameter, InputError) as e:
         return None, None, _err(e)
     if c is None:
         return None, None, ""
@@ -101,7 +101,7 @@ def waiting_end(res: Resolver, p: Profile, lapsed: int, repaid: int) -> tuple[dt
             return None, ""
         extra = _get(res, "waiting_period.months_per_extra_lapse_year", p)
         off = _get(res, "waiting_period.months_off_per_repaid_year", p)
-    except MissingParameter as e:
+    except (MissingParameter, InputError) as e:
         return None, _err(e)
     variable = (extra.value if extra else 0) * max(lapsed - 1, 0)
     variable = max(variable - (off.value if off else 0) * repaid, 0)

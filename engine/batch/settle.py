@@ -9,7 +9,7 @@ from engine.batch.model import EPOCH, Columns, Settled, date_of, day_of, years_o
 from engine.batch.params import NEVER, KeyParams, dtype_for, key_params, monitoring_threshold, premium_subsidy, tables, waiting_end
 from engine.settle.kernel import after, pay
 from engine.policy.policyset import PolicySet
-from engine.policy.resolve import Profile
+from engine.policy.resolve import UNKNOWN_AGE, Profile  # claims carry no birth date: age rules are errors, as in a case without one
 
 
 def codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -195,7 +195,7 @@ class Batch:
     def _profile(self, c: Columns, i: int, with_encounter: bool, day: dt.date | None = None) -> Profile:
         t = int(c.tier[i])
         return Profile(c.regions[c.region[i]], day or date_of(c.day[i]), c.cat_sets[c.cats[i]], c.schemes[c.scheme[i]], t or None,
-                       c.etypes[c.etype[i]] if with_encounter else None, int(c.level[i]) if with_encounter else None)
+                       c.etypes[c.etype[i]] if with_encounter else None, int(c.level[i]) if with_encounter else None, UNKNOWN_AGE)
 
     def _key(self, c: Columns, i: int, year: int) -> KeyParams:
         p = self._profile(c, i, True)
@@ -235,7 +235,7 @@ class Batch:
             # categories on the coverage-start day: those of the person-year's last encounter on or before it, else the first's
             j = self._cats_row_on(c, order, starts, py_sorted[inv_order[i]], int(c.cov_start[i]))
             p = self._profile(c, i, True, date_of(c.cov_start[i]))
-            p = Profile(p.region, p.date, c.cat_sets[c.cats[j]], p.scheme, p.tier, p.encounter_type, p.hospital_level)
+            p = Profile(p.region, p.date, c.cat_sets[c.cats[j]], p.scheme, p.tier, p.encounter_type, p.hospital_level, p.age)
             k = (p, int(c.lapsed[i]), int(c.repaid[i]))
             if k not in self._wait:
                 self._wait[k] = waiting_end(self.res, p, k[1], k[2])

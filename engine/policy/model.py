@@ -75,6 +75,7 @@ class Who:
     encounter_types: tuple[str, ...] = ()
     hospital_levels: tuple[int, ...] = ()
     contribution_tiers: tuple[int, ...] = ()
+    age_below: int | None = None
 
     def overlaps(self, other: "Who") -> bool:
         """True if some person and encounter could match both."""
@@ -201,7 +202,7 @@ def build_step(raw: dict[str, Any], doc: "Document", i: int) -> PayStep:
     return PayStep(
         doc.id, doc.version, raw["id"], raw["name"], int(raw["order"]), raw["clause"],
         Who(tuple(w.get("categories", ())), tuple(w.get("schemes", ())), tuple(w.get("encounter_types", ())),
-            tuple(w.get("hospital_levels", ())), tuple(w.get("contribution_tiers", ()))),
+            tuple(w.get("hospital_levels", ())), tuple(w.get("contribution_tiers", ())), w.get("age_below")),
         period, raw["base"], raw["accumulation"], raw.get("deductible", "none"),
         None if raw.get("ceiling") else raw["rate"], bool(raw.get("share_limit")), bool(raw.get("ceiling")),
         bool(raw.get("annual_cap")), bool(raw.get("required")), bool(raw.get("waiting_period")),
@@ -271,7 +272,7 @@ def build_document(raw: dict[str, Any], path: str) -> Document:
                 doc.id, doc.version, r["id"], r["clause"], r["quote"],
                 Who(tuple(w.get("categories", ())), tuple(w.get("schemes", ())),
                     tuple(w.get("encounter_types", ())), tuple(w.get("hospital_levels", ())),
-                    tuple(w.get("contribution_tiers", ()))),
+                    tuple(w.get("contribution_tiers", ())), w.get("age_below")),
                 rp, r["parameter"], effect, value,
                 tuple(r.get("implements", ())), tuple(r.get("stacks_with", ())),
                 _prov(r["provenance"]), doc.jurisdiction, r.get("note"), ("rules", i),

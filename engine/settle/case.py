@@ -51,6 +51,14 @@ class Case:
     encounters: tuple[Encounter, ...]
     enrolment: Enrolment | None
     year: int
+    birth_date: dt.date | None = None
+
+    def age_on(self, day: dt.date) -> int:
+        """Whole years of age on `day` (UNKNOWN_AGE when the case gives no birth date)."""
+        b = self.birth_date
+        if b is None:
+            return -1
+        return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
 
     def categories_on(self, day: dt.date) -> frozenset[str]:
         """Categories held on `day`."""
@@ -144,5 +152,6 @@ def _semantic(loaded: Loaded) -> tuple[Case | None, list[Problem]]:
     if out:
         return None, out
     encs.sort(key=lambda e: e.date)  # stable: same-day encounters keep file order
-    case = Case(p["id"], region or "", p["scheme"], p.get("contribution_tier"), tuple(cats), tuple(encs), enrolment, years[0])
+    case = Case(p["id"], region or "", p["scheme"], p.get("contribution_tier"), tuple(cats), tuple(encs), enrolment, years[0],
+                as_date(p.get("birth_date")))
     return case, []

@@ -123,7 +123,7 @@ class Evaluator:
     def profile(self, case: Case, day: dt.date, enc: Encounter | None = None) -> Profile:
         """The person's facts on `day`."""
         return Profile(case.region, day, case.categories_on(day), case.scheme, case.tier,
-                       enc.type if enc else None, enc.hospital_level if enc else None)
+                       enc.type if enc else None, enc.hospital_level if enc else None, case.age_on(day))
 
     def _plan(self, s: Settlement, enc: Encounter, steps: Any) -> "Plan":
         """Everything an encounter needs before the arithmetic: its profile, waiting period and each step's figures."""
@@ -184,7 +184,7 @@ class Evaluator:
         if e is None or not (e.late or e.lapsed_years > 0) or enc.date < e.coverage_start:
             return False
         start = self.profile(s.case, e.coverage_start)
-        start = Profile(start.region, start.date, start.categories, start.scheme, start.tier, enc.type, enc.hospital_level)
+        start = Profile(start.region, start.date, start.categories, start.scheme, start.tier, enc.type, enc.hospital_level, start.age)
         fixed = self.param(s, "waiting_period.fixed_months", start, trace)
         if fixed is None:
             return False
