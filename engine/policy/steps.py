@@ -133,3 +133,42 @@ def step_problems(ps: "PolicySet") -> list[Problem]:
 
 def _default_name(name: str) -> bool:
     return any(name == s.parameter(role, t) for s in default_document().steps for role, _ in s.names for t in ENCOUNTER_TYPES)
+
+
+def describe_step(s: PayStep, lang: str = "zh", figures: dict[str, str] | None = None) -> str:
+    """A step's arithmetic in words (Chinese by default): `figures` gives the values of its roles where known."""
+    from engine.core.messages import msg
+    from engine.core.registry import CATEGORIES
+
+    f = figures or {}
+    names = dict(s.names)
+
+    def fig(role: str) -> str:
+        return f.get(role) or f"`{names[role]}`"
+
+    parts = [msg(f"step.accumulation.{s.accumulation}", lang), msg(f"step.base.{s.base}", lang)]
+    if s.share_limit:
+        parts.append(msg("step.share_limit", lang, p=fig("share_limit")))
+    if s.ceiling:
+        parts.append(msg("step.ceiling", lang, p=fig("ceiling")))
+    else:
+        if s.deductible != "none":
+            parts.append(msg(f"step.deductible.{s.deductible}", lang, p=fig("deductible")))
+        parts.append(msg(f"step.rate.{s.rate}", lang, p=fig("rate")))
+    if s.annual_cap:
+        parts.append(msg("step.annual_cap", lang, p=fig("annual_cap")))
+    if s.waiting_period:
+        parts.append(msg("step.waiting_period", lang))
+    if s.who.categories:
+        i = 0 if lang != "en" else 1
+        parts.append(msg("step.who", lang, p=("、" if lang != "en" else ", ").join(CATEGORIES[c][i] for c in s.who.categories)))
+    if s.where or s.admin_levels:
+        i = 0 if lang != "en" else 1
+        where = {"inside_pooling_area": ("统筹区内就医", "care inside the pooling area"),
+                 "outside_pooling_area": ("异地就医", "care outside the pooling area")}.get(s.where or "", ("", ""))[i]
+        levels = {"township": ("乡镇", "township"), "county": ("区县级", "district/county"), "municipal": ("市级", "municipal"),
+                  "provincial": ("省级", "provincial")}
+        at = ("、".join(levels[x][0] for x in s.admin_levels) + "医院") if s.admin_levels and lang != "en" else \
+            (", ".join(levels[x][1] for x in s.admin_levels) + " hospitals") if s.admin_levels else ""
+        parts.append(msg("step.where", lang, p=(("、" if lang != "en" else ", ").join(x for x in (where, at) if x))))
+    return ("，" if lang != "en" else ", ").join(parts)
