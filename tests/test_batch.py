@@ -47,6 +47,8 @@ def compare(ps, c) -> int:
             got = [Decimal(int(v)) / 100 for v in (st_.basic[i], st_.si[i], st_.ma[i], st_.oop[i])]
             want = [Decimal(e["paid"][t]) for t in ("basic_insurance", "serious_illness", "medical_assistance")] + [Decimal(e["out_of_pocket"])]
             assert got == want, (case, e["id"])
+            for sid, v in e["paid"].items():  # every payment step, the further funds too
+                assert Decimal(int(st_.paid[sid][i])) / 100 == Decimal(v), (case, e["id"], sid)
             seen += 1
         warning = s.monitoring.get("warning")
         assert bool(st_.py_warning[py]) == (warning is True)

@@ -9,7 +9,7 @@ from engine.policy.load import load_file
 
 POLICIES = Path(__file__).resolve().parent.parent / "policies"
 # Numbers that are structure, not policy values.
-STRUCTURAL = {"version", "year", "hospital_levels", "contribution_tiers"}
+STRUCTURAL = {"version", "year", "hospital_levels", "contribution_tiers", "order"}
 URL = re.compile(r"https?://")
 
 
@@ -39,7 +39,7 @@ def _misplaced(path: Path, root: Path = POLICIES) -> list[str]:
         if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
             if any(str(part) in STRUCTURAL for part in loc):
                 continue
-            if loc[:1] in (("rules",), ("reference_data",)) and len(loc) >= 2:
+            if loc[:1] in (("rules",), ("reference_data",), ("steps",)) and len(loc) >= 2:
                 holder = data[loc[0]][loc[1]]
                 if _provenance_ok(holder):
                     continue

@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SETS = {  # scenario folder -> policy folder it runs against
     ROOT / "tests" / "scenarios": ROOT / "policies",
     ROOT / "tests" / "fixtures" / "synthetic-full" / "scenarios": ROOT / "tests" / "fixtures" / "synthetic-full" / "policies",
+    ROOT / "tests" / "fixtures" / "synthetic-steps" / "scenarios": ROOT / "tests" / "fixtures" / "synthetic-steps" / "policies",
 }
 MIN_SCENARIOS = 3
 
@@ -45,7 +46,7 @@ def _computable(doc) -> bool:
     return any(r.effect != "guardrail" for r in doc.rules)
 
 
-@pytest.mark.parametrize("sdir, pdir", list(SETS.items()), ids=["shipped", "synthetic"])
+@pytest.mark.parametrize("sdir, pdir", list(SETS.items()), ids=["shipped", "synthetic", "synthetic-steps"])
 def test_every_computable_document_has_three_scenarios(sdir, pdir):
     ps = _policies(pdir)
     missing = []

@@ -223,6 +223,18 @@ def arrow_columns(tbl: Any, lines: np.ndarray, path: str = "<claims>") -> Column
                 unread[i] = True
                 problems.add(lines[i], name, str(e))
         money[name] = fen
+    if "out_of_catalogue_cost" in tbl.column_names:  # optional: empty = not given (-1)
+        a = _single(tbl.column("out_of_catalogue_cost"))
+        raw = a.to_pylist()
+        fen = np.full(n, -1, dtype=np.int64)
+        for i, v in enumerate(raw):
+            if v is not None and v.strip():
+                try:
+                    fen[i] = fen_of(v)
+                except ValueError as e:
+                    unread[i] = True
+                    problems.add(lines[i], "out_of_catalogue_cost", str(e))
+        money["out_of_catalogue_cost"] = fen
     money["unread"] = unread
     ids = _single(tbl.column("encounter_id")).to_pylist() if "encounter_id" in tbl.column_names else None
     return finish(codes, values, money, ids, np.asarray(lines, dtype=np.int64), "coverage_start" in tbl.column_names, problems)

@@ -40,4 +40,8 @@ def person_year_case(c: Columns, rows: np.ndarray) -> Case:
                                "lapsed_years": int(c.lapsed[i0]), "repaid_years": int(c.repaid[i0])}
     encs = [{"id": f"r{int(i)}", "date": date_of(c.day[int(i)]).isoformat(), "type": c.etypes[c.etype[int(i)]], "hospital_level": int(c.level[int(i)]),
              "total_cost": fen_str(c.total[int(i)]), "eligible_cost": fen_str(c.eligible[int(i)])} for i in rows]
+    if c.ooc is not None:
+        for e, i in zip(encs, rows):
+            if int(c.ooc[int(i)]) >= 0:
+                e["out_of_catalogue_cost"] = fen_str(c.ooc[int(i)])
     return case_from_data({"person": person, "encounters": encs})

@@ -12,7 +12,8 @@ from engine.core.problems import InputError, Problem
 from engine.core.registry import CATEGORIES, ENCOUNTER_TYPES, SCHEMES, canonical_region
 
 REQUIRED = ("person_id", "region", "date", "type", "hospital_level", "total_cost", "eligible_cost")
-OPTIONAL = ("encounter_id", "categories", "scheme", "tier", "coverage_start", "late", "lapsed_years", "repaid_years")
+OPTIONAL = ("encounter_id", "categories", "scheme", "tier", "coverage_start", "late", "lapsed_years", "repaid_years",
+            "out_of_catalogue_cost")
 CHUNK_ROWS = 200_000
 MAX_PROBLEMS = 20
 _MONEY = re.compile(r"[0-9]{1,13}(\.[0-9]{1,2})?")
@@ -167,6 +168,15 @@ def to_columns(cols: dict[str, list[str]], lines: Any, path: str = "<claims>") -
                 arr[i], unread[i] = 0, True
                 problems.add(lines[i], name, str(e))
         fen[name] = arr
+    if "out_of_catalogue_cost" in cols:  # optional: empty = not given (-1)
+        arr = np.full(n, -1, dtype=np.int64)
+        for i, v in enumerate(cols["out_of_catalogue_cost"]):
+            try:
+                arr[i] = fen_of(v) if v.strip() else -1
+            except ValueError as e:
+                unread[i] = True
+                problems.add(lines[i], "out_of_catalogue_cost", str(e))
+        fen["out_of_catalogue_cost"] = arr
     fen["unread"] = unread
     values = {name: coder.values for name, coder in coders.items()}
     return finish(out, values, fen, cols.get("encounter_id"), np.asarray(lines, dtype=np.int64), "coverage_start" in cols, problems)
@@ -179,6 +189,11 @@ def finish(codes: dict[str, np.ndarray], values: dict[str, list], money: dict[st
     path = problems.path
     for i in np.flatnonzero((money["eligible_cost"] > money["total_cost"]) & ~money["unread"]):
         problems.add(lines[i], "eligible_cost", "", f"eligible_cost {fen_str(money['eligible_cost'][i])} is above total_cost {fen_str(money['total_cost'][i])}")
+    ooc = money.get("out_of_catalogue_cost")
+    if ooc is not None:
+        for i in np.flatnonzero((ooc >= 0) & (money["eligible_cost"] + ooc > money["total_cost"]) & ~money["unread"]):
+            problems.add(lines[i], "out_of_catalogue_cost", "", f"eligible_cost {fen_str(money['eligible_cost'][i])} + out_of_catalogue_cost "
+                         f"{fen_str(ooc[i])} is above total_cost {fen_str(money['total_cost'][i])}")
     problems.raise_any()
 
     def value_of(name: str) -> np.ndarray:
@@ -187,7 +202,7 @@ def finish(codes: dict[str, np.ndarray], values: dict[str, list], money: dict[st
     c = Columns(codes["person_id"], values["person_id"], codes["region"], values["region"], codes["categories"],
                 values["categories"], codes["scheme"], values["scheme"], value_of("tier"), value_of("date"),
                 codes["type"], values["type"], value_of("hospital_level"), money["total_cost"], money["eligible_cost"],
-                encounter_ids=encounter_ids, lines=lines)
+                encounter_ids=encounter_ids, lines=lines, ooc=ooc)
     if enrolment:
         c.cov_start, c.late = value_of("coverage_start"), value_of("late").astype(bool)
         c.lapsed, c.repaid = value_of("lapsed_years"), value_of("repaid_years")

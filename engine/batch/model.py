@@ -34,6 +34,7 @@ class Columns:
     lapsed: np.ndarray | None = None
     repaid: np.ndarray | None = None
     lines: np.ndarray | None = None      # input line of each row, for messages
+    ooc: np.ndarray | None = None        # int64 fen out-of-catalogue cost, -1 = not given
 
     def __len__(self) -> int:
         return len(self.total)
@@ -58,6 +59,7 @@ class Settled:
     py_contribution: np.ndarray | None = None  # fen, -1 = not determined
     py_subsidy: np.ndarray | None = None       # fen, -1 = not determined
     py_error: np.ndarray | None = None
+    paid: dict[str, np.ndarray] = field(default_factory=dict)  # every payment step's amounts by step id (fen)
 
 
 def day_of(d: dt.date) -> int:

@@ -1,71 +1,37 @@
-"""Parameters of one batch key, resolved once by the engine's Resolver and turned into exact integer ratios (fen)."""
+"""Figures of one batch key, resolved once by the engine's Resolver and the payment steps' shared rules, as kernel columns."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from engine.settle.evaluate import add_months, describe_person, missing_income, missing_reference
+from engine.settle.evaluate import add_months, missing_income
+from engine.settle.kernel import NOCAP, PAD, Figures, kind_of, scale
+from engine.settle.stepfigs import Facts, batch_figures, missing_reference
 from engine.core.money import fen
 from engine.core.problems import InputError, MissingParameter
-from engine.policy.resolve import Profile, ReferenceMissing, Resolver, as_bands
+from engine.policy.resolve import Profile, ReferenceMissing, Resolver
+from engine.policy.steps import StepIndex
 
-NOCAP = 1 << 62  # fen sentinel: no cap applied (none set, or cap missing: both mean "not applied" in the interpreter)
 NEVER = 1 << 62  # fen sentinel: no warning threshold
-MAX_BANDS = 4
-SAFE = 1 << 40   # parameters (scaled) above this take the exact Python-integer path
-PAD = 1 << 44    # fen: start of an unused serious-illness band (never reached on the int64 path)
-
-
-class NotWholeFen(Exception):
-    """A cap or band boundary with parts of a fen: the batch's integer path cannot represent it."""
-
-
-def _ratio(x: Any, scale: int = 1) -> tuple[int, int]:
-    f = Fraction(Decimal(x)) * scale
-    return f.numerator, f.denominator
-
-
-def _whole_fen(x: Any, what: str) -> int:
-    f = Fraction(Decimal(x)) * 100
-    if f.denominator != 1:
-        raise NotWholeFen(f"{what} {x} is not a whole number of fen")
-    return int(f)
+SAFE = 1 << 40   # figures (scaled) above this take the exact Python-integer path
 
 
 @dataclass
 class KeyParams:
-    """Integer parameters of one (region, epoch, year, categories, scheme, tier, type, level) key, amounts in fen."""
+    """One (region, epoch, year, categories, scheme, tier, type, level) key: each payment step's exact figures."""
 
     cover_err: str = ""
-    basic_err: str = ""
-    si_err: str = ""
-    ma_err: str = ""
-    bd: tuple[int, int] = (0, 1)      # 100 x deductible as num/den
-    br: tuple[int, int] = (0, 1)      # rate as num/den
-    b_cap: int = NOCAP
-    si_on: bool = False
-    st: tuple[int, int] = (0, 1)      # 100 x threshold
-    s_starts: list[int] = field(default_factory=lambda: [0])   # band starts in fen above the threshold
-    s_rates: list[int] = field(default_factory=lambda: [0])    # band rate numerators over s_den
-    s_den: int = 1
-    s_cap: int = NOCAP
-    ma_on: bool = False
-    md: tuple[int, int] = (0, 1)
-    mr: tuple[int, int] = (0, 1)
-    m_cap: int = NOCAP
+    steps: dict[str, Figures] = field(default_factory=dict)
 
 
-def _need(res: Resolver, name: str, p: Profile) -> Any:
-    rv = _get(res, name, p)
-    if rv is None or rv.value is None:
-        raise MissingParameter(name, describe_person(p), p.date.isoformat(), p.region)
-    return rv.value
+def _err(exc: Exception) -> str:
+    if isinstance(exc, MissingParameter):
+        return f"missing value: {exc}: {exc.hint}"
+    return str(exc)
 
 
 def _get(res: Resolver, name: str, p: Profile) -> Any:
@@ -75,62 +41,15 @@ def _get(res: Resolver, name: str, p: Profile) -> Any:
         raise missing_reference(name, p, e) from e
 
 
-def _cap(res: Resolver, name: str, p: Profile) -> int:
-    rv = _get(res, name, p)
-    if rv is None or rv.value is None:
-        return NOCAP
-    return _whole_fen(rv.value, name)
-
-
-def _err(exc: Exception) -> str:
-    if isinstance(exc, MissingParameter):
-        return f"missing value: {exc}: {exc.hint}"
-    return str(exc)
-
-
-def _deductible_rate(res: Resolver, prefix: str, p: Profile) -> tuple[tuple[int, int], tuple[int, int]]:
-    """100 x `prefix`.deductible and `prefix`.rate as num/den; MissingParameter when either has no value."""
-    d = _need(res, f"{prefix}.deductible", p)
-    r = _need(res, f"{prefix}.rate", p)
-    return _ratio(d, 100), _ratio(r)
-
-
-def key_params(res: Resolver, p: Profile) -> KeyParams:
-    """Resolve everything one encounter needs, exactly as Evaluator._encounter does, into integers."""
+def key_params(res: Resolver, steps: StepIndex, p: Profile) -> KeyParams:
+    """Every step's figures for one key, resolved exactly as the single-case interpreter resolves them."""
     k = KeyParams()
     if not res.in_force(p.region, p.date):
         k.cover_err = f"no policy in the set covers region {p.region} on {p.date}"
         return k
-    et = p.encounter_type
-    try:
-        k.bd, k.br = _deductible_rate(res, f"basic_insurance.{et}", p)
-        k.b_cap = _cap(res, "basic_insurance.annual_cap", p)
-    except (MissingParameter, NotWholeFen) as e:
-        k.basic_err = _err(e)
-    try:
-        if _get(res, "serious_illness.rate", p) is not None:
-            k.si_on = True
-            t = _need(res, "serious_illness.threshold", p)
-            rate = _need(res, "serious_illness.rate", p)
-            bands = as_bands(rate)
-            if len(bands) > MAX_BANDS:
-                raise NotWholeFen(f"serious_illness.rate has {len(bands)} bands; the batch handles at most {MAX_BANDS}")
-            k.st = _ratio(t, 100)
-            fr = [Fraction(Decimal(b[1])) for b in bands]
-            den = math.lcm(1, *(f.denominator for f in fr))
-            k.s_den = den
-            k.s_rates = [int(f * den) for f in fr]
-            k.s_starts = [_whole_fen(b[0], "serious_illness band start") for b in bands]
-            k.s_cap = _cap(res, "serious_illness.annual_cap", p)
-    except (MissingParameter, NotWholeFen) as e:
-        k.si_err = _err(e)
-    try:
-        if _get(res, "medical_assistance.rate", p) is not None:
-            k.ma_on = True
-            k.md, k.mr = _deductible_rate(res, "medical_assistance", p)
-            k.m_cap = _cap(res, "medical_assistance.annual_cap", p)
-    except (MissingParameter, NotWholeFen) as e:
-        k.ma_err = _err(e)
+    live = {st.id: st for st in steps.in_force(p.region, p.date)}
+    for sid in steps.ids:
+        k.steps[sid] = batch_figures(res, live.get(sid), p, Facts())
     return k
 
 
@@ -147,7 +66,7 @@ def monitoring_threshold(res: Resolver, p: Profile) -> tuple[int, str]:
             if found is None:
                 raise missing_income(p)
             cands.append(fen(found[0].value * share.value))
-    except MissingParameter as e:
+    except (MissingParameter, InputError) as e:
         return NEVER, _err(e)
     return (int(min(cands) * 100), "") if cands else (NEVER, "")
 
@@ -161,7 +80,7 @@ def premium_subsidy(res: Resolver, p: Profile) -> tuple[int | None, int | None, 
         amount = _get(res, "premium.subsidy", p)
         share = _get(res, "premium.subsidy_share", p)
         _get(res, "premium.fiscal_subsidy", p)
-    except MissingParameter as e:
+    except (MissingParameter, InputError) as e:
         return None, None, _err(e)
     if c is None:
         return None, None, ""
@@ -182,46 +101,42 @@ def waiting_end(res: Resolver, p: Profile, lapsed: int, repaid: int) -> tuple[dt
             return None, ""
         extra = _get(res, "waiting_period.months_per_extra_lapse_year", p)
         off = _get(res, "waiting_period.months_off_per_repaid_year", p)
-    except MissingParameter as e:
+    except (MissingParameter, InputError) as e:
         return None, _err(e)
     variable = (extra.value if extra else 0) * max(lapsed - 1, 0)
     variable = max(variable - (off.value if off else 0) * repaid, 0)
     return add_months(p.date, int(fixed.value + variable)), ""
 
 
-def tables(kps: list[KeyParams]) -> dict:
-    """Per-key integer columns (numpy), object dtype when a value is too large for the int64 path."""
-    nb = max([len(k.s_rates) for k in kps] + [1])
-    t: dict = {"nb": nb}
-    cols = {
-        "bd_num": [k.bd[0] for k in kps], "bd_den": [k.bd[1] for k in kps], "br_num": [k.br[0] for k in kps], "br_den": [k.br[1] for k in kps],
-        "b_cap": [k.b_cap for k in kps], "st_num": [k.st[0] for k in kps], "st_den": [k.st[1] for k in kps], "s_den": [k.s_den for k in kps],
-        "s_cap": [k.s_cap for k in kps], "md_num": [k.md[0] for k in kps], "md_den": [k.md[1] for k in kps], "mr_num": [k.mr[0] for k in kps],
-        "mr_den": [k.mr[1] for k in kps], "m_cap": [k.m_cap for k in kps],
-    }
-    for b in range(nb):
-        cols[f"s_start{b}"] = [k.s_starts[b] if b < len(k.s_starts) else PAD for k in kps]
-        cols[f"s_rate{b}"] = [k.s_rates[b] if b < len(k.s_rates) else 0 for k in kps]
-    big = any(abs(v) >= SAFE for vs in cols.values() for v in vs if v not in (NOCAP, PAD))
-    for name, vs in cols.items():
-        t[name] = np.array(vs, dtype=object if big else np.int64)
-    t["si_on"] = np.array([k.si_on and not k.si_err for k in kps], dtype=bool)
-    t["ma_on"] = np.array([k.ma_on and not k.ma_err for k in kps], dtype=bool)
-    return t
+def tables(kps: list[KeyParams], steps: StepIndex) -> dict[str, dict[str, Any]]:
+    """Per step: its kernel columns (numpy, one row per key; object dtype when a figure is too large for int64)."""
+    out: dict[str, dict[str, Any]] = {}
+    for sid in steps.ids:
+        sc = scale(kind_of(steps.kinds[sid]), [k.steps[sid] for k in kps])
+        big = any(abs(v) >= SAFE for vs in sc.cols.values() for v in vs if v not in (NOCAP, PAD)) or sc.D >= SAFE or sc.rden >= SAFE
+        cols = {name: np.array(vs, dtype=object if big else np.int64) for name, vs in sc.cols.items()}
+        cols["on"] = np.array(sc.on, dtype=bool)
+        out[sid] = {"scaled": sc, "cols": cols, "big": big}
+    return out
 
 
-def dtype_for(n: int, total: int, g: dict, nb: int) -> type:
-    """int64 when every intermediate product provably fits, else exact Python integers (object arrays)."""
-    if not n or g["bd_num"].dtype == object:
+def dtype_for(n: int, total: int, T: dict[str, dict[str, Any]]) -> type:
+    """int64 when every intermediate product of every step provably fits, else exact Python integers (object arrays)."""
+    if not n:
         return object
     year_sum = total + 1  # bounds any person-year's accumulated amounts
-    m = {k: max(int(g[k].max()), 1) for k in ("bd_den", "br_num", "br_den", "st_den", "s_den", "md_den", "mr_num", "mr_den")}
-    rmax = max(max(int(g[f"s_rate{b}"].max()), 1) for b in range(nb))
-    worst = max(m["bd_den"] * max(m["br_num"], m["br_den"]), m["st_den"] * max(rmax * nb, m["s_den"]) * 2,
-                m["md_den"] * max(m["mr_num"], m["mr_den"]) * 2)
-    fits = year_sum < (1 << 43) and (year_sum + PAD) * worst * 4 < (1 << 62)
-    return np.int64 if fits else object
+    if year_sum >= (1 << 43):
+        return object
+    for t in T.values():
+        sc = t["scaled"]
+        if t["big"]:
+            return object
+        rmax = max([max(vs) for name, vs in sc.cols.items() if name.startswith("r")] + [1])
+        amount = max(2 * year_sum, PAD) * sc.D
+        if amount * max(rmax * sc.nb, 2 * sc.rden, 1) * 4 >= (1 << 62):
+            return object
+    return np.int64
 
 
 __all__ = ["KeyParams", "key_params", "monitoring_threshold", "premium_subsidy", "waiting_end", "NOCAP", "NEVER",
-           "InputError"]
+           "InputError", "tables", "dtype_for"]

@@ -7,15 +7,9 @@ import numpy as np
 
 from engine.batch.model import EPOCH, Columns, Settled, date_of, day_of, years_of  # noqa: F401 (EPOCH re-exported)
 from engine.batch.params import NEVER, KeyParams, dtype_for, key_params, monitoring_threshold, premium_subsidy, tables, waiting_end
+from engine.settle.kernel import after, pay
 from engine.policy.policyset import PolicySet
-from engine.policy.resolve import Profile
-
-
-def _rhu(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """num/den rounded half-up (away from zero at .5), den > 0, as integers."""
-    a = np.abs(num)
-    q = (2 * a + den) // (2 * den)
-    return np.where(num < 0, -q, q)
+from engine.policy.resolve import UNKNOWN_AGE, Profile  # claims carry no birth date: age rules are errors, as in a case without one
 
 
 def codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -74,32 +68,34 @@ class Batch:
                 (c.cats, len(c.cat_sets)), (c.scheme, len(c.schemes)), (c.tier, int(c.tier.max()) + 1 if n else 1)]
         mkey = _combine(base)
         fkey = _combine([(mkey, 1 << 40), (c.etype, len(c.etypes)), (c.level, 4)])
-        # -- encounter keys -> integer parameter arrays
+        # -- encounter keys -> each step's kernel columns
         first, inv = codes(fkey)
         kps = [self._key(c, int(i), int(year[i])) for i in first]
-        P = tables(kps)
-        g = {name: arr[inv] for name, arr in P.items() if name != "nb"}
+        steps = self.ps.steps
+        P = tables(kps, steps)
         mfirst, minv = codes(mkey)
         mons = [self._monitor(c, int(i), int(year[i])) for i in mfirst]
         thr = np.array([m[0] for m in mons], dtype=np.int64)[minv]
         mon_err = np.array([eidx(m[1]) if m[1] else -1 for m in mons], dtype=np.int64)[minv]
         waiting, werr = self._waiting(c, order, starts, py_sorted, eidx)
         # -- row errors: the first applicable reason, in the order the interpreter raises them
-        ek = {f: np.array([eidx(getattr(kp, f)) if getattr(kp, f) else -1 for kp in kps], dtype=np.int64)[inv]
-              for f in ("cover_err", "basic_err", "si_err", "ma_err")}
-        err = ek["cover_err"]
-        for part, unless_waiting in ((werr, False), (ek["basic_err"], True), (ek["si_err"], True), (ek["ma_err"], False), (mon_err, False)):
+        cover = np.array([eidx(kp.cover_err) if kp.cover_err else -1 for kp in kps], dtype=np.int64)[inv]
+        parts = [(werr, False)]
+        for sid in steps.ids:
+            e = np.array([eidx(kp.steps[sid].err) if kp.steps[sid].err else -1 for kp in kps], dtype=np.int64)[inv]
+            parts.append((e, steps.kinds[sid].waiting_period))
+            if steps.kinds[sid].base == "out_of_scope":  # the interpreter refuses a case without the fact the step needs
+                lacks = np.ones(n, dtype=bool) if c.ooc is None else c.ooc < 0
+                need = _on(kps, sid)[inv] & lacks
+                parts.append((np.where(need, eidx(f"field out_of_catalogue_cost is needed by payment step {sid} (base: out_of_scope) but the claims do not give it"), -1), steps.kinds[sid].waiting_period))
+        parts.append((mon_err, False))
+        err = cover
+        for part, unless_waiting in parts:
             use = (err < 0) & (part >= 0)
             if unless_waiting:
                 use &= ~waiting
             err = np.where(use, part, err)
-        # -- basic raw amount per encounter, fully vectorised
-        E, T = c.eligible, c.total
-        dt_ = dtype_for(len(c), int(c.total.sum()), g, P["nb"])
-        Ex = E.astype(dt_)
-        num = np.maximum(Ex * g["bd_den"] - g["bd_num"], 0) * g["br_num"]
-        b_raw = _rhu(num, g["bd_den"] * g["br_den"])
-        b_raw = np.where(waiting, 0, b_raw)
+        dt_ = dtype_for(len(c), int(c.total.sum()), P)
         # -- lockstep: person-years ordered by descending count; the k-th encounters of all person-years form a slice
         rank_order = np.argsort(-counts, kind="stable")
         rank = np.empty(npy, dtype=np.int64)
@@ -109,54 +105,54 @@ class Batch:
         offset = np.concatenate(([0], np.cumsum(n_k)))
         dest = np.empty(n, dtype=np.int64)
         dest[order] = offset[pos] + rank[py_sorted]
-        L = {}
-        for name in ("b_cap", "st_num", "st_den", "s_den", "s_cap", "md_num", "md_den", "mr_num", "mr_den", "m_cap", "si_on", "ma_on",
-                     *[f"s_start{b}" for b in range(P["nb"])], *[f"s_rate{b}" for b in range(P["nb"])]):
-            L[name] = _place(g[name], dest, n)
-        for name, arr in (("E", Ex), ("T", T.astype(dt_)), ("b_raw", b_raw), ("w", waiting), ("thr", thr.astype(dt_))):
-            L[name] = _place(arr, dest, n)
-        out = {k: np.zeros(n, dtype=dt_) for k in ("basic", "si", "ma", "oop")}
+        T_, E_ = c.total.astype(dt_), c.eligible.astype(dt_)
+        O_ = (c.total - c.eligible if c.ooc is None else np.where(c.ooc >= 0, c.ooc, c.total - c.eligible)).astype(dt_)
+        L = {"T": _place(T_, dest, n), "E": _place(E_, dest, n), "O": _place(O_, dest, n), "w": _place(waiting, dest, n),
+             "thr": _place(thr.astype(dt_), dest, n)}
+        S = {}
+        for sid in steps.ids:
+            t = P[sid]
+            on = t["cols"]["on"][inv]
+            if steps.kinds[sid].waiting_period:
+                on = on & ~waiting
+            cols = {}
+            for name, arr in t["cols"].items():
+                full = on if name == "on" else arr[inv]
+                if len(full) and (full == full[0]).all():  # the same for every row: a scalar, no gather, no per-slice copy
+                    cols[name] = bool(full[0]) if name == "on" else int(full[0])
+                else:
+                    cols[name] = _place(full if name == "on" else full.astype(dt_), dest, n)
+            S[sid] = (t["scaled"], cols)
+        out = {sid: np.zeros(n, dtype=dt_) for sid in steps.ids}
+        out["oop"] = np.zeros(n, dtype=dt_)
         out["warn"] = np.zeros(n, dtype=bool)
-        z = lambda: np.zeros(npy, dtype=dt_)  # noqa: E731
-        b_paid, si_base, si_paid, ma_base, ma_paid, oop_sum = z(), z(), z(), z(), z(), z()
-        nb = P["nb"]
+        acc = {sid: (np.zeros(npy, dtype=dt_), np.zeros(npy, dtype=dt_), np.zeros(npy, dtype=dt_)) for sid in steps.ids}
+        oop_sum = np.zeros(npy, dtype=dt_)
         for k in range(kmax):
             m = int(n_k[k])
             sl = slice(int(offset[k]), int(offset[k]) + m)
-            e, t = L["E"][sl], L["T"][sl]
-            basic = np.minimum(L["b_raw"][sl], L["b_cap"][sl] - b_paid[:m])
-            b_paid[:m] += basic
-            before = si_base[:m].copy()
-            si_base[:m] += e - basic
-            std, stn = L["st_den"][sl], L["st_num"][sl]
-            lo = np.maximum(before * std - stn, 0)
-            hi = np.maximum(si_base[:m] * std - stn, 0)
-            acc = 0
-            for b in range(nb):
-                start = L[f"s_start{b}"][sl] * std
-                end = L[f"s_start{b + 1}"][sl] * std if b + 1 < nb else None
-                top = hi if end is None else np.minimum(hi, end)
-                acc = acc + L[f"s_rate{b}"][sl] * np.maximum(top - np.maximum(lo, start), 0)
-            si = np.minimum(_rhu(acc, std * L["s_den"][sl]), L["s_cap"][sl] - si_paid[:m])
-            si = np.where(L["si_on"][sl] & ~L["w"][sl], np.maximum(si, 0), 0)
-            si_paid[:m] += si
-            owed2 = e - basic - si
-            mbefore = ma_base[:m].copy()
-            ma_base[:m] += owed2
-            mdd, mdn = L["md_den"][sl], L["md_num"][sl]
-            mnum = (np.maximum(ma_base[:m] * mdd - mdn, 0) - np.maximum(mbefore * mdd - mdn, 0)) * L["mr_num"][sl]
-            ma = np.minimum(_rhu(mnum, mdd * L["mr_den"][sl]), L["m_cap"][sl] - ma_paid[:m])
-            ma = np.where(L["ma_on"][sl], np.maximum(ma, 0), 0)
-            ma_paid[:m] += ma
-            oop = t - basic - si - ma
+            t, e, o = L["T"][sl], L["E"][sl], L["O"][sl]
+            owed = (e, o, t - e - o)
+            for sid, (sc, cols) in S.items():
+                p = {name: (arr[sl] if isinstance(arr, np.ndarray) else arr) for name, arr in cols.items()}
+                a = acc[sid]
+                amount, new, _ = pay(np, sc.kind, sc.D, sc.rden, sc.nb, p, p["on"], owed, t, (a[0][:m], a[1][:m], a[2][:m]))
+                for j in range(3):
+                    a[j][:m] = new[j]
+                owed = after(sc.kind.base, amount, *owed, np)
+                out[sid][sl] = amount
+            oop = owed[0] + owed[1] + owed[2]
             oop_sum[:m] += oop
-            out["basic"][sl], out["si"][sl], out["ma"][sl], out["oop"][sl] = basic, si, ma, oop
+            out["oop"][sl] = oop
             out["warn"][sl] = oop_sum[:m] > L["thr"][sl]
         res = {k: v[dest] for k, v in out.items()}
         conv = (lambda a: a.astype(np.int64)) if dt_ is not object else (lambda a: a)
         py = np.empty(n, dtype=np.int64)
         py[order] = py_sorted
-        st = Settled(conv(res["basic"]), conv(res["si"]), conv(res["ma"]), conv(res["oop"]), res["warn"], py, err, errors)
+        zero = np.zeros(n, dtype=np.int64)
+        paid = {sid: conv(res[sid]) for sid in steps.ids}
+        st = Settled(paid.get("basic_insurance", zero), paid.get("serious_illness", zero), paid.get("medical_assistance", zero),
+                     conv(res["oop"]), res["warn"], py, err, errors, paid=paid)
         self._person_years(c, st, order, starts, counts, year, thr, eidx)
         return st
 
@@ -188,7 +184,7 @@ class Batch:
         if failed.any():  # the interpreter settles nothing for a person-year it cannot settle
             rows = failed[st.py]
             st.error = np.where(rows, py_err[st.py], -1)
-            for a in (st.basic, st.si, st.ma, st.oop):
+            for a in (st.oop, *st.paid.values()):
                 a[rows] = 0
             st.warn[rows] = False
             st.py_warning[failed] = False
@@ -199,13 +195,13 @@ class Batch:
     def _profile(self, c: Columns, i: int, with_encounter: bool, day: dt.date | None = None) -> Profile:
         t = int(c.tier[i])
         return Profile(c.regions[c.region[i]], day or date_of(c.day[i]), c.cat_sets[c.cats[i]], c.schemes[c.scheme[i]], t or None,
-                       c.etypes[c.etype[i]] if with_encounter else None, int(c.level[i]) if with_encounter else None)
+                       c.etypes[c.etype[i]] if with_encounter else None, int(c.level[i]) if with_encounter else None, UNKNOWN_AGE)
 
     def _key(self, c: Columns, i: int, year: int) -> KeyParams:
         p = self._profile(c, i, True)
         k = (p.region, self._epoch_of(p), year, p.categories, p.scheme, p.tier, p.encounter_type, p.hospital_level)
         if k not in self._keys:
-            self._keys[k] = key_params(self.res, p)
+            self._keys[k] = key_params(self.res, self.ps.steps, p)
         return self._keys[k]
 
     def _epoch_of(self, p: Profile) -> int:
@@ -239,7 +235,7 @@ class Batch:
             # categories on the coverage-start day: those of the person-year's last encounter on or before it, else the first's
             j = self._cats_row_on(c, order, starts, py_sorted[inv_order[i]], int(c.cov_start[i]))
             p = self._profile(c, i, True, date_of(c.cov_start[i]))
-            p = Profile(p.region, p.date, c.cat_sets[c.cats[j]], p.scheme, p.tier, p.encounter_type, p.hospital_level)
+            p = Profile(p.region, p.date, c.cat_sets[c.cats[j]], p.scheme, p.tier, p.encounter_type, p.hospital_level, p.age)
             k = (p, int(c.lapsed[i]), int(c.repaid[i]))
             if k not in self._wait:
                 self._wait[k] = waiting_end(self.res, p, k[1], k[2])
@@ -256,6 +252,11 @@ class Batch:
         rows = order[a:b]
         k = int(np.searchsorted(c.day[rows], day, side="right"))
         return int(rows[k - 1]) if k > 0 else int(rows[0])
+
+
+def _on(kps: list[KeyParams], sid: str) -> np.ndarray:
+    """Per key: whether the step pays (figures resolved, no error)."""
+    return np.array([kp.steps[sid].on for kp in kps], dtype=bool)
 
 
 def _combine(parts: list[tuple[np.ndarray, int]]) -> np.ndarray:

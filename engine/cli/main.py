@@ -48,7 +48,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     ps = policy_set(args)
     case = read_case(args.case)
-    settlement = Evaluator(ps).settle(case)
+    settlement = Evaluator(ps, args.lang).settle(case)
     res = result_json(settlement, ps)
     if args.strict and res["missing"]:
         first = res["missing"][0]
@@ -61,7 +61,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_params(args: argparse.Namespace) -> int:
-    from engine.settle.params import params_table, render_params
+    from engine.settle.params import params_table, render_params, render_steps, steps_table
 
     ps = policy_set(args)
     try:
@@ -69,11 +69,13 @@ def cmd_params(args: argparse.Namespace) -> int:
     except ValueError:
         raise UsageError(f"--date '{args.date}' is not a date (YYYY-MM-DD)") from None
     rows = params_table(ps, args.region, day, args.category or [], args.tier, args.scheme)
+    steps = steps_table(ps, args.region, day, args.lang)
     if args.format == "json":
         print(json.dumps({"policy_set": {"version": ps.version, "fingerprint": ps.fingerprint}, "region": args.region,
-                          "date": args.date, "categories": args.category or [], "parameters": rows}, ensure_ascii=False, indent=2))
+                          "date": args.date, "categories": args.category or [], "parameters": rows, "steps": steps},
+                         ensure_ascii=False, indent=2))
     else:
-        print(render_params(rows, args.lang))
+        print(render_steps(steps, args.lang) + "\n\n" + render_params(rows, args.lang))
     return EXIT_OK
 
 

@@ -44,3 +44,11 @@ class MissingParameter(Exception):
         super().__init__(f"no rule in force supplies {parameter} for {who} in region {region} on {date}")
         self.parameter, self.who, self.date, self.region = parameter, who, date, region
         self.hint = hint or f"add a rule that sets {parameter} (or check the region, date and categories)"
+
+
+class MissingFact(InputError):
+    """A rule needs a fact about the person or encounter that the case does not give (never silently defaulted)."""
+
+    def __init__(self, field: str, needed_by: str) -> None:
+        super().__init__(f"field {field} is needed by {needed_by} but the case does not give it")
+        self.field = field

@@ -116,7 +116,49 @@ def _params() -> dict[str, Parameter]:
     return {r[0]: Parameter(*r) for r in rows}
 
 
-PARAMETERS: dict[str, Parameter] = _params()
+STEP_ROLES: dict[str, tuple[str, str, bool, str, str]] = {
+    # role: (kind, better, by_level, Chinese suffix, English suffix)
+    "deductible": ("money", "lower", True, "起付线", "deductible"),
+    "rate": ("bands", "higher", True, "支付比例", "rate"),
+    "share_limit": ("rate", "higher", False, "计入费用占总费用上限", "share of the bill counted at most"),
+    "ceiling": ("rate", "lower", False, "个人自付占总费用上限", "self-pay ceiling (share of the bill)"),
+    "annual_cap": ("cap", "higher", False, "年度最高支付限额", "annual cap"),
+}
+
+
+def step_parameter(name: str, zh: str | None = None, en: str | None = None, flat: bool = False) -> Parameter | None:
+    """The Parameter of a payment step's figure `<step>[.<type>].<role>`, or None if the name is not of that form."""
+    parts = name.split(".")
+    if len(parts) not in (2, 3) or parts[-1] not in STEP_ROLES or (len(parts) == 3 and parts[1] not in ENCOUNTER_TYPES):
+        return None
+    kind, better, by_level, zh_s, en_s = STEP_ROLES[parts[-1]]
+    if flat and kind == "bands":
+        kind = "rate"
+    return Parameter(name, kind, better, by_level, f"{zh or parts[0]}{zh_s}", f"{en or parts[0]} {en_s}")
+
+
+class _Parameters(dict):
+    """The parameter registry: the named parameters, plus any payment step's figures on first use."""
+
+    def __missing__(self, name: str) -> Parameter:
+        p = step_parameter(name)
+        if p is None:
+            raise KeyError(name)
+        return p
+
+
+PARAMETERS: dict[str, Parameter] = _Parameters(_params())
+
+
+def register_step_parameter(name: str, zh: str, en: str, flat: bool) -> None:
+    """Add a declared step's figure with the step's own names (named parameters keep their entry)."""
+    if name not in NAMED_PARAMETERS:
+        p = step_parameter(name, zh, en, flat)
+        if p is not None:
+            PARAMETERS[name] = p
+
+
+NAMED_PARAMETERS = frozenset(PARAMETERS)  # the contract's names; step figures are added per policy set
 
 # Reference data series that rules may point at.
 REFERENCE_SERIES = {

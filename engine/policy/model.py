@@ -75,6 +75,7 @@ class Who:
     encounter_types: tuple[str, ...] = ()
     hospital_levels: tuple[int, ...] = ()
     contribution_tiers: tuple[int, ...] = ()
+    age_below: int | None = None
 
     def overlaps(self, other: "Who") -> bool:
         """True if some person and encounter could match both."""
@@ -131,6 +132,85 @@ class Datum:
     loc: tuple = ()
 
 
+STEP_ROLES = ("deductible", "rate", "share_limit", "ceiling", "annual_cap")
+
+
+@dataclass(frozen=True)
+class PayStep:
+    """One declared payment step (a fund): its place in the order of payment, who it reaches and its arithmetic."""
+
+    doc_id: str
+    doc_version: str
+    id: str
+    name: dict[str, str]
+    order: int
+    clause: str
+    who: Who
+    period: Period
+    base: str            # in_scope | out_of_scope | self_pay
+    accumulation: str    # encounter | year
+    deductible: str      # none | encounter | year
+    rate: str | None     # flat | marginal | None (ceiling form)
+    share_limit: bool
+    ceiling: bool
+    annual_cap: bool
+    required: bool
+    waiting_period: bool
+    where: str | None
+    admin_levels: tuple[str, ...]
+    names: tuple[tuple[str, str], ...]   # (role, parameter name pattern) for the roles the step uses
+    provenance: Provenance
+    jurisdiction: str
+    loc: tuple = ()
+
+    @property
+    def key(self) -> str:
+        """The citation key DOC-ID#STEP-ID."""
+        return f"{self.doc_id}#{self.id}"
+
+    @property
+    def kind(self) -> tuple:
+        """The arithmetic (everything the kernel needs besides figures); equal for every declaration of one id."""
+        return (self.base, self.accumulation, self.deductible, self.rate, self.share_limit, self.ceiling,
+                self.annual_cap, self.waiting_period)
+
+    def parameter(self, role: str, encounter_type: str | None) -> str:
+        """The parameter name of a role for an encounter type."""
+        return dict(self.names)[role].replace("{type}", encounter_type or "inpatient")
+
+
+def step_roles(raw: dict[str, Any]) -> list[str]:
+    """The roles (figures) a step declaration uses, in the order they are resolved."""
+    roles = []
+    if raw.get("deductible", "none") != "none":
+        roles.append("deductible")
+    roles.append("ceiling" if raw.get("ceiling") else "rate")
+    if raw.get("share_limit"):
+        roles.append("share_limit")
+    if raw.get("annual_cap"):
+        roles.append("annual_cap")
+    return roles
+
+
+def build_step(raw: dict[str, Any], doc: "Document", i: int) -> PayStep:
+    """A PayStep from a declaration that passed the schema."""
+    w = raw.get("who", {})
+    eff = raw.get("effective")
+    period = Period(as_date(eff["from"]), as_date(eff.get("until"))) if eff else doc.period
+    given = raw.get("parameters", {})
+    names = tuple((role, given.get(role, f"{raw['id']}.{role}")) for role in step_roles(raw))
+    return PayStep(
+        doc.id, doc.version, raw["id"], raw["name"], int(raw["order"]), raw["clause"],
+        Who(tuple(w.get("categories", ())), tuple(w.get("schemes", ())), tuple(w.get("encounter_types", ())),
+            tuple(w.get("hospital_levels", ())), tuple(w.get("contribution_tiers", ())), w.get("age_below")),
+        period, raw["base"], raw["accumulation"], raw.get("deductible", "none"),
+        None if raw.get("ceiling") else raw["rate"], bool(raw.get("share_limit")), bool(raw.get("ceiling")),
+        bool(raw.get("annual_cap")), bool(raw.get("required")), bool(raw.get("waiting_period")),
+        raw.get("where"), tuple(raw.get("hospital_admin_levels", ())), names, _prov(raw["provenance"]),
+        doc.jurisdiction, ("steps", i),
+    )
+
+
 @dataclass
 class Document:
     """One policy document file."""
@@ -144,6 +224,7 @@ class Document:
     status: str
     rules: list[Rule] = field(default_factory=list)
     data: list[Datum] = field(default_factory=list)
+    steps: list["PayStep"] = field(default_factory=list)
 
     @property
     def title(self) -> dict[str, str]:
@@ -191,12 +272,14 @@ def build_document(raw: dict[str, Any], path: str) -> Document:
                 doc.id, doc.version, r["id"], r["clause"], r["quote"],
                 Who(tuple(w.get("categories", ())), tuple(w.get("schemes", ())),
                     tuple(w.get("encounter_types", ())), tuple(w.get("hospital_levels", ())),
-                    tuple(w.get("contribution_tiers", ()))),
+                    tuple(w.get("contribution_tiers", ())), w.get("age_below")),
                 rp, r["parameter"], effect, value,
                 tuple(r.get("implements", ())), tuple(r.get("stacks_with", ())),
                 _prov(r["provenance"]), doc.jurisdiction, r.get("note"), ("rules", i),
             )
         )
+    for i, st in enumerate(raw.get("steps", [])):
+        doc.steps.append(build_step(st, doc, i))
     for i, d in enumerate(raw.get("reference_data", [])):
         doc.data.append(Datum(doc.id, d["id"], d["series"], str(d["region"]), int(d["year"]),
                               dec(d["value"]), _prov(d["provenance"]), ("reference_data", i)))

@@ -16,6 +16,7 @@ from engine.policy.load import Loaded, load_file
 from engine.policy.model import Datum, Document, Period, Rule, build_document
 from engine.core.problems import PolicyError, Problem
 from engine.policy.resolve import Resolver
+from engine.policy.steps import StepIndex, declared
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = REPO_ROOT / "policies"
@@ -31,6 +32,8 @@ class PolicySet:
     version: str
     problems: list[Problem] = field(default_factory=list)
     _resolver: Resolver | None = None
+    _steps: StepIndex | None = None
+    _fingerprint: str | None = None
 
     @property
     def rules(self) -> list[Rule]:
@@ -48,9 +51,19 @@ class PolicySet:
         return self._resolver
 
     @property
+    def steps(self) -> StepIndex:
+        """The payment steps (funds) the set declares, or the engine's three tiers if it declares none."""
+        if self._steps is None:
+            periods = {d.id: d.period for d in self.documents.values()}
+            self._steps = StepIndex(declared(self.documents.values()), periods)
+        return self._steps
+
+    @property
     def fingerprint(self) -> str:
-        """sha256 of the canonical form: independent of file order, key order, whitespace and comments."""
-        return "sha256:" + hashlib.sha256(canonical_json(self.canonical()).encode()).hexdigest()
+        """sha256 of the canonical form: independent of file order, key order, whitespace and comments (computed once)."""
+        if self._fingerprint is None:
+            self._fingerprint = "sha256:" + hashlib.sha256(canonical_json(self.canonical()).encode()).hexdigest()
+        return self._fingerprint
 
     def canonical(self) -> dict[str, Any]:
         """The whole set as plain data, documents sorted by id."""

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any, Iterable
 
 from engine.policy.model import Rule, ShareOf
+from engine.core.problems import MissingFact
 from engine.core.registry import PARAMETERS, layer, region_chain
 
 
@@ -22,6 +23,10 @@ class Profile:
     tier: int | None = None
     encounter_type: str | None = None
     hospital_level: int | None = None
+    age: int | None = None  # whole years on `date`; None: not asked (params, docs: age rules do not apply); UNKNOWN_AGE: a case without birth_date
+
+
+UNKNOWN_AGE = -1
 
 
 @dataclass
@@ -67,6 +72,10 @@ def matches(rule: Rule, p: Profile) -> bool:
         return False
     if w.contribution_tiers and p.tier not in w.contribution_tiers:
         return False
+    if w.age_below is not None:
+        if p.age == UNKNOWN_AGE:
+            raise MissingFact("birth_date", f"{getattr(rule, 'key', 'a rule')} (who.age_below: {w.age_below})")
+        return p.age is not None and p.age < w.age_below
     return True
 
 
@@ -108,6 +117,7 @@ class Resolver:
         self._epochs: dict[str, list[dt.date]] = {}
         self._cache: dict[tuple[str, int], dict[str, list[Rule]]] = {}
         self._resolved: dict[tuple, Resolved | None] = {}  # results are shared: never mutate a Resolved
+        self._ages = any(r.who.age_below is not None for r in self.rules)  # age matters only where a rule tests it
 
     def _in_force(self, rule: Rule, day: dt.date) -> bool:
         return rule.period.contains(day) and self.doc_periods[rule.doc_id].contains(day)
@@ -168,7 +178,8 @@ class Resolver:
     def resolve(self, parameter: str, p: Profile) -> Resolved | None:
         """The most favourable treatment among the baseline and each category held (就高不叠加), or None if no rule sets it."""
         epoch = bisect.bisect_right(self.change_dates(p.region), p.date)
-        key = (parameter, p.region, epoch, p.date.year, p.categories, p.scheme, p.tier, p.encounter_type, p.hospital_level)
+        key = (parameter, p.region, epoch, p.date.year, p.categories, p.scheme, p.tier, p.encounter_type, p.hospital_level,
+               p.age if self._ages else None)
         if key in self._resolved:
             return self._resolved[key]
         value = self._resolve(parameter, p)

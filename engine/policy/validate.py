@@ -7,9 +7,10 @@ from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
 from engine.policy.model import Rule, ShareOf
-from engine.core.problems import Problem
+from engine.core.problems import MissingFact, Problem
 from engine.core.registry import PARAMETERS, REGIONS, canonical_region, layer, region_chain
 from engine.policy.resolve import Profile, ReferenceMissing
+from engine.policy.steps import step_problems
 
 if TYPE_CHECKING:
     from engine.policy.policyset import PolicySet
@@ -31,6 +32,7 @@ def semantic_problems(ps: "PolicySet") -> list[Problem]:
     out += _documents(ps)
     out += _rules(ps)
     out += _conflicts(ps)
+    out += step_problems(ps)
     if not out:
         out += _sweep(ps)
     return out
@@ -244,7 +246,7 @@ def _sweep(ps: "PolicySet") -> list[Problem]:
                                 prof = Profile(region, day, frozenset([cat] if cat else []), scheme, tier, etype, level)
                                 try:
                                     rv = res.resolve(param, prof)
-                                except ReferenceMissing:
+                                except (ReferenceMissing, MissingFact):
                                     continue  # figures not yet published: evaluation reports them when needed
                                 if rv is None or rv.category != cat:
                                     continue

@@ -24,6 +24,9 @@ class Encounter:
     hospital_level: int
     total_cost: Decimal
     eligible_cost: Decimal
+    out_of_catalogue_cost: Decimal | None = None
+    in_pooling_area: bool | None = None
+    admin_level: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,14 @@ class Case:
     encounters: tuple[Encounter, ...]
     enrolment: Enrolment | None
     year: int
+    birth_date: dt.date | None = None
+
+    def age_on(self, day: dt.date) -> int:
+        """Whole years of age on `day` (UNKNOWN_AGE when the case gives no birth date)."""
+        b = self.birth_date
+        if b is None:
+            return -1
+        return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
 
     def categories_on(self, day: dt.date) -> frozenset[str]:
         """Categories held on `day`."""
@@ -109,7 +120,9 @@ def _semantic(loaded: Loaded) -> tuple[Case | None, list[Problem]]:
         cats.append((c["id"], Period(start, end)))
     encs = []
     for i, e in enumerate(d["encounters"]):
-        for key in ("total_cost", "eligible_cost"):
+        for key in ("total_cost", "eligible_cost", "out_of_catalogue_cost"):
+            if key not in e:
+                continue
             v = dec(e[key])
             if v < 0:
                 out.append(loaded.problem(("encounters", i, key), f"{key} {v} is negative"))
@@ -118,7 +131,11 @@ def _semantic(loaded: Loaded) -> tuple[Case | None, list[Problem]]:
         total, eligible = dec(e["total_cost"]), dec(e["eligible_cost"])
         if eligible > total:
             out.append(loaded.problem(("encounters", i, "eligible_cost"), f"eligible_cost {eligible} is above total_cost {total}"))
-        encs.append(Encounter(e["id"], as_date(e["date"]), e["type"], int(e["hospital_level"]), _money(total), _money(eligible)))
+        ooc = dec(e["out_of_catalogue_cost"]) if "out_of_catalogue_cost" in e else None
+        if ooc is not None and eligible + ooc > total:
+            out.append(loaded.problem(("encounters", i, "out_of_catalogue_cost"), f"eligible_cost {eligible} + out_of_catalogue_cost {ooc} is above total_cost {total}"))
+        encs.append(Encounter(e["id"], as_date(e["date"]), e["type"], int(e["hospital_level"]), _money(total), _money(eligible),
+                              _money(ooc) if ooc is not None else None, e.get("in_pooling_area"), e.get("hospital_admin_level")))
     ids = [e.id for e in encs]
     for i, eid in enumerate(ids):
         if eid in ids[:i]:
@@ -135,5 +152,6 @@ def _semantic(loaded: Loaded) -> tuple[Case | None, list[Problem]]:
     if out:
         return None, out
     encs.sort(key=lambda e: e.date)  # stable: same-day encounters keep file order
-    case = Case(p["id"], region or "", p["scheme"], p.get("contribution_tier"), tuple(cats), tuple(encs), enrolment, years[0])
+    case = Case(p["id"], region or "", p["scheme"], p.get("contribution_tier"), tuple(cats), tuple(encs), enrolment, years[0],
+                as_date(p.get("birth_date")))
     return case, []

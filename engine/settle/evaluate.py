@@ -13,21 +13,23 @@ from engine.core.money import ZERO, fen, money_str, rate_str
 from engine.policy.policyset import PolicySet
 from engine.core.problems import InputError, MissingParameter
 from engine.core.registry import PARAMETERS
-from engine.policy.resolve import Profile, ReferenceMissing, Resolved, as_bands, matches
+from engine.policy.resolve import Profile, ReferenceMissing, Resolved
+from engine.settle.kernel import SCALAR, Figures, Scaled, after, kind_of, pay, scale
+from engine.settle.stepfigs import Facts, Outcome, describe_person, missing_reference, step_outcome
+from engine.settle.steptrace import bands_str, param_text, step_entry
 
 TIERS = ("basic_insurance", "serious_illness", "medical_assistance")
 
 
 @dataclass
-class Ledger:
-    """What the year has accumulated so far, reset on 1 January."""
+class Plan:
+    """One encounter before the arithmetic: its profile, the waiting-period trace, and per step its figures and trace."""
 
-    basic_paid: Decimal = ZERO
-    si_base: Decimal = ZERO
-    si_paid: Decimal = ZERO
-    ma_base: Decimal = ZERO
-    ma_paid: Decimal = ZERO
-    oop: Decimal = ZERO
+    prof: Profile
+    head: list[dict[str, Any]]
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    items: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    decl: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -46,8 +48,9 @@ class Settlement:
 class Evaluator:
     """Settles cases under one policy set."""
 
-    def __init__(self, ps: PolicySet) -> None:
+    def __init__(self, ps: PolicySet, lang: str = "zh") -> None:
         self.ps = ps
+        self.lang = lang
         self.res = ps.resolver
         self._seen: dict[int, tuple[dict, dict, list]] = {}
 
@@ -62,7 +65,7 @@ class Evaluator:
             return None
         cached = self._seen.get(id(rv))
         if cached is None:
-            cached = self._describe(name, rv)
+            cached = self._describe(name, rv, prof.hospital_level)
             self._seen[id(rv)] = cached
         used, unverified, items = cached
         s.used.update(used)
@@ -71,7 +74,7 @@ class Evaluator:
             trace.extend(dict(i) for i in items)
         return rv
 
-    def _describe(self, name: str, rv: Resolved) -> tuple[dict, dict, list]:
+    def _describe(self, name: str, rv: Resolved, level: int | None = None) -> tuple[dict, dict, list]:
         """Rules used, unverified values and trace items of one resolved value (computed once per value)."""
         used: dict[str, Rule] = {}
         unverified: dict[tuple, dict[str, str]] = {}
@@ -86,7 +89,7 @@ class Evaluator:
                 ref = f"{datum.doc_id}#{datum.id}"
                 if not datum.provenance.verified:
                     unverified[(name, ref)] = {"parameter": name, "rule": ref, "note": datum.provenance.note or ""}
-            items.append(_step(name, st, rv))
+            items.append(_step(name, st, rv, level, self.lang))
         return used, unverified, items
 
     def need(self, s: Settlement, name: str, prof: Profile, trace: list) -> Any:
@@ -96,122 +99,92 @@ class Evaluator:
             raise MissingParameter(name, describe_person(prof), prof.date.isoformat(), prof.region)
         return rv.value
 
-    def reaches(self, tier: str, prof: Profile) -> bool:
-        """True if any rule of the tier (a value or a guardrail) is in force for this person."""
-        for name, rules in self.res.in_force(prof.region, prof.date).items():
-            if name.startswith(tier + "."):
-                for r in rules:
-                    if matches(r, prof) and (not r.who.categories or set(r.who.categories) & prof.categories):
-                        return True
-        return False
-
     # -- the year --------------------------------------------------------
     def settle(self, case: Case) -> Settlement:
-        """Settle every encounter in date order, then the premium and the monitoring."""
+        """Resolve every encounter's step figures, run the payment kernel on the year in date order, then premium and monitoring."""
         s = Settlement(case)
-        ledger = Ledger()
+        steps = self.ps.steps
+        plans = [self._plan(s, enc, steps) for enc in case.encounters]
+        scaled = {sid: scale(kind_of(steps.kinds[sid]), [pl.outcomes[sid].figs for pl in plans]) for sid in steps.ids}
+        acc = {sid: (0, 0, 0) for sid in steps.ids}
+        oop_year = ZERO
         first_warning = None
-        for enc in case.encounters:
-            row = self._encounter(s, enc, ledger)
+        for i, (enc, pl) in enumerate(zip(case.encounters, plans)):
+            row = self._encounter(s, enc, pl, scaled, acc, i)
             s.encounters.append(row)
-            w = self._warning_check(s, enc, ledger)
+            oop_year += Decimal(row["out_of_pocket"])
+            w = self._warning_check(s, enc, oop_year)
             if w and first_warning is None:
                 first_warning = w
         s.premium = self._premium(s)
-        s.monitoring = self._monitoring(s, ledger, first_warning)
+        s.monitoring = self._monitoring(s, oop_year, first_warning)
         return s
 
     def profile(self, case: Case, day: dt.date, enc: Encounter | None = None) -> Profile:
         """The person's facts on `day`."""
         return Profile(case.region, day, case.categories_on(day), case.scheme, case.tier,
-                       enc.type if enc else None, enc.hospital_level if enc else None)
+                       enc.type if enc else None, enc.hospital_level if enc else None, case.age_on(day))
 
-    def _encounter(self, s: Settlement, enc: Encounter, led: Ledger) -> dict[str, Any]:
-        case = s.case
-        prof = self.profile(case, enc.date, enc)
+    def _plan(self, s: Settlement, enc: Encounter, steps: Any) -> "Plan":
+        """Everything an encounter needs before the arithmetic: its profile, waiting period and each step's figures."""
+        prof = self.profile(s.case, enc.date, enc)
         if not self.res.in_force(prof.region, prof.date):
-            raise InputError(f"no policy in the set covers region {case.region} on {enc.date} (encounter {enc.id})")
-        trace: list[dict[str, Any]] = []
-        eligible = enc.eligible_cost
-        waiting = self._waiting(s, enc, prof, trace)
-        # 1. basic insurance
-        if waiting:
-            basic = ZERO
-        else:
-            d = self.need(s, f"basic_insurance.{enc.type}.deductible", prof, trace)
-            r = self.need(s, f"basic_insurance.{enc.type}.rate", prof, trace)
-            raw = max(eligible - d, ZERO) * r
-            basic, note = self._pay(s, "basic_insurance.annual_cap", raw, led.basic_paid, prof, trace, enc)
-            trace.append(_calc("basic_insurance.paid", basic, f"min(max({eligible} - {money_str(d)}, 0) x {rate_str(r)}, {note})"))
-        led.basic_paid += basic
-        # 2. serious-illness insurance, on the year's accumulated owed policy-scope amount
-        owed = eligible - basic
-        si_before, led.si_base = led.si_base, led.si_base + owed
-        si = ZERO
-        if waiting:
-            pass
-        elif self._tier_available(s, "serious_illness", prof, enc, trace):
-            t = self.need(s, "serious_illness.threshold", prof, trace)
-            bands = as_bands(self.need(s, "serious_illness.rate", prof, trace))
-            raw = _banded(si_before - t, led.si_base - t, bands)
-            si, note = self._pay(s, "serious_illness.annual_cap", raw, led.si_paid, prof, trace, enc)
-            trace.append(_calc("serious_illness.paid", si, f"owed this year {money_str(si_before)} -> {money_str(led.si_base)}, above threshold {money_str(t)} at {_bands_str(bands)}, {note}"))
-        led.si_paid += si
-        # 3. medical assistance, on what is still owed within the policy scope
-        owed2 = eligible - basic - si
-        ma_before, led.ma_base = led.ma_base, led.ma_base + owed2
-        ma = ZERO
-        if self._tier_available(s, "medical_assistance", prof, enc, trace):
-            md = self.need(s, "medical_assistance.deductible", prof, trace)
-            mr = self.need(s, "medical_assistance.rate", prof, trace)
-            raw = (max(led.ma_base - md, ZERO) - max(ma_before - md, ZERO)) * mr
-            ma, note = self._pay(s, "medical_assistance.annual_cap", raw, led.ma_paid, prof, trace, enc)
-            trace.append(_calc("medical_assistance.paid", ma, f"owed this year {money_str(ma_before)} -> {money_str(led.ma_base)}, above deductible {money_str(md)} x {rate_str(mr)}, {note}"))
-        led.ma_paid += ma
-        oop = enc.total_cost - basic - si - ma
-        led.oop += oop
-        trace.append(_calc("out_of_pocket", oop, f"{enc.total_cost} - {basic} - {si} - {ma}"))
+            raise InputError(f"no policy in the set covers region {s.case.region} on {enc.date} (encounter {enc.id})")
+        pl = Plan(prof, [])
+        waiting = self._waiting(s, enc, prof, pl.head)
+        live = {st.id: st for st in steps.in_force(prof.region, prof.date)}
+        facts = Facts(enc.in_pooling_area, enc.admin_level)
+        for sid in steps.ids:
+            st = live.get(sid)
+            items: list[dict[str, Any]] = []
+            if st is None:
+                pl.outcomes[sid] = Outcome(Figures())
+            else:
+                get = lambda name, items=items: self.param(s, name, prof, items)  # noqa: E731
+                pl.outcomes[sid] = step_outcome(self.res, st, prof, get, waiting, facts, enc.id)
+                s.missing.extend(pl.outcomes[sid].missing)
+            pl.items[sid] = items
+            pl.decl[sid] = st
+        return pl
+
+    def _encounter(self, s: Settlement, enc: Encounter, pl: "Plan", scaled: dict[str, Scaled], acc: dict, i: int) -> dict[str, Any]:
+        trace = list(pl.head)
+        total = int(enc.total_cost * 100)
+        ins = int(enc.eligible_cost * 100)
+        ooc = enc.out_of_catalogue_cost
+        oos = int(ooc * 100) if ooc is not None else total - ins
+        owed = (ins, oos, total - ins - oos)
+        paid: dict[str, str] = {}
+        for sid, sc in scaled.items():
+            st = pl.decl[sid]
+            out = pl.outcomes[sid]
+            if st is not None and st.base == "out_of_scope" and ooc is None and out.figs.on:
+                raise InputError(f"encounter {enc.id}: field out_of_catalogue_cost is needed by payment step {st.key} (base: out_of_scope) but the case does not give it")
+            p = {k: v[i] for k, v in sc.cols.items()}
+            amount, acc[sid], det = pay(SCALAR, sc.kind, sc.D, sc.rden, sc.nb, p, sc.on[i], owed, total, acc[sid])
+            owed = after(sc.kind.base, amount, *owed, SCALAR)
+            if st is None:
+                continue
+            trace.extend(pl.items[sid])
+            paid[sid] = money_str(Decimal(amount) / 100)
+            trace.append(step_entry(st, amount, det, sc, out, self.lang))
+        oop = sum(owed)
+        trace.append(_calc("out_of_pocket", Decimal(oop) / 100, f"{enc.total_cost} - " + " - ".join(paid.values())))
+        for t in TIERS:
+            paid.setdefault(t, "0.00")
         return {
             "id": enc.id, "date": enc.date.isoformat(), "type": enc.type, "hospital_level": enc.hospital_level,
-            "categories": sorted(prof.categories),
-            "total_cost": money_str(enc.total_cost), "eligible_cost": money_str(eligible),
-            "paid": {"basic_insurance": money_str(basic), "serious_illness": money_str(si), "medical_assistance": money_str(ma)},
-            "out_of_pocket": money_str(oop), "trace": trace,
+            "categories": sorted(pl.prof.categories),
+            "total_cost": money_str(enc.total_cost), "eligible_cost": money_str(enc.eligible_cost),
+            "paid": paid, "out_of_pocket": money_str(Decimal(oop) / 100), "trace": trace,
         }
-
-    def _tier_available(self, s: Settlement, tier: str, prof: Profile, enc: Encounter, trace: list) -> bool:
-        """A tier pays when a rate is in force for the person; otherwise say why it does not."""
-        if self.res.resolve(f"{tier}.rate", prof) is not None:
-            return True
-        if self.reaches(tier, prof):
-            reason = f"a {tier} rule reaches this person but no rule in force sets {tier}.rate"
-            s.missing.append({"part": tier, "parameter": f"{tier}.rate", "encounter": enc.id, "date": prof.date.isoformat(), "for": describe_person(prof), "reason": reason})
-        else:
-            reason = f"no {tier} rule in force covers {describe_person(prof)}"
-        trace.append({"step": f"{tier}.paid", "value": "0.00", "rule": None, "document_version": None, "clause": None, "note": f"not computed: {reason}"})
-        return False
-
-    def _pay(self, s: Settlement, cap_name: str, raw: Decimal, paid: Decimal, prof: Profile, trace: list,
-             enc: Encounter) -> tuple[Decimal, str]:
-        """A tier's payment: `raw` limited to what is left of its annual cap, half-up to the fen, never below 0."""
-        cap, note = self._cap(s, cap_name, prof, trace, enc)
-        return max(fen(min(raw, cap - paid) if cap is not None else raw), ZERO), note
-
-    def _cap(self, s: Settlement, name: str, prof: Profile, trace: list, enc: Encounter) -> tuple[Decimal | None, str]:
-        rv = self.param(s, name, prof, trace)
-        if rv is None:
-            s.missing.append({"part": name.split(".")[0], "parameter": name, "encounter": enc.id, "date": prof.date.isoformat(), "for": describe_person(prof), "reason": "no rule in force sets the annual cap; none applied"})
-            return None, "cap missing: not applied"
-        if rv.value is None:
-            return None, "no cap"
-        return rv.value, f"cap {money_str(rv.value)}"
 
     def _waiting(self, s: Settlement, enc: Encounter, prof: Profile, trace: list) -> bool:
         e = s.case.enrolment
         if e is None or not (e.late or e.lapsed_years > 0) or enc.date < e.coverage_start:
             return False
         start = self.profile(s.case, e.coverage_start)
-        start = Profile(start.region, start.date, start.categories, start.scheme, start.tier, enc.type, enc.hospital_level)
+        start = Profile(start.region, start.date, start.categories, start.scheme, start.tier, enc.type, enc.hospital_level, start.age)
         fixed = self.param(s, "waiting_period.fixed_months", start, trace)
         if fixed is None:
             return False
@@ -227,8 +200,6 @@ class Evaluator:
         ends = add_months(e.coverage_start, months)
         inside = enc.date < ends
         trace.append(_calc("waiting_period", Decimal(months), f"{months} months from {e.coverage_start} until {ends}: encounter {'inside' if inside else 'after'} it", money=False))
-        if inside:
-            trace.append({"step": "basic_insurance.paid", "value": "0.00", "rule": fixed.steps[-1].rule.key, "document_version": fixed.steps[-1].rule.doc_version, "clause": fixed.steps[-1].rule.clause, "note": "inside the waiting period: basic and serious-illness insurance do not pay"})
         return inside
 
     def _premium(self, s: Settlement) -> dict[str, Any]:
@@ -259,10 +230,10 @@ class Evaluator:
         out.update(individual_contribution=money_str(contribution), subsidy=money_str(sub), payable=money_str(contribution - sub), trace=trace)
         return out
 
-    def _warning_check(self, s: Settlement, enc: Encounter, led: Ledger) -> dict[str, Any] | None:
+    def _warning_check(self, s: Settlement, enc: Encounter, oop: Decimal) -> dict[str, Any] | None:
         prof = self.profile(s.case, enc.date)
         t = self._threshold(s, prof, None)
-        if t is None or led.oop <= t[0]:
+        if t is None or oop <= t[0]:
             return None
         return {"encounter": enc.id, "date": enc.date.isoformat(), "threshold": t[0], "rules": t[1]}
 
@@ -279,30 +250,23 @@ class Evaluator:
             candidates.append((fen(found[0].value * share.value), [x.key for x in share.rules]))
         return min(candidates, key=lambda c: c[0]) if candidates else None
 
-    def _monitoring(self, s: Settlement, led: Ledger, first: dict[str, Any] | None) -> dict[str, Any]:
+    def _monitoring(self, s: Settlement, oop: Decimal, first: dict[str, Any] | None) -> dict[str, Any]:
         last = s.case.encounters[-1].date
         prof = self.profile(s.case, last)
         trace: list[dict[str, Any]] = []
         t = self._threshold(s, prof, trace)
-        out: dict[str, Any] = {"out_of_pocket": money_str(led.oop)}
+        out: dict[str, Any] = {"out_of_pocket": money_str(oop)}
         if first is not None:
             out.update(warning=True, threshold=money_str(first["threshold"]), first_warning={"encounter": first["encounter"], "date": first["date"]}, reasons=[
-                f"out-of-pocket reached {money_str(led.oop)} this year, above the warning threshold {money_str(first['threshold'])} "
+                f"out-of-pocket reached {money_str(oop)} this year, above the warning threshold {money_str(first['threshold'])} "
                 f"from encounter {first['encounter']} on {first['date']} ({', '.join(first['rules'])})"])
         elif t is None:
             s.missing.append({"part": "monitoring", "parameter": "monitoring.threshold", "date": last.isoformat(), "for": describe_person(prof), "reason": "no warning threshold in force"})
             out.update(warning=None, reasons=["no warning threshold in force for this person: warning not determined"])
         else:
-            out.update(warning=False, threshold=money_str(t[0]), reasons=[f"out-of-pocket {money_str(led.oop)} is not above the threshold {money_str(t[0])} ({', '.join(t[1])})"])
+            out.update(warning=False, threshold=money_str(t[0]), reasons=[f"out-of-pocket {money_str(oop)} is not above the threshold {money_str(t[0])} ({', '.join(t[1])})"])
         out["trace"] = trace
         return out
-
-
-def missing_reference(name: str, prof: Profile, e: ReferenceMissing) -> MissingParameter:
-    """The error for a parameter whose rule needs a reference figure the set does not have."""
-    return MissingParameter(name, describe_person(prof), prof.date.isoformat(), prof.region,
-                            f"{e.rule.key} computes it from {e.series} of region {e.region} for {e.year}, "
-                            f"which the reference data does not have: add that figure with its source")
 
 
 def missing_income(prof: Profile) -> MissingParameter:
@@ -312,14 +276,7 @@ def missing_income(prof: Profile) -> MissingParameter:
                             f"for {prof.date.year - 1}, which the reference data does not have: add that figure with its source")
 
 
-def describe_person(p: Profile) -> str:
-    cats = ",".join(sorted(p.categories)) or "ordinary insured"
-    extra = f", tier {p.tier}" if p.tier else ""
-    lvl = f", {p.encounter_type} level {p.hospital_level}" if p.encounter_type else ""
-    return f"{cats} ({p.scheme}{extra}{lvl})"
-
-
-def _step(name: str, st: Any, rv: Resolved) -> dict[str, Any]:
+def _step(name: str, st: Any, rv: Resolved, level: int | None = None, lang: str = "zh") -> dict[str, Any]:
     r = st.rule
     v = st.value
     if st.action == "reference":
@@ -330,6 +287,7 @@ def _step(name: str, st: Any, rv: Resolved) -> dict[str, Any]:
             "action": st.action, "verified": r.provenance.verified}
     if st.action == "reference":
         item["detail"] = st.detail
+    item["text"] = param_text(name, st, shown, level, lang)
     if rv.category:
         item["category"] = rv.category
     return item
@@ -342,7 +300,7 @@ def show_value(name: str, v: Any) -> str | None:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, tuple):
-        return _bands_str(v)
+        return bands_str(v)
     if kind in ("rate", "bands"):
         return rate_str(v)
     if kind == "months":
@@ -353,25 +311,6 @@ def show_value(name: str, v: Any) -> str | None:
 def _calc(step: str, value: Decimal, formula: str, money: bool = True) -> dict[str, Any]:
     return {"step": step, "value": money_str(value) if money else str(value), "rule": None,
             "document_version": None, "clause": None, "formula": formula}
-
-
-def _bands_str(bands: tuple) -> str:
-    if len(bands) == 1:
-        return rate_str(bands[0][1])
-    return "; ".join(f"{rate_str(r)} from {money_str(f)}" for f, r in bands)
-
-
-def _banded(lo: Decimal, hi: Decimal, bands: tuple) -> Decimal:
-    """Pay on the part of [lo, hi] above zero, band by band."""
-    lo, hi = max(lo, ZERO), max(hi, ZERO)
-    total = ZERO
-    for i, (start, rate) in enumerate(bands):
-        end = bands[i + 1][0] if i + 1 < len(bands) else None
-        a = max(lo, start)
-        b = hi if end is None else min(hi, end)
-        if b > a:
-            total += (b - a) * rate
-    return total
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

@@ -37,8 +37,8 @@ def result_json(s: Settlement, ps: PolicySet) -> dict[str, Any]:
     for e in s.encounters:
         total += Decimal(e["total_cost"])
         oop += Decimal(e["out_of_pocket"])
-        for t in TIERS:
-            totals_paid[t] += Decimal(e["paid"][t])
+        for t, v in e["paid"].items():
+            totals_paid[t] = totals_paid.get(t, ZERO) + Decimal(v)
     paid_sum = sum(totals_paid.values(), ZERO)
     eligible = sum((Decimal(e["eligible_cost"]) for e in s.encounters), ZERO)
     docs = sorted({(r.doc_id, r.doc_version) for r in s.used.values()})
@@ -88,7 +88,7 @@ def render_text(res: dict[str, Any], lang: str = "zh", show_trace: bool = True) 
             for st in e["trace"]:
                 cite = f"  ← {st['rule']} v{st['document_version']} 「{st['clause']}」" if st.get("rule") else ""
                 flag = " [未核实]" if lang == "zh" and st.get("verified") is False else (" [unverified]" if st.get("verified") is False else "")
-                extra = st.get("formula") or st.get("note") or st.get("detail") or ""
+                extra = st.get("text") or st.get("formula") or st.get("note") or st.get("detail") or ""
                 act = f" ({st['action']})" if st.get("action") and st["action"] != "set" else ""
                 out.append(f"    {st['step']}{act} = {st['value']}{flag}{cite}{('  ' + extra) if extra else ''}")
         out.append("")

@@ -8,7 +8,8 @@ from engine.settle.evaluate import show_value
 from engine.settle.explain import describe_rule
 from engine.policy.policyset import PolicySet
 from engine.core.problems import InputError
-from engine.core.registry import CATEGORIES, PARAMETERS, canonical_region
+from engine.core.registry import CATEGORIES, ENCOUNTER_TYPES, PARAMETERS, canonical_region
+from engine.policy.steps import describe_step
 from engine.policy.resolve import Profile, ReferenceMissing, matches
 
 
@@ -23,9 +24,13 @@ def params_table(ps: PolicySet, region: str, day: dt.date, categories: list[str]
     res = ps.resolver
     rows = []
     in_force = res.in_force(code, day)
+    ps.steps  # registers the figures of the set's payment steps
     for name, spec in PARAMETERS.items():
-        etype = name.split(".")[1] if spec.by_level else None
-        for level in ((1, 2, 3) if spec.by_level else (None,)):
+        etype = name.split(".")[1] if spec.by_level and name.split(".")[1] in ENCOUNTER_TYPES else None
+        levels = (1, 2, 3) if spec.by_level else (None,)
+        if spec.by_level and etype is None and not any(isinstance(r.value, dict) for r in in_force.get(name, [])):
+            levels = (None,)  # a step's figure that no rule in force sets by hospital level
+        for level in levels:
             prof = Profile(code, day, frozenset(categories), scheme, tier, etype, level)
             try:
                 rv = res.resolve(name, prof)
@@ -69,3 +74,21 @@ def render_params(rows: list[dict[str, Any]], lang: str = "zh") -> str:
         for g in row.get("guardrails", []):
             out.append(f"    guardrail  {g['says_zh'] if lang == 'zh' else g['says_en']}  ← {g['rule']}")
     return "\n".join(out) if out else ("无参数" if lang == "zh" else "no parameters in force")
+
+
+def steps_table(ps: PolicySet, region: str, day: dt.date, lang: str = "zh") -> list[dict[str, Any]]:
+    """The payment steps in force in paying order, each with its declaration and its arithmetic in words."""
+    code = canonical_region(region) or region
+    return [{"id": s.id, "order": s.order, "name": s.name, "declared_by": s.key, "document_version": s.doc_version,
+             "clause": s.clause, "base": s.base, "accumulation": s.accumulation, "deductible": s.deductible, "rate": s.rate,
+             "share_limit": s.share_limit, "ceiling": s.ceiling, "annual_cap": s.annual_cap,
+             "parameters": {role: name for role, name in s.names}, "says": describe_step(s, lang)}
+            for s in ps.steps.in_force(code, day)]
+
+
+def render_steps(steps: list[dict[str, Any]], lang: str = "zh") -> str:
+    """The order of payment as lines of text."""
+    head = "支付顺序" if lang == "zh" else "Order of payment"
+    name = "zh" if lang == "zh" else "en"
+    return "\n".join([head + ":"] + [f"  {s['order']:>3} {s['name'][name]} {s['id']}: {s['says']}  ← {s['declared_by']} v{s['document_version']} 「{s['clause']}」"
+                                      for s in steps])

@@ -1,0 +1,130 @@
+"""A payment step's figures for one person and encounter: resolved once, shared by the single case and the batch."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from engine.core.problems import InputError, MissingParameter
+from engine.policy.model import PayStep
+from engine.policy.resolve import Profile, ReferenceMissing, Resolved, Resolver, matches
+from engine.policy.steps import reaches
+from engine.settle.kernel import Figures, NotWholeFen, figures, kind_of
+
+Getter = Callable[[str], "Resolved | None"]
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The encounter facts a step may test beyond the profile (None = the case does not say)."""
+
+    in_pooling_area: bool | None = None
+    admin_level: str | None = None
+
+
+@dataclass
+class Outcome:
+    """A step's figures, or why it does not pay (note for the trace, missing entries for the result)."""
+
+    figs: Figures
+    note: str | None = None
+    missing: list[dict[str, str]] = field(default_factory=list)
+
+
+def describe_person(p: Profile) -> str:
+    """The person and encounter in a few words, for errors and `missing` entries."""
+    cats = ",".join(sorted(p.categories)) or "ordinary insured"
+    extra = f", tier {p.tier}" if p.tier else ""
+    lvl = f", {p.encounter_type} level {p.hospital_level}" if p.encounter_type else ""
+    return f"{cats} ({p.scheme}{extra}{lvl})"
+
+
+def missing_reference(name: str, prof: Profile, e: ReferenceMissing) -> MissingParameter:
+    """The error for a parameter whose rule needs a reference figure the set does not have."""
+    return MissingParameter(name, describe_person(prof), prof.date.isoformat(), prof.region,
+                            f"{e.rule.key} computes it from {e.series} of region {e.region} for {e.year}, "
+                            f"which the reference data does not have: add that figure with its source")
+
+
+def rule_reaches(res: Resolver, step: PayStep, prof: Profile) -> bool:
+    """True if any rule of the step (a value or a guardrail) is in force for this person."""
+    prefix = step.id + "."
+    names = {step.parameter(role, prof.encounter_type) for role, _ in step.names}
+    for name, rules in res.in_force(prof.region, prof.date).items():
+        if name.startswith(prefix) or name in names:
+            for r in rules:
+                if matches(r, prof) and (not r.who.categories or set(r.who.categories) & prof.categories):
+                    return True
+    return False
+
+
+def _facts_fit(step: PayStep, facts: Facts, enc_id: str) -> str | None:
+    """None if the step's place conditions hold; a reason if not; InputError if the case lacks the fact."""
+    if step.where:
+        if facts.in_pooling_area is None:
+            raise InputError(f"encounter {enc_id}: field in_pooling_area is needed by payment step {step.key} (where: {step.where}) but the case does not give it")
+        if facts.in_pooling_area != (step.where == "inside_pooling_area"):
+            return f"{step.id} applies only {step.where.replace('_', ' ')}"
+    if step.admin_levels:
+        if facts.admin_level is None:
+            raise InputError(f"encounter {enc_id}: field hospital_admin_level is needed by payment step {step.key} (hospital_admin_levels: {', '.join(step.admin_levels)}) but the case does not give it")
+        if facts.admin_level not in step.admin_levels:
+            return f"{step.id} applies only at {', '.join(step.admin_levels)} hospitals"
+    return None
+
+
+def step_outcome(res: Resolver, step: PayStep, prof: Profile, get: Getter, waiting: bool, facts: Facts,
+                 enc_id: str) -> Outcome:
+    """Resolve what the step needs for this encounter, with the interpreter's rules for what is missing."""
+    off = Figures()
+    if waiting and step.waiting_period:
+        return Outcome(off, "inside the waiting period: this step does not pay")
+    why = reaches(step, prof) or _facts_fit(step, facts, enc_id)
+    if why:
+        return Outcome(off, f"no {step.id} for this encounter: {why}")
+    et = prof.encounter_type
+    key_role = "ceiling" if step.ceiling else "rate"
+    key_name = step.parameter(key_role, et)
+    if not step.required and _quiet(res, key_name, prof) is None:
+        if rule_reaches(res, step, prof):
+            reason = f"a {step.id} rule reaches this person but no rule in force sets {key_name}"
+            miss = {"part": step.id, "parameter": key_name, "encounter": enc_id, "date": prof.date.isoformat(),
+                    "for": describe_person(prof), "reason": reason}
+            return Outcome(off, reason, [miss])
+        return Outcome(off, f"no {step.id} rule in force covers {describe_person(prof)}")
+    values: dict[str, Any] = {}
+    missing = []
+    for role, _ in step.names:
+        name = step.parameter(role, et)
+        rv = get(name)
+        if role == "annual_cap":
+            if rv is None:
+                missing.append({"part": step.id, "parameter": name, "encounter": enc_id, "date": prof.date.isoformat(),
+                                "for": describe_person(prof), "reason": "no rule in force sets the annual cap; none applied"})
+            values[role] = rv.value if rv is not None else None
+            continue
+        if rv is None or rv.value is None:
+            raise MissingParameter(name, describe_person(prof), prof.date.isoformat(), prof.region)
+        values[role] = rv.value
+    figs = figures(kind_of(step), values.get("deductible"), values.get("rate"), values.get("share_limit"),
+                   values.get("ceiling"), values.get("annual_cap"))
+    return Outcome(figs, None, missing)
+
+
+def _quiet(res: Resolver, name: str, prof: Profile) -> Resolved | None:
+    try:
+        return res.resolve(name, prof)
+    except ReferenceMissing as e:
+        raise missing_reference(name, prof, e) from e
+
+
+def batch_figures(res: Resolver, step: PayStep | None, prof: Profile, facts: Facts) -> Figures:
+    """A step's figures for a batch key (no trace); errors become `err` text, as the batch reports them."""
+    if step is None:
+        return Figures()
+    get = lambda name: _quiet(res, name, prof)  # noqa: E731
+    try:
+        return step_outcome(res, step, prof, get, False, facts, "").figs
+    except MissingParameter as e:
+        return Figures(err=f"missing value: {e}: {e.hint}")
+    except (NotWholeFen, InputError) as e:
+        return Figures(err=str(e))

@@ -1,0 +1,85 @@
+"""A payment step's trace entry: one sentence (message catalogue) built from the kernel's own intermediate values."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from engine.core.messages import msg
+from engine.core.money import money_str, rate_str
+from engine.core.registry import CATEGORIES, PARAMETERS
+from engine.policy.model import PayStep
+from engine.settle.kernel import NOCAP, Scaled
+from engine.settle.stepfigs import Outcome
+
+
+def yuan(v: Any, D: int = 1) -> str:
+    """An amount held as fen x D, in yuan: exact, at least two decimals."""
+    x = Decimal(int(v)) / Decimal(D) / 100
+    return money_str(x) if x == x.quantize(Decimal("0.01")) else format(x.normalize(), "f")
+
+
+def bands_str(bands: tuple) -> str:
+    """Bands (or one rate) in words."""
+    if len(bands) == 1:
+        return rate_str(bands[0][1])
+    return "; ".join(f"{rate_str(r)} from {money_str(f)}" for f, r in bands)
+
+
+def step_entry(st: PayStep, amount: int, det: dict[str, Any], sc: Scaled, out: Outcome, lang: str) -> dict[str, Any]:
+    """The trace entry of one step's payment, citing the step's declaration."""
+    entry = {"step": f"{st.id}.paid", "value": money_str(Decimal(amount) / 100), "rule": st.key,
+             "document_version": st.doc_version, "clause": st.clause}
+    name = st.name["zh" if lang != "en" else "en"]
+    if not out.figs.on:
+        entry["note"] = msg("trace.not_computed", lang, reason=out.note or "")
+        entry["text"] = (f"{name}：" if lang != "en" else f"{name}: ") + entry["note"]
+        return entry
+    D = sc.D
+    k = sc.kind
+    parts = [msg(f"trace.step.base.{k.base}", lang, name=name, base=yuan(det["B"]))]
+    if k.share_limit:
+        parts.append(msg("trace.step.share_limit", lang, total=yuan(det["total"]), share=rate_str(out.figs.q.numerator / Decimal(out.figs.q.denominator)), counted=yuan(det["C"], D)))
+    above = yuan(det["hi"] - det["lo"], D)
+    if k.ceiling:
+        parts.append(msg("trace.step.ceiling", lang, share=rate_str(out.figs.x.numerator / Decimal(out.figs.x.denominator)), limit=yuan(det["d"], D), above=above))
+    elif k.deductible == "year":
+        parts.append(msg("trace.step.deductible.year", lang, before=yuan(det["A"], D), after=yuan(det["A"] + det["C"], D), deductible=yuan(det["d"], D), above=above))
+    elif k.deductible == "encounter":
+        parts.append(msg("trace.step.deductible.encounter", lang, deductible=yuan(det["d"], D), above=above))
+    else:
+        parts.append(msg("trace.step.deductible.none", lang, above=above))
+    f = out.figs
+    if len(f.rates) > 1:
+        bands = "；".join(msg("trace.step.band", lang, start=yuan(s), rate=rate_str(r.numerator / Decimal(r.denominator))) for s, r in zip(f.starts, f.rates))
+        parts.append(msg("trace.step.bands", lang, lo=yuan(det["lo"], D), hi=yuan(det["hi"], D), bands=bands))
+    elif not k.ceiling:
+        r = f.rates[0]
+        parts.append(msg("trace.step.rate", lang, rate=rate_str(r.numerator / Decimal(r.denominator))))
+    if st.annual_cap:
+        if out.missing:
+            parts.append(msg("trace.step.cap_missing", lang))
+        else:
+            parts.append(msg("trace.step.no_cap", lang) if f.cap == NOCAP else msg("trace.step.cap", lang, left=yuan(det["left"])))
+    parts.append(msg("trace.step.paid", lang, paid=money_str(Decimal(amount) / 100)))
+    entry["text"] = "".join(parts)
+    return entry
+
+
+def param_text(name: str, st: Any, value: str | None, level: int | None, lang: str) -> str:
+    """One resolution step of a parameter in words, e.g. 住院起付线 300 元（二级医院）, 低保对象按 0.5 倍调整为 150."""
+    p = PARAMETERS[name]
+    label = p.zh if lang != "en" else p.en
+    cats = st.rule.who.categories
+    who = "、".join(CATEGORIES[c][0] for c in cats) if lang != "en" else ", ".join(cats)
+    if st.action == "set":
+        where = (f"（{level}级医院）" if lang != "en" else f" (level {level} hospital)") if isinstance(st.rule.value, dict) and level else ""
+        if cats:
+            where += f"（{who}）" if lang != "en" else f" ({who})"
+        return msg("trace.param.set", lang, label=label, value=value, where=where)
+    if st.action == "scale":
+        return msg("trace.param.scale", lang, who=who, factor=rate_str(st.rule.value), value=value)
+    if st.action == "add":
+        return msg("trace.param.add", lang, who=who, amount=rate_str(st.rule.value), value=value)
+    if st.action == "remove_cap":
+        return msg("trace.param.remove_cap", lang, who=who)
+    return msg("trace.param.reference", lang, detail=st.detail)

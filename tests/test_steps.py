@@ -1,0 +1,121 @@
+"""Payment steps declared in YAML: batch == single case over every step kind (SYNTHETIC set), and the declarations' checks."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from synth import document, write_set
+from test_batch import columns, compare
+from engine.policy.policyset import load_policy_set, require_valid
+from engine.settle.kernel import Kind
+
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "synthetic-steps" / "policies"
+CATS = ("", "jiandang_pinkun", "dibao", "tekun", "dibao|tekun", "jiandang_pinkun|tekun")
+
+
+def _step(sid: str, order: int, cats: list[str], **arith) -> dict:
+    s = {"id": sid, "name": {"zh": f"合成{sid}", "en": f"synthetic {sid}"}, "order": order, "clause": "X", "quote": {"en": "synthetic"},
+         "provenance": {"status": "unverified", "note": "synthetic"}, **arith}
+    if cats:
+        s["who"] = {"categories": cats}
+    return s
+
+
+def _rule(rid: str, parameter: str, value, cats: list[str] | None = None) -> dict:
+    r = {"id": rid, "clause": "X", "quote": {"en": "synthetic"}, "parameter": parameter, "set": value,
+         "provenance": {"status": "unverified", "note": "synthetic"}}
+    if cats:
+        r["who"] = {"categories": cats}
+    return r
+
+
+EXTRA = document("synthetic-extra-steps", "110000", [
+    _rule("year-deductible", "year_fund.deductible", 500),
+    _rule("year-rate", "year_fund.rate", [{"from": 0, "rate": "0.20"}, {"from": "2000.00", "rate": "0.30"}]),
+    _rule("year-cap", "year_fund.annual_cap", 3000),
+    _rule("plain-rate", "plain_fund.rate", "0.10"),
+    _rule("plain-cap", "plain_fund.annual_cap", 1000, ["tekun"]),
+    _rule("plain-cap-dibao", "plain_fund.annual_cap", None, ["dibao"]),
+], start="2024-01-01", steps=[
+    # per-encounter deductible with bands on the year's accumulated amount; no deductible at all, accumulated yearly
+    _step("year_fund", 65, ["dibao", "jiandang_pinkun"], base="in_scope", accumulation="year", deductible="encounter", rate="marginal", annual_cap=True),
+    _step("plain_fund", 66, ["tekun", "dibao"], base="self_pay", accumulation="year", deductible="none", rate="flat", annual_cap=True),
+])
+
+
+@pytest.fixture(scope="module")
+def steps_set(tmp_path_factory):
+    root = tmp_path_factory.mktemp("steps-policies")
+    shutil.copytree(FIXTURE, root, dirs_exist_ok=True)
+    return require_valid(load_policy_set(write_set(root, [EXTRA])))
+
+
+def test_the_set_covers_every_step_kind(steps_set):
+    kinds = [steps_set.steps.kinds[i] for i in steps_set.steps.ids]
+    assert {k.base for k in kinds} == {"in_scope", "out_of_scope", "self_pay"}
+    assert {(k.accumulation, k.deductible) for k in kinds if not k.ceiling} == {
+        ("encounter", "encounter"), ("encounter", "none"), ("year", "year"), ("year", "encounter"), ("year", "none")}
+    assert {k.rate for k in kinds} == {"flat", "marginal", None}
+    assert any(k.share_limit for k in kinds) and any(k.ceiling for k in kinds) and any(k.annual_cap for k in kinds)
+    assert Kind("x", "self_pay", "encounter", "none", False, True)  # the kernel's view of a ceiling step
+
+
+@st.composite
+def claims(draw):
+    """Person-years of 1-6 encounters in 2024 with out-of-catalogue costs, categories that may change mid-year."""
+    rows = []
+    for p in range(draw(st.integers(1, 6))):
+        days = sorted(draw(st.lists(st.integers(0, 365), min_size=1, max_size=6)))
+        before, after = draw(st.sampled_from(CATS)), draw(st.sampled_from(CATS))
+        split = draw(st.integers(0, 366))
+        for d in days:
+            total = draw(st.one_of(st.integers(0, 30_000_000), st.integers(0, 2_000_000), st.integers(0, 5000)))
+            eligible = total * draw(st.integers(0, 100)) // 100
+            ooc = (total - eligible) * draw(st.integers(0, 100)) // 100
+            rows.append({"person_id": f"p{p}", "region": "110000", "categories": before if d < split else after, "scheme": "resident",
+                         "date": (dt.date(2024, 1, 1) + dt.timedelta(days=d)).isoformat(), "type": "inpatient",
+                         "hospital_level": str(draw(st.integers(1, 3))), "total_cost": f"{total // 100}.{total % 100:02d}",
+                         "eligible_cost": f"{eligible // 100}.{eligible % 100:02d}", "out_of_catalogue_cost": f"{ooc // 100}.{ooc % 100:02d}"})
+    return rows
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(claims())
+def test_property_batch_equals_single_case_for_every_step_kind(steps_set, rows):
+    assert compare(steps_set, columns(rows)) == len(rows)
+
+
+def test_claims_without_out_of_catalogue_cost_are_refused_where_a_step_needs_it(steps_set):
+    rows = [{"person_id": "a", "region": "110000", "categories": "dibao", "date": "2024-05-01", "type": "inpatient",
+             "hospital_level": "2", "total_cost": "1000.00", "eligible_cost": "800.00"}]
+    st_ = __import__("engine.batch.settle", fromlist=["Batch"]).Batch(steps_set).settle(columns(rows))
+    assert st_.error[0] >= 0 and "out_of_catalogue_cost" in st_.errors[st_.error[0]]
+
+
+def _bad(tmp_path, steps, rules=()) -> list[str]:
+    doc = document("bad-steps", "110000", list(rules), start="2024-01-01", steps=steps)
+    return [p.message for p in load_policy_set(write_set(tmp_path, [doc])).problems]
+
+
+def test_a_ceiling_step_takes_no_rate_and_a_rate_step_needs_one(tmp_path):
+    probs = _bad(tmp_path, [_step("c", 40, ["tekun"], base="self_pay", accumulation="encounter", ceiling=True, rate="flat"),
+                            _step("r", 41, ["tekun"], base="self_pay", accumulation="encounter")])
+    assert len(probs) == 2, probs
+
+
+def test_a_rule_for_an_undeclared_step_is_named(tmp_path):
+    probs = _bad(tmp_path, [_step("real_fund", 40, ["tekun"], base="in_scope", accumulation="encounter", rate="flat")],
+                 [_rule("typo", "reel_fund.rate", "0.50")])
+    assert any("reel_fund.rate belongs to no payment step" in p for p in probs), probs
+
+
+def test_one_id_one_arithmetic(tmp_path):
+    a = document("steps-a", "CN", [], start="2024-01-01", steps=[_step("f", 40, [], base="in_scope", accumulation="year", deductible="year", rate="flat")])
+    b = document("steps-b", "110000", [], start="2024-01-01", steps=[_step("f", 40, [], base="in_scope", accumulation="encounter", rate="flat")])
+    probs = [p.message for p in load_policy_set(write_set(tmp_path, [a, b])).problems]
+    assert any("one id, one arithmetic" in p for p in probs), probs
