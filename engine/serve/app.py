@@ -235,9 +235,10 @@ async def on_error(request: Request, exc: Exception) -> Response:
 
 
 def _routes() -> list[Route]:
-    out = [Route("/", root), Route("/v1", root), Route("/v1/health", health), Route("/v1/versions", versions),
-           Route("/v1/openapi.json", openapi_json), Route("/v1/docs", docs_page),
-           Route("/v1/versions/{version}", version)]
+    out = [Route("/v1/settle", settle, methods=["POST"])]  # first: the route most requests take
+    out += [Route("/", root), Route("/v1", root), Route("/v1/health", health), Route("/v1/versions", versions),
+            Route("/v1/openapi.json", openapi_json), Route("/v1/docs", docs_page),
+            Route("/v1/versions/{version}", version)]
     pinned: list[tuple[str, Callable, list[str]]] = [
         ("/settle", settle, ["POST"]), ("/params", params, ["GET"]), ("/documents", documents, ["GET"]),
         ("/documents/{doc_id}", document, ["GET"]), ("/gaps", gaps, ["GET"])]

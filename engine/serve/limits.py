@@ -42,33 +42,43 @@ def _constant(name: str) -> Any:
     raise LimitExceeded("serve.bad_json", detail=f"{name} is not a number JSON allows", line=1, col=1)
 
 
+def _int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise LimitExceeded("serve.number_too_long", value=text[:40], limit=MAX_DIGITS)
+    return int(text)
+
+
+def _decimal(text: str) -> Decimal:
+    v = Decimal(text)
+    if v.adjusted() >= MAX_DIGITS or abs(int(v.as_tuple().exponent)) > MAX_DIGITS + MAX_EXPONENT:
+        raise LimitExceeded("serve.number_too_long", value=text[:40], limit=MAX_DIGITS)
+    return v
+
+
 def parse_json(text: str) -> tuple[Any, bool]:
-    """The body as data (decimals exact) and whether it has no duplicate key; raises LimitExceeded for every refusal."""
+    """The body as data (numbers exact and bounded as they are read) and whether no object names a key twice.
+
+    Raises LimitExceeded for every refusal; nesting is bounded by `check_depth`, run before the engine's YAML loader.
+    """
     plain = True
     try:
         try:
-            data = json.loads(text, parse_float=Decimal, parse_constant=_constant, object_pairs_hook=_pairs)
+            data = json.loads(text, parse_float=_decimal, parse_int=_int, parse_constant=_constant, object_pairs_hook=_pairs)
         except _Duplicate:
-            data = json.loads(text, parse_float=Decimal, parse_constant=_constant)
+            data = json.loads(text, parse_float=_decimal, parse_int=_int, parse_constant=_constant)
             plain = False
     except RecursionError:
         raise LimitExceeded("serve.too_deep", limit=MAX_DEPTH) from None
     except json.JSONDecodeError as exc:
         raise LimitExceeded("serve.bad_json", detail=exc.msg, line=exc.lineno, col=exc.colno) from None
-    except ValueError as exc:  # an integer of more than 4,300 digits (Python's conversion limit)
-        raise LimitExceeded("serve.number_too_long", value=str(exc)[:60], limit=MAX_DIGITS) from None
-    check_data(data)
+    if isinstance(data, dict) and isinstance(data.get("encounters"), list) and len(data["encounters"]) > MAX_ENCOUNTERS:
+        raise LimitExceeded("serve.too_many_encounters", "encounters", count=len(data["encounters"]), limit=MAX_ENCOUNTERS)
     return data, plain
 
 
-def _number_too_long(v: Any) -> bool:
-    if isinstance(v, bool):
-        return False
-    if isinstance(v, int):
-        return len(str(abs(v))) > MAX_DIGITS
-    if isinstance(v, Decimal):
-        return v.adjusted() >= MAX_DIGITS or abs(int(v.as_tuple().exponent)) > MAX_DIGITS + MAX_EXPONENT
-    return False
+def check_depth(data: Any) -> None:
+    """LimitExceeded past MAX_DEPTH levels (walked without recursion)."""
+    _walk(data, lambda v: False)
 
 
 def _digits_too_long(v: Any) -> bool:
@@ -82,15 +92,6 @@ def _digits_too_long(v: Any) -> bool:
 def long_numeral(data: Any) -> str | None:
     """The field path of the first string of too many digits, to name when the engine could not read an amount."""
     return _walk(data, _digits_too_long)
-
-
-def check_data(data: Any) -> None:
-    """Encounters per case, depth and number size of parsed JSON (walked without recursion), or LimitExceeded."""
-    if isinstance(data, dict) and isinstance(data.get("encounters"), list) and len(data["encounters"]) > MAX_ENCOUNTERS:
-        raise LimitExceeded("serve.too_many_encounters", "encounters", count=len(data["encounters"]), limit=MAX_ENCOUNTERS)
-    bad = _walk(data, _number_too_long)
-    if bad is not None:
-        raise LimitExceeded("serve.number_too_long", bad, limit=MAX_DIGITS)
 
 
 def _walk(data: Any, test: Any) -> str | None:
