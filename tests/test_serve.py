@@ -281,3 +281,12 @@ def test_two_sets_claiming_one_version_are_refused(bundles, tmp_path, capsys):
     clash.write_text(json.dumps(data), encoding="utf-8")
     assert main(["serve", "--bundle", str(bundles[0]), "--bundle", str(clash), "--port", str(free_port())]) == 2
     assert "both say version 0.1.0 but differ" in capsys.readouterr().err
+
+
+def test_worker_processes_load_the_same_sets(bundles, monkeypatch):
+    from engine.serve.app import CONFIG_ENV, app_from_env
+
+    monkeypatch.setenv(CONFIG_ENV, json.dumps({"bundles": [str(b) for b in bundles], "policies": []}))
+    catalog = app_from_env().state.catalog
+    assert [s.version for s in catalog.sets] == [NEW_VERSION, OLD_VERSION]
+    assert [s.fingerprint for s in catalog.sets] == [json.loads(b.read_text())["fingerprint"] for b in reversed(bundles)]

@@ -78,3 +78,17 @@ def test_valid_and_mutated_cases_read_the_same(data):
         key = data.draw(st.sampled_from(sorted(target) + ["extra"]))
         target[key] = data.draw(JSONISH)
     same_as_cli(_dump(case))
+
+
+def test_caches_start_afresh_and_answers_stay_the_same(monkeypatch):
+    from engine.serve import limits
+    from engine.serve.versions import load_catalog
+
+    monkeypatch.setattr(limits, "REFRESH_EVERY", 3)
+    served = load_catalog([], [str(ROOT / "policies")]).default
+    case = read_case(json.dumps(canonical_value(load_file(ROOT / "examples" / "cq-2023-dibao.yaml")[0].data)))
+    first_ev, fp = served.evaluator, served.fingerprint
+    answers = [json.dumps(served.settle(case), sort_keys=True) for _ in range(7)]
+    assert len(set(answers)) == 1
+    assert served.evaluator is not first_ev and served.fingerprint == fp
+    assert json.loads(answers[0])["encounters"][0]["paid"]["basic_insurance"] == "24600.00"  # (50000 - 800) x 0.50

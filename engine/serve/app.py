@@ -20,7 +20,6 @@ from engine.serve.limits import MAX_BODY_BYTES
 from engine.serve.reading import read_case
 from engine.serve.openapi import docs_html, openapi
 from engine.serve.versions import Catalog, Served
-from engine.settle.explain import result_json
 
 log = logging.getLogger("yibao.serve")
 HEADER_VERSION, HEADER_FINGERPRINT = "Yibao-Policy-Version", "Yibao-Policy-Fingerprint"
@@ -91,7 +90,7 @@ async def settle(request: Request) -> Response:
     served = pick(request)
     case = read_case(await read_body(request))
     try:
-        res = result_json(served.evaluator.settle(case), served.ps)
+        res = served.settle(case)
     except MissingParameter as exc:
         raise Refusal(400, "serve.missing_value", detail=f"{exc}: {exc.hint}") from None
     except InputError as exc:  # e.g. no policy in the set covers the region on a date

@@ -17,6 +17,10 @@ MAX_ENCOUNTERS = 1000
 # decimal context (28 significant digits) cannot quantize much larger amounts to the fen.
 MAX_DIGITS = 15
 MAX_EXPONENT = 6
+# The engine caches every resolution it makes (by region, date epoch, year, categories, tier, ...): a stream of cases
+# with ever new tiers or years would grow that cache without end, so each served set starts afresh after this many
+# settlements (about 18 KB a settlement at worst, measured; typical traffic re-warms in a few hundred resolutions).
+REFRESH_EVERY = 10_000
 
 
 class LimitExceeded(Exception):

@@ -5,10 +5,14 @@ import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from engine.core.problems import InputError
 from engine.policy.policyset import PolicySet, load_policy_set, require_valid
+from engine.serve import limits
+from engine.settle.case import Case
 from engine.settle.evaluate import Evaluator
+from engine.settle.explain import result_json
 
 
 class PinnedSet(PolicySet):
@@ -21,10 +25,10 @@ class PinnedSet(PolicySet):
         return self._pinned_fingerprint
 
     @classmethod
-    def of(cls, ps: PolicySet) -> "PinnedSet":
-        """A pinned copy of a valid set, sharing its documents and resolver."""
-        out = cls(**{f.name: getattr(ps, f.name) for f in dataclasses.fields(ps)})
-        out._pinned_fingerprint = ps.fingerprint
+    def of(cls, ps: PolicySet, fingerprint: str | None = None) -> "PinnedSet":
+        """A pinned copy of a valid set, sharing its documents, with a resolver (and its caches) of its own."""
+        out = cls(**{f.name: getattr(ps, f.name) for f in dataclasses.fields(ps) if f.name != "_resolver"})
+        out._pinned_fingerprint = fingerprint or ps.fingerprint
         return out
 
 
@@ -35,6 +39,15 @@ class Served:
     source: str
     ps: PinnedSet
     evaluator: Evaluator
+    settled: int = 0
+
+    def settle(self, case: Case) -> dict[str, Any]:
+        """The contract's result for a checked case; caches start afresh every REFRESH_EVERY settlements."""
+        self.settled += 1
+        if self.settled % limits.REFRESH_EVERY == 0:
+            self.ps = PinnedSet.of(self.ps, self.ps.fingerprint)
+            self.evaluator = Evaluator(self.ps)
+        return result_json(self.evaluator.settle(case), self.ps)
 
     @property
     def version(self) -> str:
@@ -95,7 +108,5 @@ def load_catalog(bundles: list[str], policies: list[str]) -> Catalog:
     served = []
     for source, ps in found:
         pinned = PinnedSet.of(ps)
-        ev = Evaluator(pinned)
-        _ = pinned.resolver  # build the resolver once, before the first request
-        served.append(Served(source, pinned, ev))
+        served.append(Served(source, pinned, Evaluator(pinned)))  # the Evaluator builds the resolver, before any request
     return Catalog(served)
