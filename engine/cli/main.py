@@ -129,9 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def extra_commands() -> dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]]:
     """The commands defined in the other cli modules, by name."""
-    from engine.cli import batch, docs, review
+    from engine.cli import batch, docs, review, serve
 
-    return {**review.COMMANDS, **batch.COMMANDS, **docs.COMMANDS}
+    return {**review.COMMANDS, **batch.COMMANDS, **docs.COMMANDS, **serve.COMMANDS}
 
 
 def main(argv: list[str] | None = None) -> int:

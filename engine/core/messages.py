@@ -59,12 +59,33 @@ TRACE: dict[str, tuple[str, str]] = {
 # Errors: bad input, bad usage, invalid policies.
 ERRORS: dict[str, tuple[str, str]] = {
     "error.input": ("输入有误：{detail}", "bad input: {detail}"),
+    # HTTP service (yibao serve): the `code` of a JSON error is the key without "serve.".
+    "serve.bad_case": ("病例有误：{detail}（共 {count} 处问题，见 problems）", "bad case: {detail} ({count} problem(s), see problems)"),
+    "serve.bad_json": ("请求体不是有效的 JSON：第 {line} 行第 {col} 列：{detail}", "the body is not valid JSON: line {line}, column {col}: {detail}"),
+    "serve.not_utf8": ("请求体不是 UTF-8 编码（第 {offset} 字节）", "the body is not UTF-8 (byte {offset})"),
+    "serve.too_large": ("请求体超过上限 {limit} 字节", "the body is over the limit of {limit} bytes"),
+    "serve.too_deep": ("请求体嵌套超过 {limit} 层", "the body is nested more than {limit} levels deep"),
+    "serve.too_many_encounters": ("一个病例最多 {limit} 次就诊，本病例有 {count} 次", "a case holds at most {limit} encounters; this one has {count}"),
+    "serve.number_too_long": ("数值超过 {limit} 位整数", "a number has more than {limit} integer digits"),
+    "serve.missing_value": ("缺少数值：{detail}", "missing value: {detail}"),
+    "serve.strict_missing": ("严格模式：缺少 {count} 个数值，第一个是 {parameter}：{reason}", "strict: {count} missing value(s), first {parameter}: {reason}"),
+    "serve.bad_query": ("查询参数有误：{detail}", "bad query parameter: {detail}"),
+    "serve.unknown_version": ("未提供政策版本“{version}”；可用：{served}", "policy version '{version}' is not served; served: {served}"),
+    "serve.version_conflict": ("路径中的版本“{path}”与请求头 Yibao-Policy-Version “{header}”不一致", "the version in the path '{path}' and the Yibao-Policy-Version header '{header}' differ"),
+    "serve.unknown_document": ("政策版本 {version} 中没有文件“{document}”", "policy version {version} has no document '{document}'"),
+    "serve.not_found": ("没有这个地址：{path}（见 /v1/docs）", "no such address: {path} (see /v1/docs)"),
+    "serve.method_not_allowed": ("{path} 不接受 {method} 请求", "{path} does not accept {method}"),
+    "serve.gaps_unavailable": ("本版本尚未提供缺口清单（yibao gaps 尚未合入）；结算结果的 missing 列出每个未计算的数值",
+                               "gaps are not available in this release (yibao gaps has not landed); a settlement's missing list names each value not computed"),
+    "serve.internal": ("服务内部错误，已记录（编号 {request_id}）", "internal error, logged as {request_id}"),
 }
 
 # Command-line output, reports and review.
 CLI: dict[str, tuple[str, str]] = {
     "unknown.not_computed": ("未计算：缺少{what}", "not computed: {what} missing"),
     "unknown.undetermined": ("不确定", "undetermined"),
+    "serve.listening": ("yibao serve：http://{host}:{port}/v1 提供 {count} 个政策版本（{versions}），默认 {default}；文档 http://{host}:{port}/v1/docs",
+                        "yibao serve: http://{host}:{port}/v1 serves {count} policy version(s) ({versions}), default {default}; docs at http://{host}:{port}/v1/docs"),
 }
 
 CATALOGUE: dict[str, tuple[str, str]] = {**TRACE, **ERRORS, **CLI}

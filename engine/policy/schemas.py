@@ -7,7 +7,7 @@ import json
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlparse
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -37,6 +37,43 @@ def validator(name: str) -> Draft202012Validator:
     schema = json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema, format_checker=_formats)
+
+
+_SAME_IN_DRAFT7 = {"$id", "$ref", "$defs", "title", "description", "type", "enum", "const", "properties", "required",
+                   "additionalProperties", "items", "minItems", "uniqueItems", "minLength", "minimum", "maximum", "pattern",
+                   "format", "anyOf", "oneOf", "allOf", "if", "then", "else", "minProperties", "default", "examples"}
+
+
+def _keywords(schema: Any) -> set[str]:
+    """Every keyword a schema uses (names under properties and $defs are not keywords)."""
+    out: set[str] = set()
+    stack = [schema]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, list):
+            stack.extend(v)
+        elif isinstance(v, dict):
+            for k, x in v.items():
+                out.add(k)
+                stack.extend(x.values() if k in ("properties", "$defs") and isinstance(x, dict) else [x])
+    return out
+
+
+@lru_cache(maxsize=None)
+def fast_validator(name: str) -> Callable[[Any], Any] | None:
+    """The same schema compiled by fastjsonschema (when installed), only to accept a valid document quickly; else None."""
+    try:
+        import fastjsonschema
+    except ImportError:
+        return None
+    schema = {k: v for k, v in validator(name).schema.items() if k != "$schema"}
+    if not _keywords(schema) <= _SAME_IN_DRAFT7:  # a keyword whose meaning might differ: the full check alone
+        return None
+    formats = {f: (lambda x, f=f: _formats.conforms(x, f)) for f in _formats.checkers}  # the same format checks
+    try:
+        return fastjsonschema.compile(schema, formats=formats)
+    except Exception:  # noqa: BLE001 - a keyword it cannot compile: the full check alone
+        return None
 
 
 def jsonable(v: Any) -> Any:
@@ -106,7 +143,15 @@ def _short(v: Any) -> str:
 
 def check(loaded: Loaded, name: str) -> list[Problem]:
     """Every schema error of a loaded document, located; the most relevant first within a place."""
-    errs = sorted(validator(name).iter_errors(jsonable(loaded.data)), key=relevance, reverse=True)
+    data = jsonable(loaded.data)
+    fast = fast_validator(name)
+    if fast is not None:  # about 15x faster when valid (tests/test_schema_gate.py: it never accepts what jsonschema refuses)
+        try:
+            fast(data)
+            return []
+        except Exception:  # noqa: BLE001 - any refusal: the full check below names every problem
+            pass
+    errs = sorted(validator(name).iter_errors(data), key=relevance, reverse=True)
     out: list[Problem] = []
     seen: set[tuple] = set()
     for err in errs:

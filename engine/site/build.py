@@ -58,6 +58,7 @@ def summary(ps: PolicySet, site: Site) -> str:
              "    * [文件格式 Document format](guide/format.md)",
              "    * [组合规则 How rules compose](guide/composition.md)",
              "    * [命令行 Command line](guide/cli.md)",
+             "    * [HTTP 服务 The HTTP service](guide/serve.md)",
              "* 按地区 By jurisdiction",
              "    * [地区总览 All regions](regions/index.md)",
              "    * [全部文件 All notices](notices/index.md)"]

@@ -1,0 +1,59 @@
+"""`yibao serve`: the HTTP service for downstream systems (needs `pip install -e '.[serve]'`)."""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import sys
+
+from engine.cli.common import EXIT_OK
+from engine.core.messages import msg
+from engine.core.problems import InputError
+
+NEEDED = {"starlette": "starlette", "uvicorn": "uvicorn"}
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Load and pin every policy set named, then serve them until interrupted."""
+    missing = [dist for mod, dist in NEEDED.items() if importlib.util.find_spec(mod) is None]
+    if missing:
+        raise InputError(f"the service needs {', '.join(missing)}; run: pip install -e '.[serve]'")
+    if not 0 < args.port < 65536:
+        raise InputError(f"--port {args.port} is not a port number (1-65535)")
+    if args.workers < 1:
+        raise InputError(f"--workers {args.workers} must be at least 1")
+    import uvicorn
+
+    from engine.serve.app import CONFIG_ENV, create_app
+    from engine.serve.versions import load_catalog
+
+    catalog = load_catalog(args.bundle or [], args.policies or [])  # every set checked before the port opens
+    print(msg("serve.listening", args.lang, host=args.host, port=args.port, count=len(catalog.sets),
+              versions=", ".join(f"{s.version} {s.fingerprint[:15]}…" for s in catalog.sets), default=catalog.default.version),
+          file=sys.stderr)
+    common = {"host": args.host, "port": args.port, "log_level": args.log_level, "access_log": args.access_log,
+              "server_header": False, "proxy_headers": False}
+    if args.workers == 1:
+        uvicorn.run(create_app(catalog), **common)
+    else:  # each worker process loads the same files again (already checked above)
+        os.environ[CONFIG_ENV] = json.dumps({"bundles": [os.path.abspath(b) for b in args.bundle or []],
+                                             "policies": [os.path.abspath(p) for p in args.policies or []]})
+        uvicorn.run("engine.serve.app:app_from_env", factory=True, workers=args.workers, **common)
+    return EXIT_OK
+
+
+def add_serve(p: argparse.ArgumentParser) -> None:
+    """Options of `yibao serve`."""
+    p.add_argument("--bundle", action="append", metavar="FILE", help="a bundle to serve (repeatable: several pinned versions at once)")
+    p.add_argument("--policies", action="append", metavar="DIR", help="a policy folder to serve (repeatable; default: the shipped one when no --bundle)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1, help="worker processes (each loads the policy sets once)")
+    p.add_argument("--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug"))
+    p.add_argument("--access-log", action="store_true", help="log every request")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the start-up line")
+    p.set_defaults(func=cmd_serve)
+
+
+COMMANDS = {"serve": ("the HTTP service: several pinned policy versions, JSON under /v1, OpenAPI", add_serve)}
