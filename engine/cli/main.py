@@ -61,21 +61,18 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_params(args: argparse.Namespace) -> int:
-    from engine.settle.params import params_table, render_params, render_steps, steps_table
+    from engine.settle.params import params_document, render_params, render_steps
 
     ps = policy_set(args)
     try:
         day = dt.date.fromisoformat(args.date)
     except ValueError:
         raise UsageError(f"--date '{args.date}' is not a date (YYYY-MM-DD)") from None
-    rows = params_table(ps, args.region, day, args.category or [], args.tier, args.scheme)
-    steps = steps_table(ps, args.region, day, args.lang)
+    doc = params_document(ps, args.region, day, args.category or [], args.tier, args.scheme, args.lang)
     if args.format == "json":
-        print(json.dumps({"policy_set": {"version": ps.version, "fingerprint": ps.fingerprint}, "region": args.region,
-                          "date": args.date, "categories": args.category or [], "parameters": rows, "steps": steps},
-                         ensure_ascii=False, indent=2))
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
-        print(render_steps(steps, args.lang) + "\n\n" + render_params(rows, args.lang))
+        print(render_steps(doc["steps"], args.lang) + "\n\n" + render_params(doc["parameters"], args.lang))
     return EXIT_OK
 
 

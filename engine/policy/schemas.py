@@ -41,7 +41,7 @@ def validator(name: str) -> Draft202012Validator:
 
 _SAME_IN_DRAFT7 = {"$id", "$ref", "$defs", "title", "description", "type", "enum", "const", "properties", "required",
                    "additionalProperties", "items", "minItems", "uniqueItems", "minLength", "minimum", "maximum", "pattern",
-                   "format", "anyOf", "oneOf", "allOf", "if", "then", "else", "minProperties", "default", "examples"}
+                   "format", "anyOf", "oneOf", "allOf", "not", "if", "then", "else", "minProperties", "default", "examples"}
 
 
 def _keywords(schema: Any) -> set[str]:

@@ -103,7 +103,7 @@ async def settle(request: Request) -> Response:
 
 async def params(request: Request) -> Response:
     """Parameters in force for a person on a day (as `yibao params --format json`)."""
-    from engine.settle.params import params_table
+    from engine.settle.params import params_document
 
     served = pick(request)
     q = request.query_params
@@ -122,11 +122,10 @@ async def params(request: Request) -> Response:
         raise Refusal(400, "serve.bad_query", field="scheme", detail=f"scheme '{scheme[:40]}' is not resident or employee")
     cats = q.getlist("category")
     try:
-        rows = params_table(served.ps, q["region"], day, cats, int(tier) if tier else None, scheme)
+        doc = params_document(served.ps, q["region"], day, cats, int(tier) if tier else None, scheme, lang_of(request))
     except InputError as exc:
         raise Refusal(400, "serve.bad_query", field="region" if "region" in str(exc) else "category", detail=str(exc)) from None
-    return json_response({"policy_set": _set(served), "region": q["region"], "date": q["date"], "categories": cats,
-                          "parameters": rows}, served=served)
+    return json_response(doc, served=served)
 
 
 def _set(served: Served) -> dict[str, str]:

@@ -92,3 +92,13 @@ def render_steps(steps: list[dict[str, Any]], lang: str = "zh") -> str:
     name = "zh" if lang == "zh" else "en"
     return "\n".join([head + ":"] + [f"  {s['order']:>3} {s['name'][name]} {s['id']}: {s['says']}  ← {s['declared_by']} v{s['document_version']} 「{s['clause']}」"
                                       for s in steps])
+
+
+def params_document(ps: PolicySet, region: str, day: dt.date, categories: list[str], tier: int | None, scheme: str,
+                    lang: str = "zh") -> dict[str, Any]:
+    """The JSON answer of `yibao params` and of the service: parameters and steps in force, with the set's identity."""
+    return {"policy_set": {"version": ps.version, "fingerprint": ps.fingerprint}, "region": region,
+            "date": day.isoformat(), "categories": list(categories),
+            "parameters": params_table(ps, region, day, list(categories), tier, scheme),
+            "steps": steps_table(ps, region, day, lang)}
+
