@@ -44,3 +44,19 @@ class MissingParameter(Exception):
         super().__init__(f"no rule in force supplies {parameter} for {who} in region {region} on {date}")
         self.parameter, self.who, self.date, self.region = parameter, who, date, region
         self.hint = hint or f"add a rule that sets {parameter} (or check the region, date and categories)"
+
+
+class KeyedInputError(InputError):
+    """An InputError whose text comes from the message catalogue (engine.core.messages), so it can be shown in zh or en."""
+
+    def __init__(self, key: str, problems: list[Problem] | None = None, **fields: object) -> None:
+        from engine.core.messages import msg
+
+        super().__init__(msg(key, "zh", **fields), problems)
+        self.key, self.fields = key, fields
+
+    def text(self, lang: str = "zh") -> str:
+        """The message in `lang`."""
+        from engine.core.messages import msg
+
+        return msg(self.key, lang, **self.fields)
