@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import socket
 import threading
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.policy.bundle import bundle_data
+from engine.policy.policyset import fingerprint_of
 from engine.policy.policyset import canonical_json
 
 # The modified set raises Chongqing's stand-in inpatient rate at level-3 hospitals from 50% to 55%.
@@ -34,7 +34,7 @@ def write_bundles(ps: Any, folder: Path) -> tuple[Path, Path]:
     assert rule["set"]["3"] == "0.5", rule["set"]
     rule["set"]["3"] = "0.55"
     data["version"] = "9.0.0-test"
-    data["fingerprint"] = "sha256:" + hashlib.sha256(canonical_json({"documents": data["documents"]}).encode()).hexdigest()
+    data["fingerprint"] = fingerprint_of({"version": data["version"], "documents": data["documents"]})
     new = folder / "new.json"
     new.write_text(canonical_json(data) + "\n", encoding="utf-8")
     return old, new

@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.policy.policyset import PolicySet, load_policy_set
+from engine.policy.policyset import PolicySet, load_policy_set, release_version
 
 _spec = importlib.util.spec_from_file_location("synthetic_policy", Path(__file__).parent / "fixtures" / "synthetic_policy.py")
 syn = importlib.util.module_from_spec(_spec)
@@ -51,6 +51,7 @@ def fingerprint_of(files: dict[str, str]) -> str:
         return ps.fingerprint
 
 
+VERSION = release_version(Path(tempfile.gettempdir()) / "policies")  # a folder outside a checkout: the package's version
 REFERENCE = fingerprint_of({f"{d['id']}.yaml": syn.dump(d) for d in DOCS})
 
 
@@ -93,7 +94,7 @@ ALL_LEAVES = [(i, p) for i, d in enumerate(DOCS) for p in leaves(d)]
 
 def fake_set(docs: list[dict[str, Any]]) -> PolicySet:
     """A policy set of raw documents (the fingerprint needs only their data)."""
-    return PolicySet("mem", {d["id"]: SimpleNamespace(raw=d) for d in docs}, {}, "0")
+    return PolicySet("mem", {d["id"]: SimpleNamespace(raw=d) for d in docs}, {}, VERSION)
 
 
 @settings(max_examples=60, deadline=None)

@@ -16,6 +16,7 @@ if not os.environ.get("CI"):  # CI installs the serve extra: there a missing pac
     pytest.importorskip("httpx")
 import httpx  # noqa: E402
 from serve_support import ThreadServer, case_json, free_port, write_bundles  # noqa: E402
+from engine.policy.policyset import fingerprint_of  # noqa: E402
 
 from engine.cli.main import main  # noqa: E402
 from engine.core.problems import InputError  # noqa: E402
@@ -278,6 +279,7 @@ def test_two_sets_claiming_one_version_are_refused(bundles, tmp_path, capsys):
     clash = tmp_path / "clash.json"
     data = json.loads(bundles[1].read_text())
     data["version"] = OLD_VERSION
+    data["fingerprint"] = fingerprint_of({"version": OLD_VERSION, "documents": data["documents"]})  # a well-formed bundle
     clash.write_text(json.dumps(data), encoding="utf-8")
     assert main(["serve", "--bundle", str(bundles[0]), "--bundle", str(clash), "--port", str(free_port())]) == 2
     assert "both say version 0.1.0 but differ" in capsys.readouterr().err

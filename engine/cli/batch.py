@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from engine.cli.common import policy_args, policy_set
 from engine.batch.participation import PARTICIPATION_FLOOR, ROSTER, duplicates, rates, read_population, read_roster
-from engine.core.problems import InputError
+from engine.core.problems import InputError, KeyedInputError
 
 BY = ("region", "category", "year")
 
@@ -107,12 +107,16 @@ def _batch_cli(p: argparse.ArgumentParser) -> None:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     from engine.batch.write import ResultWriter
+    from engine.core.output import atomic_output
 
-    w = ResultWriter(args.output, args.engine)
-    try:
-        prog = settle_file(args, w.write)
-    finally:
-        w.close()
+    with atomic_output(args.output, [args.claims, args.bundle]) as tmp:
+        w = ResultWriter(tmp, args.engine)
+        try:
+            prog = settle_file(args, w.write)
+        finally:
+            w.close()
+        if prog.rows == 0:
+            raise KeyedInputError("error.empty_input", path=args.claims, output=args.output)
     print(f"wrote {args.output}: {prog.rows} encounters", file=sys.stderr)
     return 0
 
@@ -127,20 +131,24 @@ def _cli(p: argparse.ArgumentParser) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from engine.batch.claims import generate, write_csv, write_parquet
+    from engine.core.output import atomic_output, check_output
 
     need_numpy()
     if args.encounters < 1:
         raise InputError(f"--encounters {args.encounters}: must be at least 1")
+    if args.output:
+        check_output(args.output)
     if args.output and args.output.lower().endswith((".parquet", ".pq")):
         from engine.batch.arrow import arrow_module
 
         arrow_module(f"{args.output}: Parquet output")
-        write_parquet(args.encounters, args.output, args.seed)
+        with atomic_output(args.output) as tmp:
+            write_parquet(args.encounters, tmp, args.seed)
         print(f"wrote {args.output}: {args.encounters} SYNTHETIC encounters, seed {args.seed}", file=sys.stderr)
         return 0
     c = generate(args.encounters, args.seed)
     if args.output:
-        with open(args.output, "w", newline="", encoding="utf-8") as fh:
+        with atomic_output(args.output) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
             write_csv(c, fh)
         print(f"wrote {args.output}: {len(c)} SYNTHETIC encounters, seed {args.seed}", file=sys.stderr)
     else:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from engine.cli.common import EXIT_FAIL, EXIT_OK
 from engine.policy.policyset import REPO_ROOT
-from engine.core.problems import InputError
+from engine.core.problems import InputError, KeyedInputError
 
 NEEDED = {"mkdocs": "mkdocs", "material": "mkdocs-material", "mkdocs_gen_files": "mkdocs-gen-files",
           "mkdocs_literate_nav": "mkdocs-literate-nav"}
@@ -43,16 +43,46 @@ def cmd_docs(args: argparse.Namespace) -> int:
         if not Path(args.policies).is_dir():
             raise InputError(f"--policies '{args.policies}' is not a folder")
         env["YIBAO_POLICIES"] = str(Path(args.policies).resolve())
-    try:
-        rc = subprocess.run(mkdocs_command(args, config), cwd=REPO_ROOT, env=env).returncode
-    except KeyboardInterrupt:
-        return EXIT_OK
+    if args.serve:
+        try:
+            rc = subprocess.run(mkdocs_command(args, config), cwd=REPO_ROOT, env=env).returncode
+        except KeyboardInterrupt:
+            return EXIT_OK
+    else:
+        try:
+            rc = _build(args, config, env)
+        except _BuildFailed as exc:
+            rc = exc.args[0]
     if rc != 0:
         print(f"yibao docs: mkdocs failed (exit {rc}); see the warnings above", file=sys.stderr)
         return EXIT_FAIL
     if not args.serve:
         print(f"yibao docs: site built in {Path(args.output).resolve()}", file=sys.stderr)
     return EXIT_OK
+
+
+def _build(args: argparse.Namespace, config: Path, env: dict[str, str]) -> int:
+    """mkdocs build into a temporary folder that replaces the output folder only when the build succeeded."""
+    from engine.core.output import atomic_folder
+
+    if args.output is None:
+        args.output = str(REPO_ROOT / "site")
+    out = Path(args.output).resolve()
+    guarded = [REPO_ROOT / n for n in ("policies", "schema", "examples", "docs", "engine", "tests", ".git")]
+    if out == REPO_ROOT.resolve() or any(out == g.resolve() or g.resolve().is_relative_to(out) or out.is_relative_to(g.resolve()) for g in guarded):
+        raise KeyedInputError("error.output_is_input", path=args.output, input=str(REPO_ROOT))
+    if out.is_dir() and any(out.iterdir()) and not (out / "index.html").is_file():
+        raise KeyedInputError("error.output_unwritable", path=args.output, reason="the folder is not empty and holds no built site (index.html)")
+    with atomic_folder(out) as tmp:
+        cmd = mkdocs_command(argparse.Namespace(**{**vars(args), "output": str(tmp)}), config)
+        rc = subprocess.run(cmd, cwd=REPO_ROOT, env=env).returncode
+        if rc != 0:
+            raise _BuildFailed(rc)
+    return rc
+
+
+class _BuildFailed(Exception):
+    """mkdocs failed: the temporary folder is dropped and the old site stays."""
 
 
 def _add_docs(p: argparse.ArgumentParser) -> None:

@@ -6,13 +6,12 @@ import datetime as dt
 import json
 import sys
 from collections import Counter
-from pathlib import Path
 from typing import Any, Callable
 
 from engine import __version__
 from engine.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, UsageError, Parser, policy_args, policy_set
-from engine.core.problems import InputError, MissingParameter, PolicyError
-from engine.policy.policyset import PolicySet, load_policy_set
+from engine.core.problems import InputError, KeyedInputError, MissingParameter, PolicyError
+from engine.policy.policyset import PolicySet, load_policy_set, require_valid
 
 # -- commands -------------------------------------------------------------
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -77,22 +76,34 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:
+    from engine.core.output import check_output, write_output
     from engine.policy.bundle import bundle_text
 
+    if args.output:
+        check_output(args.output, [args.bundle])
     ps = policy_set(args)
     text = bundle_text(ps)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        write_output(args.output, text, [args.bundle])
         print(f"wrote {args.output}: version {ps.version}, {ps.fingerprint}, {len(ps.documents)} documents", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return EXIT_OK
 
 
+class VersionAction(argparse.Action):
+    """`yibao --version`: the package, and the policy set it settles with by default (loaded only when asked)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:  # noqa: ANN001
+        ps = require_valid(load_policy_set())
+        print(f"yibao-rules {__version__}\npolicy set {ps.version} {ps.fingerprint} ({len(ps.documents)} documents, {ps.root})")
+        parser.exit(0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     ap = Parser(prog="yibao", description="Rules as code for China's medical-security poverty-alleviation policy.")
-    ap.add_argument("--version", action="version", version=f"yibao-rules {__version__}")
+    ap.add_argument("--version", action=VersionAction, nargs=0, help="package version, policy-set version and fingerprint")
     sub = ap.add_subparsers(dest="command", parser_class=Parser)
     p = sub.add_parser("validate", help="schema and semantic checks of every policy document")
     p.add_argument("dir", nargs="?", help="policy folder (default: the shipped one)")
@@ -144,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {p}", file=sys.stderr)
         return EXIT_USAGE
     except InputError as exc:
-        print(f"yibao: {exc}", file=sys.stderr)
+        print(f"yibao: {exc.text(_lang(argv)) if isinstance(exc, KeyedInputError) else exc}", file=sys.stderr)
         for p in exc.problems:
             print(f"  {p}", file=sys.stderr)
         return EXIT_USAGE
@@ -155,6 +166,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         return 130
+
+
+def _lang(argv: list[str] | None) -> str:
+    """The --lang asked for on the command line (zh unless en), even when parsing failed."""
+    a = sys.argv[1:] if argv is None else argv
+    return "en" if "--lang=en" in a or any(x == "--lang" and y == "en" for x, y in zip(a, a[1:])) else "zh"
 
 
 if __name__ == "__main__":  # pragma: no cover

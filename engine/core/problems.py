@@ -52,3 +52,18 @@ class MissingFact(InputError):
     def __init__(self, field: str, needed_by: str) -> None:
         super().__init__(f"field {field} is needed by {needed_by} but the case does not give it")
         self.field = field
+
+class KeyedInputError(InputError):
+    """An InputError whose text comes from the message catalogue (engine.core.messages), so it can be shown in zh or en."""
+
+    def __init__(self, key: str, problems: list[Problem] | None = None, **fields: object) -> None:
+        from engine.core.messages import msg
+
+        super().__init__(msg(key, "zh", **fields), problems)
+        self.key, self.fields = key, fields
+
+    def text(self, lang: str = "zh") -> str:
+        """The message in `lang`."""
+        from engine.core.messages import msg
+
+        return msg(self.key, lang, **self.fields)

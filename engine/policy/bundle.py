@@ -1,22 +1,24 @@
-"""One canonical JSON file of a whole policy set, and loading a set back from it."""
+"""One canonical JSON file of a whole policy set, and loading a set back from it (every malformed file refused)."""
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
+from engine.core.limits import JSONLimit, strict_json
+from engine.core.problems import KeyedInputError, Problem
 from engine.policy import schemas
-from engine.policy.load import Loaded
+from engine.policy.load import Loaded, limit_problems
 from engine.policy.model import build_document
 from engine.policy.policyset import PolicySet, canonical_json
-from engine.core.problems import InputError, Problem
 
 FORMAT = "yibao-rules-bundle/1"
+MAX_BUNDLE_BYTES = 50_000_000
+KEYS = {"format", "version", "fingerprint", "documents"}
 
 
 def bundle_data(ps: PolicySet) -> dict[str, Any]:
-    """The bundle: format, release version, fingerprint and every document in canonical form."""
+    """The bundle: format, release version, fingerprint (of version and documents) and every document in canonical form."""
     return {"format": FORMAT, "version": ps.version, "fingerprint": ps.fingerprint, **ps.canonical()}
 
 
@@ -25,35 +27,76 @@ def bundle_text(ps: PolicySet) -> str:
     return canonical_json(bundle_data(ps)) + "\n"
 
 
+def _bad(name: str, field: str, value: Any, reason: str) -> KeyedInputError:
+    shown = canonical_json(value) if isinstance(value, (dict, list, str, int, bool)) or value is None else repr(value)
+    return KeyedInputError("error.bundle_field", path=name, field=field, value=shown[:60], reason=reason)
+
+
+def read_bundle(path: Path | str) -> dict[str, Any]:
+    """The bundle's JSON data, its top level checked; KeyedInputError naming file, field and value otherwise."""
+    name = str(path)
+    p = Path(path)
+    if p.exists() and not p.is_file():
+        raise KeyedInputError("error.not_a_file", path=name)
+    try:
+        if p.stat().st_size > MAX_BUNDLE_BYTES:
+            raise KeyedInputError("error.bundle_unreadable", path=name, reason=f"over {MAX_BUNDLE_BYTES} bytes")
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KeyedInputError("error.bundle_unreadable", path=name, reason=getattr(exc, "strerror", None) or str(exc)) from None
+    try:
+        data = strict_json(text)
+    except JSONLimit as exc:
+        raise KeyedInputError("error.bundle_unreadable", path=name, reason=str(exc)) from None
+    except ValueError as exc:  # json.JSONDecodeError
+        raise KeyedInputError("error.bundle_json", path=name, line=getattr(exc, "lineno", 1), col=getattr(exc, "colno", 1),
+                              reason=getattr(exc, "msg", str(exc))) from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise KeyedInputError("error.bundle_format", path=name, expected=FORMAT)
+    for key in sorted(set(data) - KEYS):
+        raise _bad(name, key, data[key], "unknown key")
+    for key in ("version", "fingerprint"):
+        if not isinstance(data.get(key), str) or not data[key]:
+            raise _bad(name, key, data.get(key), "a non-empty string is required")
+    docs = data.get("documents")
+    if not isinstance(docs, list) or not docs:
+        raise _bad(name, "documents", docs, "a non-empty list of policy documents is required")
+    first: dict[str, int] = {}
+    for i, raw in enumerate(docs):
+        if not isinstance(raw, dict):
+            raise _bad(name, f"documents/{i}", raw, "each document is a JSON object")
+        if not isinstance(raw.get("id"), str):
+            raise _bad(name, f"documents/{i}/id", raw.get("id"), "each document needs a string id")
+        if raw["id"] in first:
+            raise KeyedInputError("error.bundle_duplicate_id", path=name, id=raw["id"], first=first[raw["id"]], second=i)
+        first[raw["id"]] = i
+    return data
+
+
 def load_bundle(path: Path | str) -> PolicySet:
-    """A policy set from a bundle file, checked against its own fingerprint."""
+    """A policy set from a bundle file, checked against its own fingerprint (which covers its version)."""
     from engine.policy.validate import semantic_problems
 
     name = str(path)
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{name}: cannot read bundle: {exc}") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise InputError(f"{name}: not a yibao-rules bundle (format should be {FORMAT})")
+    data = read_bundle(path)
     problems: list[Problem] = []
-    documents = {}
-    loaded = {}
-    for i, raw in enumerate(data.get("documents", [])):
-        doc_name = f"{name}#{raw.get('id', i)}"
+    documents, loaded = {}, {}
+    for raw in data["documents"]:
+        doc_name = f"{name}#{raw['id']}"
         ld = Loaded(doc_name, raw, {})
-        problems += schemas.check(ld, "policy")
-        if not problems:
+        probs = limit_problems(ld) or schemas.check(ld, "policy")
+        problems += probs
+        if not probs:
             loaded[doc_name] = ld
             d = build_document(raw, doc_name)
             documents[d.id] = d
-    ps = PolicySet(name, documents, loaded, str(data.get("version", "unknown")), problems)
+    ps = PolicySet(name, documents, loaded, data["version"], problems)
     if not problems:
         ps.problems += semantic_problems(ps)
     if ps.problems:
-        raise InputError(f"{name}: the bundle's documents are invalid", ps.problems)
-    if ps.fingerprint != data.get("fingerprint"):
-        raise InputError(f"{name}: fingerprint mismatch: the file says {data.get('fingerprint')} but its documents hash to {ps.fingerprint}")
+        raise KeyedInputError("error.bundle_invalid", sorted(ps.problems), path=name)
+    if ps.fingerprint != data["fingerprint"]:
+        raise KeyedInputError("error.bundle_fingerprint", path=name, stated=data["fingerprint"], actual=ps.fingerprint)
     return ps
 
 

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import stat
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,8 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from engine.core.limits import MAX_DEPTH, number_problem
+from engine.core.messages import msg
 from engine.core.problems import Problem
 
 MAX_BYTES = 1_000_000
@@ -92,6 +96,11 @@ class _Builder:
             return None
         if tag == "tag:yaml.org,2002:bool":
             return text.lower() in ("true", "yes", "on", "y")
+        if _INT.match(text) or _FLOAT.match(text):
+            bad = number_problem(text)
+            if bad:
+                self.err(node, msg(bad[0], **bad[1]), loc)
+                return text
         if _INT.match(text):
             return int(text)
         if _FLOAT.match(text):
@@ -114,6 +123,23 @@ class _Builder:
         return text
 
 
+def limit_problems(loaded: Loaded) -> list[Problem]:
+    """Every number (or decimal text) in the data that is too long, too large or too fine, located."""
+    out: list[Problem] = []
+    stack: list[tuple[tuple, Any]] = [((), loaded.data)]
+    while stack:
+        loc, v = stack.pop()
+        if isinstance(v, dict):
+            stack += [(loc + (k,), x) for k, x in v.items()]
+        elif isinstance(v, list):
+            stack += [(loc + (i,), x) for i, x in enumerate(v)]
+        else:
+            bad = number_problem(v)
+            if bad:
+                out.append(loaded.problem(loc, msg(bad[0], **bad[1])))
+    return sorted(out)
+
+
 def _syntax_problem(path: str, exc: yaml.YAMLError, text: str) -> Problem:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -127,12 +153,20 @@ def _syntax_problem(path: str, exc: yaml.YAMLError, text: str) -> Problem:
 
 def load_text(text: str, path: str) -> tuple[Loaded | None, list[Problem]]:
     """Parse YAML (or JSON) text safely into a Loaded document, or report why not."""
+    depth = 0
     for event in _events(text, path):
         if isinstance(event, Problem):
             return None, [event]
         if isinstance(event, yaml.AliasEvent):
             line, col = _mark(event)
             return None, [Problem(path, line, col, f"alias '*{event.anchor}' is not allowed: write each value where it applies")]
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:  # stop here: the composer recurses (libyaml's crashes) on deep nesting
+                line, col = _mark(event)
+                return None, [Problem(path, line, col, msg("error.too_deep", limit=MAX_DEPTH))]
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
     try:
         nodes = list(yaml.compose_all(text, Loader=_LOADER))
     except yaml.YAMLError as exc:
@@ -157,12 +191,20 @@ def load_file(path: Path | str, display: str | None = None) -> tuple[Loaded | No
     p = Path(path)
     name = display or str(path)
     try:
-        size = p.stat().st_size
+        st = p.stat()
     except OSError as exc:
+        if p.is_symlink():
+            return None, [Problem(name, 1, 1, msg("error.broken_link", path=name, target=os.readlink(p)))]
         return None, [Problem(name, 1, 1, f"cannot read file: {exc.strerror}")]
+    if not stat.S_ISREG(st.st_mode):
+        return None, [Problem(name, 1, 1, msg("error.not_a_file", path=name))]
+    size = st.st_size
     if size > MAX_BYTES:
         return None, [Problem(name, 1, 1, f"file is {size} bytes, over the limit of {MAX_BYTES}")]
-    raw = p.read_bytes()
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        return None, [Problem(name, 1, 1, msg("error.unreadable", path=name, reason=exc.strerror or str(exc)))]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

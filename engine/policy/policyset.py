@@ -11,15 +11,17 @@ from pathlib import Path
 from typing import Any
 
 from engine import __version__
+from engine.core.paths import data_dir, repo_root
 from engine.policy import schemas
-from engine.policy.load import Loaded, load_file
+from engine.core.messages import msg
+from engine.policy.load import Loaded, limit_problems, load_file
 from engine.policy.model import Datum, Document, Period, Rule, build_document
 from engine.core.problems import PolicyError, Problem
 from engine.policy.resolve import Resolver
 from engine.policy.steps import StepIndex, declared
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SHIPPED = REPO_ROOT / "policies"
+REPO_ROOT = repo_root()
+SHIPPED = data_dir("policies")
 
 
 @dataclass
@@ -60,10 +62,16 @@ class PolicySet:
 
     @property
     def fingerprint(self) -> str:
-        """sha256 of the canonical form: independent of file order, key order, whitespace and comments (computed once)."""
+        """sha256 of everything that can change a result: the release version and every document in canonical form
+        (independent of file names and order, key order, whitespace and comments); computed once."""
         if self._fingerprint is None:
-            self._fingerprint = "sha256:" + hashlib.sha256(canonical_json(self.canonical()).encode()).hexdigest()
+            self._fingerprint = fingerprint_of({"version": self.version, **self.canonical()})
         return self._fingerprint
+
+    @property
+    def documents_fingerprint(self) -> str:
+        """sha256 of the documents alone: tells whether the policies moved between two versions."""
+        return fingerprint_of(self.canonical())
 
     def canonical(self) -> dict[str, Any]:
         """The whole set as plain data, documents sorted by id."""
@@ -86,10 +94,31 @@ def canonical_value(v: Any) -> Any:
     if isinstance(v, int):
         return v
     if isinstance(v, Decimal):
-        return int(v) if v == v.to_integral_value() else format(v.normalize(), "f")
+        return canonical_decimal(v)
     if hasattr(v, "isoformat"):
         return v.isoformat()
     raise TypeError(f"cannot canonicalise {type(v).__name__}")
+
+
+def canonical_decimal(v: Decimal) -> int | str:
+    """An exact Decimal as an int, or a plain decimal string without trailing zeros; no context rounding at any length."""
+    sign, digits, exp = v.as_tuple()
+    if not isinstance(exp, int):
+        raise ValueError(f"cannot canonicalise {v}")
+    text = "".join(map(str, digits)).lstrip("0") or "0"
+    if exp >= 0:
+        n = int(text + "0" * exp) if text != "0" else 0
+        return -n if sign else n
+    whole, frac = (text[:exp] or "0"), text[exp:].rjust(-exp, "0").rstrip("0")
+    if not frac:
+        n = int(whole)
+        return -n if sign and n else n
+    return ("-" if sign else "") + whole.lstrip("0").rjust(1, "0") + "." + frac
+
+
+def fingerprint_of(data: dict[str, Any]) -> str:
+    """sha256 of plain data in canonical JSON: the one definition of a fingerprint."""
+    return "sha256:" + hashlib.sha256(canonical_json(data).encode()).hexdigest()
 
 
 def canonical_json(v: Any) -> str:
@@ -109,7 +138,7 @@ def release_version(root: Path) -> str:
 
 def policy_files(root: Path) -> list[Path]:
     """Every *.yaml/*.yml file below root, in a stable order."""
-    return sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    return sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and (p.is_symlink() or not p.is_dir()))
 
 
 def display_path(p: Path) -> str:
@@ -131,7 +160,10 @@ def load_policy_set(root: Path | str | None = None, check: bool = True) -> Polic
     if not root.is_dir():
         problems.append(Problem(str(root), 1, 1, "policy folder not found"))
         return PolicySet(str(root), documents, loaded, "unknown", problems)
-    for path in policy_files(root):
+    files = policy_files(root)
+    if not files:
+        problems.append(Problem(display_path(root), 1, 1, msg("error.empty_policy_folder", path=display_path(root))))
+    for path in files:
         name = display_path(path)
         doc, probs = load_file(path, name)
         problems += probs
@@ -139,7 +171,7 @@ def load_policy_set(root: Path | str | None = None, check: bool = True) -> Polic
             continue
         loaded[name] = doc
         flagged = {p.field for p in probs}
-        sprobs = [p for p in schemas.check(doc, "policy") if p.field not in flagged]
+        sprobs = [p for p in limit_problems(doc) + schemas.check(doc, "policy") if p.field not in flagged]
         problems += sprobs
         if probs or sprobs:
             continue

@@ -6,17 +6,17 @@ import difflib
 import json
 from decimal import Decimal
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlparse
 
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, relevance
 
+from engine.core.paths import data_dir
 from engine.policy.load import Loaded
 from engine.core.problems import Problem
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schema"
+SCHEMA_DIR = data_dir("schema")
 
 _formats = FormatChecker()
 

@@ -33,8 +33,7 @@ def semantic_problems(ps: "PolicySet") -> list[Problem]:
     out += _rules(ps)
     out += _conflicts(ps)
     out += step_problems(ps)
-    if not out:
-        out += _sweep(ps)
+    out += _sweep(ps)  # always: a broken reference elsewhere must not hide a guardrail violation
     return out
 
 

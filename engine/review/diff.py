@@ -120,7 +120,7 @@ def compare(base: Side, head: Side) -> dict[str, Any]:
         if H[i].status == "superseded" and B[i].status != "superseded" and not any(x["id"] == i for x in docs["superseded"]):
             docs["superseded"].append({"id": i, "by": None})
     out["moves_money"] = bool(docs["added"] or docs["removed"] or any(c["moves_money"] for c in docs["changed"]))
-    out["fingerprint_changed"] = base.ps.fingerprint != head.ps.fingerprint
+    out["fingerprint_changed"] = base.ps.documents_fingerprint != head.ps.documents_fingerprint  # the policies moved
     return out
 
 
