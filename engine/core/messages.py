@@ -3,31 +3,117 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.core.msg_errors import ERRORS
+from engine.core.msg_output import CLI, REPORT, REVIEW, SITE
+
 LANGS = ("zh", "en")
 
 # Each entry: key -> (Chinese, English), with str.format fields. Keys are stable: JSON errors and tests use them.
-# One dict per area keeps the catalogue readable; add a key to the area that shows it.
+# One dict per area keeps the catalogue readable; add a key to the area that shows it (errors in msg_errors.py,
+# command output, reports, review and the site in msg_output.py).
 
 # Settlement trace: each step a sentence as the notice says it.
 TRACE: dict[str, tuple[str, str]] = {
     "trace.not_computed": ("未计算：{reason}", "not computed: {reason}"),
 }
 
-# Errors: bad input, bad usage, invalid policies.
-ERRORS: dict[str, tuple[str, str]] = {
-    "error.input": ("输入有误：{detail}", "bad input: {detail}"),
-}
-
-# Command-line output, reports and review.
-CLI: dict[str, tuple[str, str]] = {
-    "unknown.not_computed": ("未计算：缺少{what}", "not computed: {what} missing"),
-    "unknown.undetermined": ("不确定", "undetermined"),
-}
-
-CATALOGUE: dict[str, tuple[str, str]] = {**TRACE, **ERRORS, **CLI}
+CATALOGUE: dict[str, tuple[str, str]] = {**TRACE, **ERRORS, **CLI, **REPORT, **REVIEW, **SITE}
 
 
-def msg(key: str, lang: str = "zh", **fields: Any) -> str:
+def msg(key: str, /, lang: str = "zh", **fields: Any) -> str:
     """The sentence for `key` in `lang` (zh or en), its fields filled in; an unknown key is a programming error."""
     zh, en = CATALOGUE[key]
-    return (en if lang == "en" else zh).format(**fields)
+    return (en if lang == "en" else zh).format(**{k: tr(v, lang) for k, v in fields.items()})
+
+
+class Text(str):
+    """A catalogue sentence that is still a plain (English) string but can be rendered again in any language."""
+
+    key: str
+    fields: dict[str, Any]
+
+    def __new__(cls, key: str, /, **fields: Any) -> "Text":
+        s = super().__new__(cls, msg(key, "en", **fields))
+        s.key, s.fields = key, fields
+        return s
+
+    def __reduce__(self) -> tuple:
+        return (_text, (self.key, self.fields))
+
+    def render(self, lang: str = "zh") -> str:
+        """This sentence in `lang`."""
+        return msg(self.key, lang, **self.fields)
+
+
+def _text(key: str, fields: dict[str, Any]) -> Text:
+    return Text(key, **fields)
+
+
+def tr(value: Any, lang: str = "zh") -> Any:
+    """A Text in `lang`; a list of values each in `lang`; anything else unchanged."""
+    if isinstance(value, (Text, Name)):
+        return value.render(lang)
+    if isinstance(value, (list, tuple)) and any(isinstance(v, (Text, Name)) for v in value):
+        return ("、" if lang == "zh" else ", ").join(str(tr(v, lang)) for v in value)
+    return value
+
+
+def key_of(value: Any, default: str = "error.input") -> str:
+    """The catalogue key of a Text (the stable code of an error), else `default`."""
+    return value.key if isinstance(value, Text) else default
+
+
+class Name(str):
+    """An id (a parameter, region, category, scheme or encounter type) that reads as its name in words."""
+
+    kind: str
+
+    def __new__(cls, kind: str, ident: Any) -> "Name":
+        s = super().__new__(cls, str(ident))
+        s.kind = kind
+        return s
+
+    def __reduce__(self) -> tuple:
+        return (Name, (self.kind, str(self)))
+
+    def render(self, lang: str = "zh") -> str:
+        """The name in `lang`, or the id itself when the vocabulary does not know it."""
+        return words(self.kind, str(self), lang)
+
+
+def words(kind: str, ident: str, lang: str = "zh") -> str:
+    """A vocabulary id in words: param, region, category, categories ('a|b' or 'a+b'), scheme, type, tier."""
+    from engine.core.registry import CATEGORIES, ENCOUNTER_TYPES, ORDINARY, PARAMETERS, REFERENCE_SERIES, REGIONS, SCHEMES
+
+    i = 1 if lang == "en" else 0
+    if kind == "param":
+        base, _, level = ident.partition("[")
+        p = PARAMETERS.get(base)
+        label = (p.en if i else p.zh) if p else ident
+        return label + (("（{}级医院）" if not i else " (level {} hospital)").format(level.rstrip("]")) if level else "")
+    if kind == "region":
+        r = REGIONS.get(ident)
+        return (r.en if i else r.zh) if r else ident
+    if kind == "categories":
+        parts = [x for x in ident.replace("+", "|").split("|") if x]
+        if not parts or parts == ["ordinary"]:
+            return ORDINARY[i]
+        return ("、" if not i else ", ").join(words("category", x, lang) for x in parts)
+    if kind == "category":
+        if ident in ("ordinary", ""):
+            return ORDINARY[i]
+        if ident == "all":
+            return "全体" if not i else "everyone"
+        return CATEGORIES[ident][i] if ident in CATEGORIES else ident
+    table = {"scheme": SCHEMES, "type": ENCOUNTER_TYPES, "series": REFERENCE_SERIES}.get(kind, {})
+    return table[ident][i] if ident in table else ident
+
+
+def person_words(categories: list[str], scheme: str, tier: int | None = None, etype: str | None = None,
+                 level: int | None = None) -> Text:
+    """Who a value is for, in words (低保对象（城乡居民医保，第1档，住院 2级医院）); English keeps the ids."""
+    return Text("words.person", cats=Name("categories", "|".join(categories)), cat_ids=",".join(categories) or "ordinary insured",
+                scheme=Name("scheme", scheme), scheme_id=scheme,
+                tier=Text("words.tier", n=tier) if tier else "", tier_id=f", tier {tier}" if tier else "",
+                level=Text("words.level", type=Name("type", etype), level=level) if etype else "",
+                level_id=f", {etype} level {level}" if etype else "")

@@ -14,6 +14,7 @@ from engine import __version__
 from engine.policy import schemas
 from engine.policy.load import Loaded, load_file
 from engine.policy.model import Datum, Document, Period, Rule, build_document
+from engine.core.messages import Text
 from engine.core.problems import PolicyError, Problem
 from engine.policy.resolve import Resolver
 
@@ -116,7 +117,7 @@ def load_policy_set(root: Path | str | None = None, check: bool = True) -> Polic
     documents: dict[str, Document] = {}
     loaded: dict[str, Loaded] = {}
     if not root.is_dir():
-        problems.append(Problem(str(root), 1, 1, "policy folder not found"))
+        problems.append(Problem(str(root), 1, 1, Text("file.folder_not_found")))
         return PolicySet(str(root), documents, loaded, "unknown", problems)
     for path in policy_files(root):
         name = display_path(path)

@@ -9,6 +9,7 @@ from typing import Any
 
 from engine.settle.case import Case, Encounter
 from engine.policy.model import Rule
+from engine.core.messages import Name, Text, person_words
 from engine.core.money import ZERO, fen, money_str, rate_str
 from engine.policy.policyset import PolicySet
 from engine.core.problems import InputError, MissingParameter
@@ -130,7 +131,7 @@ class Evaluator:
         case = s.case
         prof = self.profile(case, enc.date, enc)
         if not self.res.in_force(prof.region, prof.date):
-            raise InputError(f"no policy in the set covers region {case.region} on {enc.date} (encounter {enc.id})")
+            raise InputError(Text("case.no_policy", region=Name("region", case.region), region_id=case.region, date=enc.date, encounter=enc.id))
         trace: list[dict[str, Any]] = []
         eligible = enc.eligible_cost
         waiting = self._waiting(s, enc, prof, trace)
@@ -301,22 +302,18 @@ class Evaluator:
 def missing_reference(name: str, prof: Profile, e: ReferenceMissing) -> MissingParameter:
     """The error for a parameter whose rule needs a reference figure the set does not have."""
     return MissingParameter(name, describe_person(prof), prof.date.isoformat(), prof.region,
-                            f"{e.rule.key} computes it from {e.series} of region {e.region} for {e.year}, "
-                            f"which the reference data does not have: add that figure with its source")
+                            Text("error.reference_missing", rule=e.rule.key, series=Name("series", e.series), series_id=e.series,
+                                 region=Name("region", e.region), region_id=e.region, year=e.year))
 
 
 def missing_income(prof: Profile) -> MissingParameter:
     """The error for a warning threshold that is a share of an income figure the set does not have."""
     return MissingParameter("monitoring.threshold", describe_person(prof), prof.date.isoformat(), prof.region,
-                            f"the warning threshold is a share of per_capita_disposable_income of region {prof.region} "
-                            f"for {prof.date.year - 1}, which the reference data does not have: add that figure with its source")
+                            Text("error.income_missing", region=Name("region", prof.region), region_id=prof.region, year=prof.date.year - 1))
 
 
 def describe_person(p: Profile) -> str:
-    cats = ",".join(sorted(p.categories)) or "ordinary insured"
-    extra = f", tier {p.tier}" if p.tier else ""
-    lvl = f", {p.encounter_type} level {p.hospital_level}" if p.encounter_type else ""
-    return f"{cats} ({p.scheme}{extra}{lvl})"
+    return person_words(sorted(p.categories), p.scheme, p.tier, p.encounter_type, p.hospital_level)
 
 
 def _step(name: str, st: Any, rv: Resolved) -> dict[str, Any]:

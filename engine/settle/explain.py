@@ -6,6 +6,7 @@ from typing import Any
 
 from engine.settle.evaluate import TIERS, Settlement
 from engine.policy.model import Rule
+from engine.core.messages import Name, Text, msg, tr
 from engine.core.money import ZERO, money_str, rate_str
 from engine.policy.policyset import PolicySet
 from engine.core.registry import CATEGORIES, PARAMETERS, REGIONS
@@ -100,7 +101,7 @@ def render_text(res: dict[str, Any], lang: str = "zh", show_trace: bool = True) 
         out.append(f"{L['premium']}: {L['contribution']} {p['individual_contribution']} · {L['subsidy']} {p['subsidy']} · {L['payable']} {p['payable']}")
     else:
         why = p.get("note") or next((m_["reason"] for m_ in res["missing"] if m_["part"] == "premium"), "")
-        out.append(f"{L['premium']}: {L['undetermined']}" + (f" ({_zh_reason(why) if lang == 'zh' else why})" if why else ""))
+        out.append(f"{L['premium']}: {L['undetermined']}" + (f" ({reason_words(why, lang)})" if why else ""))
     m = res["monitoring"]
     if lang == "zh":
         if m["warning"]:
@@ -121,28 +122,31 @@ def render_text(res: dict[str, Any], lang: str = "zh", show_trace: bool = True) 
     if res["missing"]:
         out.append(f"{L['missing']} ({len(res['missing'])}):")
         for m_ in res["missing"]:
-            reason = _zh_reason(m_["reason"]) if lang == "zh" else m_["reason"]
+            reason = reason_words(m_["reason"], lang, m_["parameter"])
             out.append(f"  ∅ {m_['parameter']} [{m_.get('for', '')}] {m_.get('encounter', '')} {m_.get('date', '')}: {reason}")
     out.append(f"{L['documents']}: " + ", ".join(f"{d['id']} v{d['version']}" for d in res["documents"]))
     return "\n".join(out)
 
 
-ZH_REASONS = {
-    "no rule in force sets the annual cap; none applied": "无生效规则规定年度最高支付限额，未设封顶计算",
-    "no rule in force sets the individual contribution": "无生效规则规定个人缴费标准",
-    "no subsidy rule in force for the categories held; subsidy shown as 0.00": "所持身份类别无生效的资助规则，资助按 0.00 显示",
-    "no warning threshold in force": "无生效的预警线",
-    "employee contributions are payroll-based and not modelled": "职工医保按工资缴费，未建模",
+REASONS = {  # the settlement's missing-value reasons (result JSON keeps the English) -> catalogue keys
+    "no rule in force sets the annual cap; none applied": "reason.no_cap",
+    "no rule in force sets the individual contribution": "reason.no_contribution",
+    "no subsidy rule in force for the categories held; subsidy shown as 0.00": "reason.no_subsidy",
+    "no warning threshold in force": "reason.no_threshold",
+    "employee contributions are payroll-based and not modelled": "reason.employee",
 }
 
 
-def _zh_reason(reason: str) -> str:
-    """Chinese wording of a missing-value reason (English kept where no wording exists)."""
-    if reason in ZH_REASONS:
-        return ZH_REASONS[reason]
-    if "but no rule in force sets" in reason:
-        return f"有规则适用于此人（如全国底线），但无生效规则规定{reason.rsplit(' ', 1)[-1]}，该部分未计算"
-    return reason
+def reason_words(reason: Any, lang: str = "zh", parameter: str = "") -> str:
+    """A missing-value reason in `lang` (the English text is the key; unknown reasons kept as they are)."""
+    if isinstance(reason, Text):
+        return reason.render(lang)
+    if reason in REASONS:
+        return msg(REASONS[reason], lang)
+    if "but no rule in force sets" in str(reason):
+        name = parameter or str(reason).rsplit(" ", 1)[-1]
+        return msg("reason.no_rate", lang, label=Name("param", name), parameter=name)
+    return str(reason)
 
 
 def describe_rule(r: Rule, lang: str = "zh") -> str:
