@@ -5,6 +5,9 @@ from __future__ import annotations
 CLI: dict[str, tuple[str, str]] = {
     "unknown.not_computed": ("未计算：缺少{what}", "not computed: {what} missing"),
     "unknown.undetermined": ("不确定", "undetermined"),
+    "unknown.at_most": ("不确定（至多 {value}）", "undetermined (at most {value})"),
+    "unknown.total": ("不确定（{n} 项未计算；已计算部分 {known}）", "undetermined ({n} not computed; computed part {known})"),
+    "unknown.count": ("不确定项 {n}", "undetermined items {n}"),
     "validate.valid": ("全部有效", "valid"),
     "validate.invalid": ("无效，共 {n} 个问题", "INVALID, {n} problem(s)"),
     "validate.summary": ("{state}：{documents} 个文件，{rules} 条规则，{reference_data} 个参考数据；已核实 {verified} 个数值，未核实 {unverified} 个；版本 {version}",
