@@ -26,7 +26,26 @@ CLI: dict[str, tuple[str, str]] = {
 }
 
 # Batch reports and rows.
-REPORT: dict[str, tuple[str, str]] = {}
+REPORT: dict[str, tuple[str, str]] = {
+    "batch.wrote": ("已写入 {path}：{n} 次就诊", "wrote {path}: {n} encounters"),
+    "claims.wrote": ("已写入 {path}：{n} 条合成（虚构）就诊记录，随机种子 {seed}", "wrote {path}: {n} SYNTHETIC encounters, seed {seed}"),
+    "participation.title": ("{date} 参保率（底线 {floor}%，国家目标）", "participation on {date} (floor {floor}%, national target)"),
+    "participation.region": ("参保地", "region"),
+    "participation.category": ("身份类别", "category"),
+    "participation.enrolled": ("已参保", "enrolled"),
+    "participation.population": ("应参保人数", "population"),
+    "participation.rate": ("参保率", "rate"),
+    "participation.no_population": ("不确定（无应参保人数）", "undetermined (no population)"),
+    "participation.below": ("低于底线", "BELOW FLOOR"),
+    "participation.below_count": ("低于底线的地区/类别：{n}", "areas/categories below the floor: {n}"),
+    "participation.dups": ("重复参保（参保期重叠）的人数：{n}", "persons enrolled twice (overlapping periods): {n}"),
+    "participation.enrolment": ("第 {line} 行（{region}，{scheme}，自 {start}）", "line {line} ({region}, {scheme}, from {start})"),
+    "participation.dup": ("{id}：保留 {keep}；去掉 {drop} [{kinds}]", "{id}: keep {keep}; drop {drop} [{kinds}]"),
+    "report.total": ("合计", "total"),
+    "report.warnings_undetermined": ("{n}（另 {undetermined} 人年不确定）", "{n} ({undetermined} undetermined)"),
+    "report.undetermined_note": ("预警不确定的人年（无生效预警线）：{n}", "person-years whose warning is undetermined (no threshold in force): {n}"),
+    "report.unsettled_note": ("未能结算的人年：{n}（{encounters} 次就诊），未计入上列金额", "person-years not settled: {n} ({encounters} encounters), not in the amounts above"),
+}
 
 # Review: diff, release check, scenario tests.
 REVIEW: dict[str, tuple[str, str]] = {}
