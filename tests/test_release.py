@@ -54,8 +54,10 @@ def test_version_that_already_existed(tmp_path: Path) -> None:
 def test_release_check_without_a_tag_is_skipped(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     syn.write_repo(tmp_path, {"a.yaml": syn.dump(syn.V100)})
     syn.commit(tmp_path, "v1")
-    assert main(["release-check", "--repo", str(tmp_path)]) == 0
+    assert main(["release-check", "--repo", str(tmp_path), "--lang", "en"]) == 0
     assert "release check skipped: no release tag v*" in capsys.readouterr().out
+    assert main(["release-check", "--repo", str(tmp_path)]) == 0
+    assert "跳过发布检查" in capsys.readouterr().out
 
 
 def test_against_the_last_tag_from_the_working_tree(repo: dict, capsys: pytest.CaptureFixture) -> None:

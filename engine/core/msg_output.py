@@ -8,6 +8,16 @@ CLI: dict[str, tuple[str, str]] = {
     "unknown.at_most": ("不确定（至多 {value}）", "undetermined (at most {value})"),
     "unknown.total": ("不确定（{n} 项未计算；已计算部分 {known}）", "undetermined ({n} not computed; computed part {known})"),
     "unknown.count": ("不确定项 {n}", "undetermined items {n}"),
+    "action.set": ("规定", "set"),
+    "action.scale": ("按比例调整", "scale"),
+    "action.add": ("增加", "add"),
+    "action.remove_cap": ("取消封顶", "remove_cap"),
+    "action.reference": ("参考数据", "reference"),
+    "action.guardrail": ("全国底线", "guardrail"),
+    "params.no_cap": ("不封顶", "no cap"),
+    "params.guardrail_only": ("无（仅有全国底线）", "none (only a guardrail)"),
+    "params.guardrail": ("全国底线", "guardrail"),
+    "params.none": ("无生效参数", "no parameters in force"),
     "validate.valid": ("全部有效", "valid"),
     "validate.invalid": ("无效，共 {n} 个问题", "INVALID, {n} problem(s)"),
     "validate.summary": ("{state}：{documents} 个文件，{rules} 条规则，{reference_data} 个参考数据；已核实 {verified} 个数值，未核实 {unverified} 个；版本 {version}",
@@ -48,7 +58,15 @@ REPORT: dict[str, tuple[str, str]] = {
 }
 
 # Review: diff, release check, scenario tests.
-REVIEW: dict[str, tuple[str, str]] = {}
+REVIEW: dict[str, tuple[str, str]] = {
+    "release.skipped": ("跳过发布检查：{repo} 中没有发布标签 v*", "release check skipped: no release tag v* in {repo}"),
+    "release.errors": ("错误", "error"),
+    "release.warnings": ("提醒", "warning"),
+    "release.notes": ("说明", "note"),
+    "release.ok": ("通过", "ok"),
+    "release.n_errors": ("{n} 个错误", "{n} error(s)"),
+    "release.summary": ("发布检查 {base} → {head}：{state}", "release check {base} → {head}: {state}"),
+}
 
 # The docs site.
 SITE: dict[str, tuple[str, str]] = {}

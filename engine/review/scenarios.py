@@ -10,6 +10,7 @@ from typing import Any
 
 from engine.policy.load import Loaded, load_file
 from engine.policy.policyset import REPO_ROOT, PolicySet, display_path
+from engine.core.messages import Text
 from engine.core.problems import InputError, MissingParameter, Problem
 
 DEFAULT_DIR = REPO_ROOT / "tests" / "scenarios"
@@ -80,7 +81,7 @@ def load_scenario_files(paths: list[Path]) -> tuple[list[Scenario], list[Problem
     files = scenario_files(paths)
     for p in paths:
         if not Path(p).exists():
-            problems.append(Problem(str(p), 1, 1, "scenario file or folder not found"))
+            problems.append(Problem(str(p), 1, 1, Text("scenario.not_found")))
     for path in files:
         if not path.exists():
             continue

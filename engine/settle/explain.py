@@ -137,7 +137,7 @@ def render_text(res: dict[str, Any], lang: str = "zh", show_trace: bool = True) 
         out.append(f"{L['missing']} ({len(res['missing'])}):")
         for m_ in res["missing"]:
             reason = reason_words(m_["reason"], lang, m_["parameter"])
-            out.append(f"  ∅ {m_['parameter']} [{m_.get('for', '')}] {m_.get('encounter', '')} {m_.get('date', '')}: {reason}")
+            out.append(f"  ∅ {m_['parameter']} [{tr(m_.get('for', ''), lang)}] {m_.get('encounter', '')} {m_.get('date', '')}: {reason}")
     out.append(f"{L['documents']}: " + ", ".join(f"{d['id']} v{d['version']}" for d in res["documents"]))
     return "\n".join(out)
 
