@@ -78,6 +78,6 @@ def test_edited_bundle_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture)
     data = json.loads(bundle.read_text(encoding="utf-8"))
     data["documents"][0]["title"]["en"] += " (edited)"
     bundle.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    assert main(["evaluate", str(ROOT / "examples" / "cq-2020-dibao.yaml"), "--bundle", str(bundle)]) == 2
+    assert main(["evaluate", str(ROOT / "examples" / "cq-2020-dibao.yaml"), "--bundle", str(bundle), "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert "fingerprint mismatch" in err and "Traceback" not in err

@@ -117,3 +117,13 @@ def person_words(categories: list[str], scheme: str, tier: int | None = None, et
                 tier=Text("words.tier", n=tier) if tier else "", tier_id=f", tier {tier}" if tier else "",
                 level=Text("words.level", type=Name("type", etype), level=level) if etype else "",
                 level_id=f", {etype} level {level}" if etype else "")
+
+
+def os_reason(exc: OSError) -> Text:
+    """The operating system's reason for a failed read or write, in words (errno name as the key)."""
+    import errno
+
+    name = errno.errorcode.get(exc.errno or 0, "")
+    if f"os.{name}" in CATALOGUE:
+        return Text(f"os.{name}")
+    return Text("os.other", why=exc.strerror or str(exc))

@@ -54,6 +54,12 @@ ERRORS: dict[str, tuple[str, str]] = {
     "file.not_utf8": ("文件不是 UTF-8 编码（字节 0x{byte}）", "file is not UTF-8 (byte 0x{byte})"),
     "file.not_utf8_at": ("{path}：不是 UTF-8 文本（{why}）；请另存为 UTF-8", "{path}: not UTF-8 text ({why}); save the file as UTF-8"),
     "file.folder_not_found": ("找不到政策文件夹", "policy folder not found"),
+    "os.ENOENT": ("文件或文件夹不存在", "No such file or directory"),
+    "os.EACCES": ("没有权限", "Permission denied"),
+    "os.EISDIR": ("这是一个文件夹", "Is a directory"),
+    "os.ENOTDIR": ("路径中有一部分不是文件夹", "Not a directory"),
+    "os.ENOSPC": ("磁盘空间不足", "No space left on device"),
+    "os.other": ("{why}", "{why}"),
     # YAML loading
     "load.anchor": ("不允许使用锚点 '&{name}'：请在每个用到的地方写出数值", "anchor '&{name}' is not allowed: write each value where it applies"),
     "load.alias": ("不允许使用别名 '*{name}'：请在每个用到的地方写出数值", "alias '*{name}' is not allowed: write each value where it applies"),
@@ -135,6 +141,7 @@ ERRORS: dict[str, tuple[str, str]] = {
                      "{rule} makes {param_id} = {value} for {who} in {region_id} from {date}: {bad} set by guardrail {guard}"),
     # bundles and git revisions
     "bundle.cannot_read": ("{path}：无法读取政策包：{why}", "{path}: cannot read bundle: {why}"),
+    "bundle.not_json": ("不是 JSON 文本（第 {line} 行第 {column} 列）", "not JSON (line {line} column {column})"),
     "bundle.not_bundle": ("{path}：不是 yibao-rules 政策包（format 应为 {format}）", "{path}: not a yibao-rules bundle (format should be {format})"),
     "bundle.invalid": ("{path}：政策包中的文件无效", "{path}: the bundle's documents are invalid"),
     "bundle.fingerprint": ("{path}：指纹不符：文件写的是 {claimed}，但其中文件的哈希为 {actual}",
@@ -171,6 +178,7 @@ ERRORS: dict[str, tuple[str, str]] = {
     "batch.eligible_above_total": ("政策范围内费用 eligible_cost {eligible} 高于总费用 total_cost {total}", "eligible_cost {eligible} is above total_cost {total}"),
     "batch.differs": ("{field} 与此人同一年度其他行不同（人员 {person}）", "{field} differs from the person's other rows in the same year (person {person})"),
     "batch.categories_same_day": ("人员 {person} 同一天两次就诊的身份类别不同", "categories differ between two encounters of person {person} on the same day"),
+    "batch.needs_pyarrow": ("{path}：读取 Parquet 需要 pyarrow", "{path}: Parquet input needs pyarrow"),
     "roster.bad_rows": ("{path}：参保名册中有错误的行", "{path}: bad roster rows"),
     "roster.empty_id": ("为空", "empty"),
     "roster.until_before_from": ("enrolled_until {end} 不晚于 enrolled_from {start}", "enrolled_until {end} is not after enrolled_from {start}"),

@@ -10,6 +10,7 @@ from engine.policy import schemas
 from engine.policy.load import Loaded
 from engine.policy.model import build_document
 from engine.policy.policyset import PolicySet, canonical_json
+from engine.core.messages import Text, os_reason
 from engine.core.problems import InputError, Problem
 
 FORMAT = "yibao-rules-bundle/1"
@@ -32,10 +33,14 @@ def load_bundle(path: Path | str) -> PolicySet:
     name = str(path)
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{name}: cannot read bundle: {exc}") from None
+    except OSError as exc:
+        raise InputError(Text("bundle.cannot_read", path=name, why=os_reason(exc))) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(Text("bundle.cannot_read", path=name, why=Text("file.not_utf8", byte=f"{exc.object[exc.start]:02x}"))) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(Text("bundle.cannot_read", path=name, why=Text("bundle.not_json", line=exc.lineno, column=exc.colno))) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise InputError(f"{name}: not a yibao-rules bundle (format should be {FORMAT})")
+        raise InputError(Text("bundle.not_bundle", path=name, format=FORMAT))
     problems: list[Problem] = []
     documents = {}
     loaded = {}
@@ -51,9 +56,9 @@ def load_bundle(path: Path | str) -> PolicySet:
     if not problems:
         ps.problems += semantic_problems(ps)
     if ps.problems:
-        raise InputError(f"{name}: the bundle's documents are invalid", ps.problems)
+        raise InputError(Text("bundle.invalid", path=name), ps.problems)
     if ps.fingerprint != data.get("fingerprint"):
-        raise InputError(f"{name}: fingerprint mismatch: the file says {data.get('fingerprint')} but its documents hash to {ps.fingerprint}")
+        raise InputError(Text("bundle.fingerprint", path=name, claimed=data.get("fingerprint"), actual=ps.fingerprint))
     return ps
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from engine.core.messages import Text
+from engine.core.messages import Text, os_reason
 from engine.core.problems import Problem
 
 MAX_BYTES = 1_000_000
@@ -160,7 +160,7 @@ def load_file(path: Path | str, display: str | None = None) -> tuple[Loaded | No
     try:
         size = p.stat().st_size
     except OSError as exc:
-        return None, [Problem(name, 1, 1, Text("file.cannot_read", why=exc.strerror))]
+        return None, [Problem(name, 1, 1, Text("file.cannot_read", why=os_reason(exc)))]
     if size > MAX_BYTES:
         return None, [Problem(name, 1, 1, Text("file.too_big", size=size, limit=MAX_BYTES))]
     raw = p.read_bytes()
