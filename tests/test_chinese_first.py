@@ -32,6 +32,7 @@ def english_words(text: str) -> list[str]:
     """English words in `text` outside ids, paths, quoted values and the allow-list."""
     text = re.sub(r"\S*[/\\]\S*", " ", text)                       # file paths
     text = re.sub(r"sha256:[0-9a-f]+", " ", text)                    # fingerprints
+    text = re.sub(r"`[^`]*`", " ", text)                              # code spans: ids, versions, fingerprints
     text = re.sub(r"(?:[a-z_]+, )+[a-z_]+", " ", text)                 # lists of keys or ids
     text = re.sub(r"'[^']*'|\"[^\"]*\"|「[^」]*」", " ", text)          # quoted values and clause names
     text = re.sub(r"[A-Za-z0-9_]+(?:[.#-][A-Za-z0-9_]+)+", " ", text)  # dotted names, rule and document ids, dates
@@ -74,6 +75,10 @@ COMMANDS = {
     "participation bad roster": ["participation", str(UNK / "bad-roster.csv"), "--date", "2021-06-01"],
     "bundle": ["bundle", "-o", "{tmp}/b.json"],
     "bundle bad": ["evaluate", CASE[0], "--bundle", str(UNK / "claims.csv")],
+    "diff": ["diff", str(EX / "synthetic-policies"), str(UNK / "policies")],
+    "diff bad ref": ["diff", "no-such-ref", str(UNK / "policies")],
+    "release-check": ["release-check", str(EX / "synthetic-policies"), str(UNK / "policies")],
+    "test": ["test", str(ROOT / "tests" / "scenarios" / "CN")],
 }
 # trace notes and policy notes are the settlement helpers' part (#11 trace, Chongqing notes); the diff report is
 # bilingual markdown not yet split by language

@@ -24,7 +24,7 @@ def test_unreleased_change_between_refs_is_a_release_problem(repo: dict, capsys:
     r = repo["root"]  # same rate change as v2 but no document version, CHANGELOG or release version change
     syn.write_repo(r, {"500000/baseline.yaml": syn.dump(syn.baseline("0.75"), "SYNTHETIC v1")})
     bad = syn.commit(r, "unreleased change")
-    assert main(["release-check", repo["v1"], bad, "--repo", str(r)]) == 1
+    assert main(["release-check", repo["v1"], bad, "--repo", str(r), "--lang", "en"]) == 1
     out = capsys.readouterr().out
     assert "document 'syn-cq-baseline' changed (rules) but its version is still 1.0.0" in out
     assert "CHANGELOG.md: no entry for this change" in out
@@ -70,6 +70,6 @@ def test_against_the_last_tag_from_the_working_tree(repo: dict, capsys: pytest.C
     syn.commit(r, "engine")
     syn.git(r, "tag", "v1.1.0")
     (r / "engine" / "x.py").write_text("X = 2\n", encoding="utf-8")  # uncommitted engine change, no CHANGELOG line
-    assert main(["release-check", "--repo", str(r)]) == 1
+    assert main(["release-check", "--repo", str(r), "--lang", "en"]) == 1
     out = capsys.readouterr().out
     assert "CHANGELOG.md: no entry for this change (1 file(s) under schema/engine changed, e.g. engine/x.py)" in out

@@ -19,7 +19,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     else:
-        sys.stdout.write(render_markdown(report))
+        sys.stdout.write(render_markdown(report, args.lang))
     return EXIT_FAIL if report.get("release", {}).get("errors") else EXIT_OK
 
 
