@@ -23,7 +23,9 @@ def main() -> None:
     if ps.problems:
         raise SystemExit("policy set is invalid; run 'yibao validate':\n" + "\n".join(str(p) for p in ps.problems[:20]))
     config = mkdocs_gen_files.config
-    site = build_site(ps, ROOT, config.repo_url or DEFAULT_REPO_URL, branch=_branch(config.edit_uri or ""))
+    extra = config.extra or {}
+    repo = extra.get("source_repo") or config.repo_url or DEFAULT_REPO_URL
+    site = build_site(ps, ROOT, repo, branch=extra.get("source_branch") or _branch(config.edit_uri or ""))
     for page, text in site.pages.items():
         with mkdocs_gen_files.open(page, "w", encoding="utf-8") as fh:
             fh.write(text)

@@ -307,5 +307,5 @@ def test_a_header_naming_a_column_twice_is_refused_by_both_readers(tmp_path, cap
     f = tmp_path / "claims.csv"
     f.write_text("person_id,region,date,type,hospital_level,total_cost,eligible_cost,region\n"
                  "p1,500000,2020-06-10,inpatient,2,100.00,100.00,500000\n", encoding="utf-8")
-    assert main(["report", str(f), "--engine", engine]) == 2
+    assert main(["report", str(f), "--engine", engine, "--lang", "en"]) == 2
     assert "claims.csv:1: header names a column twice: region" in capsys.readouterr().err

@@ -58,6 +58,20 @@ def test_rate_change_in_words_with_hand_counted_impact(repo: dict) -> None:
     assert rep["release"]["ok"], rep["release"]
 
 
+def test_markdown_for_a_reviewer_who_does_not_program(repo: dict) -> None:
+    from engine.review.diff import render_markdown
+
+    md = render_markdown(run_diff(repo["v1"], repo["v2"], repo["root"], persons=PERSONS))
+    # the changed scenario as a sentence, with before and after in words and the verdict
+    assert "- 场景「synthetic dibao stay」（tests/scenarios/syn.yaml:3）：基本医保 7000.00 → 8000.00；原来通过，现在不通过" in md
+    # why C cannot be settled, in words, naming the person
+    assert "- 旧版本下有 1 人无法结算：政策集中没有覆盖参保地 重庆市（500000）2023-05-01 的政策（就诊 e-1）（例如 C）" in md
+    # categories in words, the largest change as a row: who, when, before, after
+    assert "| 低保对象 | 2 | 1 | 7000.00 | 8000.00 | 1000.00 |" in md
+    assert "| `A` 低保对象，重庆市 | 2024-03-01 起 1 次住院 | 7000.00 | 8000.00 | 1000.00 |" in md
+    assert "yibao-diff-" not in md and "/tmp/" not in md and "```json" not in md
+
+
 def test_scenario_outcomes_that_change(repo: dict) -> None:
     sc = run_diff(repo["v1"], repo["v2"], repo["root"], persons=PERSONS)["impact"]["scenarios"]
     if importlib.util.find_spec("engine.review.scenarios") is None:
@@ -74,15 +88,21 @@ def test_comment_only_commit_moves_no_money(repo: dict, capsys: pytest.CaptureFi
     assert not rep["moves_money"] and not rep["fingerprint_changed"]
     assert rep["documents"]["changed"] == [] and rep["rules"]["changed"] == [] and rep["metadata_only"] == []
     assert rep["impact"]["population"]["changed"] == 0 and rep["release"]["ok"]
-    assert main(["diff", repo["v2"], repo["v3"], "--repo", str(repo["root"]), "--no-impact"]) == 0
+    assert main(["diff", repo["v2"], repo["v3"], "--repo", str(repo["root"]), "--no-impact", "--lang", "en"]) == 0
     assert "nothing moves money" in capsys.readouterr().out
+    assert main(["diff", repo["v2"], repo["v3"], "--repo", str(repo["root"]), "--no-impact"]) == 0
+    assert "不影响待遇" in capsys.readouterr().out
 
 
 def test_markdown_and_json_from_the_command(repo: dict, capsys: pytest.CaptureFixture) -> None:
     assert main(["diff", repo["v1"], repo["v2"], "--repo", str(repo["root"]), "--no-impact"]) == 0
     md = capsys.readouterr().out
-    assert md.startswith("## 政策变更 / Policy changes") and "重庆市 低保对象 住院报销比例 70% → 80%，自 2024-01-01 起" in md
-    assert "Release check: ✅ ok" in md
+    assert md.startswith("## 政策变更：") and "- 重庆市 低保对象 住院报销比例 70% → 80%，自 2024-01-01 起（`syn-cq-baseline#dibao-rate`）" in md
+    assert "### 发布检查：✅ 通过" in md and "Release" not in md
+    assert main(["diff", repo["v1"], repo["v2"], "--repo", str(repo["root"]), "--no-impact", "--lang", "en"]) == 0
+    md = capsys.readouterr().out
+    assert md.startswith("## Policy changes: ") and "inpatient reimbursement rate 70% → 80%, from 2024-01-01" in md
+    assert "Release check: ✅ ok" in md and "政策变更" not in md
     assert main(["diff", repo["v1"], repo["v2"], "--repo", str(repo["root"]), "--no-impact", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["documents"]["changed"][0]["version_before"] == "1.0.0"
@@ -120,7 +140,7 @@ def test_documents_added_removed_superseded(tmp_path: Path) -> None:
 def test_bad_revision_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     syn.write_repo(tmp_path, {"a.yaml": syn.dump(syn.V100)})
     syn.commit(tmp_path, "v1")
-    assert main(["diff", "no-such-ref", "HEAD", "--repo", str(tmp_path)]) == 2
+    assert main(["diff", "no-such-ref", "HEAD", "--repo", str(tmp_path), "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert "'no-such-ref' is neither a folder nor a git revision" in err and "Traceback" not in err
 

@@ -117,10 +117,20 @@ def test_region_change_log_names_the_rule_that_changed_the_deductible(synthetic)
     page = build_site(synthetic, REPO_ROOT).pages[region_page("500000")]
     # dibao level 2: baseline deductible 1000 x 0.5 (national tilt) = 500.00 from 2020; from 2021-01-01 Chongqing's
     # x 0.8 replaces the national x 0.5: 1000 x 0.8 = 800.00.
-    rows = [line for line in page.splitlines() if line.strip().startswith("| 2021-01-01") and "inpatient.deductible" in line
-            and "level 1" in line]
+    rows = [line for line in page.splitlines() if line.startswith("- **2021-01-01** 住院起付线（1级医院）")]
     assert rows, "no change row on 2021-01-01"
-    assert any("500.00 元" in r and "800.00 元" in r and "synthetic-local#tilt" in r for r in rows)
+    assert any("500.00 元 ⚠ → 800.00 元 ⚠" in r and "synthetic-local#tilt" in r for r in rows), rows
+
+
+def test_region_parameters_one_table_per_parameter_years_as_rows(synthetic):
+    page = build_site(synthetic, REPO_ROOT).pages[region_page("500000")].splitlines()
+    # the level-2 deductible: baseline 1000; dibao x 0.5 (national) = 500.00 in 2020, x 0.8 (Chongqing) = 800.00 from 2021
+    at = page.index("### 住院起付线（2级医院）")
+    table = page[at:page.index("", at + 4)]
+    assert "| 年度 Year | 取值 Value |" in table and "<small>`basic_insurance.inpatient.deductible`</small>" in page[at + 2]
+    rows = [r for r in table if r.startswith("| 20")]
+    assert rows[0].startswith("| 2020 | 普通参保人 1000.00 元 ⚠<br>低保对象 500.00 元 ⚠ |")
+    assert "低保对象 800.00 元" in rows[1] and rows[1].split(" | ")[0].startswith("| 2021")
 
 
 def test_cost_curve_is_settled_by_the_interpreter(synthetic):

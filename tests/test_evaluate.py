@@ -105,7 +105,7 @@ def test_text_output_is_chinese_by_default_and_english_on_request(capsys):
 
 
 def test_strict_turns_missing_values_into_an_error(capsys):
-    code, _, err = _evaluate(capsys, str(EX / "cq-2023-dibao.yaml"), "--strict")
+    code, _, err = _evaluate(capsys, str(EX / "cq-2023-dibao.yaml"), "--strict", "--lang", "en")
     assert code == 2 and "missing value" in err and "basic_insurance.annual_cap" in err
 
 
@@ -155,7 +155,7 @@ def test_bad_case_exits_2_naming_the_field(tmp_path, capsys, label):
     text, words = BAD_CASES[label]
     f = tmp_path / "case.yaml"
     f.write_text(text, encoding="utf-8")
-    code, out, err = _evaluate(capsys, str(f))
+    code, out, err = _evaluate(capsys, str(f), "--lang", "en")
     assert code == 2
     assert words in err, err
     assert "Traceback" not in err and out == ""
@@ -163,17 +163,19 @@ def test_bad_case_exits_2_naming_the_field(tmp_path, capsys, label):
 
 def test_missing_file_and_missing_parameter_exit_2(tmp_path, capsys):
     code, _, err = _evaluate(capsys, str(tmp_path / "nope.yaml"))
+    assert code == 2 and "无法读取文件" in err
+    code, _, err = _evaluate(capsys, str(tmp_path / "nope.yaml"), "--lang", "en")
     assert code == 2 and "cannot read file" in err
     f = tmp_path / "national.yaml"
     f.write_text(BASE_CASE.replace('"500000"', "CN").replace("2020-06-10", "2023-06-10"), encoding="utf-8")
-    code, _, err = _evaluate(capsys, str(f))
+    code, _, err = _evaluate(capsys, str(f), "--lang", "en")
     assert code == 2
     assert "no rule in force supplies basic_insurance.inpatient.deductible for dibao" in err and "2023-06-10" in err
 
 
 def test_usage_errors_exit_2(capsys):
     assert main(["evaluate"]) == 2
-    assert main(["params", "--region", "500000", "--date", "2020-13-01"]) == 2
+    assert main(["params", "--region", "500000", "--date", "2020-13-01", "--lang", "en"]) == 2
     assert main(["params", "--region", "nowhere", "--date", "2020-01-01"]) == 2
     assert main([]) == 2
     err = capsys.readouterr().err

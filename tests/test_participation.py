@@ -50,6 +50,6 @@ def test_population_file_is_the_denominator(tmp_path: Path, capsys):
 def test_bad_roster_exits_2(tmp_path: Path, capsys):
     f = tmp_path / "roster.csv"
     f.write_text(ROSTER.replace("p3,h3,500000", "p3,h3,999999"), encoding="utf-8")
-    assert main(["participation", str(f), "--date", "2023-06-01"]) == 2
+    assert main(["participation", str(f), "--date", "2023-06-01", "--lang", "en"]) == 2
     assert "roster.csv:4:1: region: unknown region '999999'" in capsys.readouterr().err
     assert main(["participation", str(f), "--date", "June"]) == 2

@@ -24,7 +24,7 @@ def test_unreleased_change_between_refs_is_a_release_problem(repo: dict, capsys:
     r = repo["root"]  # same rate change as v2 but no document version, CHANGELOG or release version change
     syn.write_repo(r, {"500000/baseline.yaml": syn.dump(syn.baseline("0.75"), "SYNTHETIC v1")})
     bad = syn.commit(r, "unreleased change")
-    assert main(["release-check", repo["v1"], bad, "--repo", str(r)]) == 1
+    assert main(["release-check", repo["v1"], bad, "--repo", str(r), "--lang", "en"]) == 1
     out = capsys.readouterr().out
     assert "document 'syn-cq-baseline' changed (rules) but its version is still 1.0.0" in out
     assert "CHANGELOG.md: no entry for this change" in out
@@ -54,8 +54,10 @@ def test_version_that_already_existed(tmp_path: Path) -> None:
 def test_release_check_without_a_tag_is_skipped(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     syn.write_repo(tmp_path, {"a.yaml": syn.dump(syn.V100)})
     syn.commit(tmp_path, "v1")
-    assert main(["release-check", "--repo", str(tmp_path)]) == 0
+    assert main(["release-check", "--repo", str(tmp_path), "--lang", "en"]) == 0
     assert "release check skipped: no release tag v*" in capsys.readouterr().out
+    assert main(["release-check", "--repo", str(tmp_path)]) == 0
+    assert "跳过发布检查" in capsys.readouterr().out
 
 
 def test_against_the_last_tag_from_the_working_tree(repo: dict, capsys: pytest.CaptureFixture) -> None:
@@ -68,6 +70,6 @@ def test_against_the_last_tag_from_the_working_tree(repo: dict, capsys: pytest.C
     syn.commit(r, "engine")
     syn.git(r, "tag", "v1.1.0")
     (r / "engine" / "x.py").write_text("X = 2\n", encoding="utf-8")  # uncommitted engine change, no CHANGELOG line
-    assert main(["release-check", "--repo", str(r)]) == 1
+    assert main(["release-check", "--repo", str(r), "--lang", "en"]) == 1
     out = capsys.readouterr().out
     assert "CHANGELOG.md: no entry for this change (1 file(s) under schema/engine changed, e.g. engine/x.py)" in out

@@ -60,17 +60,19 @@ def test_report_csv_markdown_and_text(files, capsys):
     f, pol = files
     rows = list(csv.DictReader(io.StringIO(run(capsys, "report", str(f), "--policies", str(pol), "--format", "csv", "--by", "year"))))
     assert [(r["year"], r["persons"], r["encounters"], r["paid_total"]) for r in rows] == [("2021", "3", "4", "74125.60"), ("total", "3", "4", "74125.60")]
-    md = run(capsys, "report", str(f), "--policies", str(pol), "--format", "markdown")
+    md = run(capsys, "report", str(f), "--policies", str(pol), "--format", "markdown", "--lang", "en")
     assert md.startswith("| region |") and "| 70.60 |" in md
+    md = run(capsys, "report", str(f), "--policies", str(pol), "--format", "markdown")
+    assert md.startswith("| 参保地代码 | 参保地 | 身份类别 |") and "| 70.60 |" in md and "| 合计 |" in md
     text = run(capsys, "report", str(f), "--policies", str(pol))
-    assert "total" in text and "74125.60" in text
+    assert "合计" in text and "74125.60" in text and "预警不确定的人年" in text
 
 
 def test_report_bad_input_exits_2(files, tmp_path, capsys):
     f, pol = files
     bad = tmp_path / "bad.csv"
     bad.write_text(CLAIMS.replace("60000.00,50000.00", "60000.00,70000.00"), encoding="utf-8")
-    assert main(["report", str(bad), "--policies", str(pol)]) == 2
+    assert main(["report", str(bad), "--policies", str(pol), "--lang", "en"]) == 2
     assert "bad.csv:5:1: eligible_cost 70000.00 is above total_cost 60000.00" in capsys.readouterr().err
     assert main(["report", str(f), "--policies", str(pol), "--by", "hospital"]) == 2
 

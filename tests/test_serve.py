@@ -17,6 +17,7 @@ if not os.environ.get("CI"):  # CI installs the serve extra: there a missing pac
 import httpx  # noqa: E402
 from serve_support import ThreadServer, case_json, free_port, write_bundles  # noqa: E402
 from engine.policy.policyset import fingerprint_of  # noqa: E402
+from engine.core.messages import tr  # noqa: E402
 
 from engine.cli.main import main  # noqa: E402
 from engine.core.problems import InputError  # noqa: E402
@@ -178,7 +179,8 @@ def test_a_case_the_cli_refuses_is_400_with_the_clis_problems(service, label):
     assert r.status_code == 400
     err = r.json()["error"]
     assert err["code"] == "bad_case"
-    want = [{"path": "request", "line": p.line, "col": p.col, "field": p.field, "message": p.message} for p in cli.value.problems]
+    want = [{"path": "request", "line": p.line, "col": p.col, "field": p.field, "message": tr(p.message, "zh"), "code": p.code}
+            for p in cli.value.problems]
     assert err["problems"] == want
     assert any(p["field"].startswith(field) for p in err["problems"]), err
     assert want[0]["message"] in err["message"] and err["message"].startswith("病例有误")

@@ -1,6 +1,8 @@
 """`yibao validate`: the shipped policies are valid, and each class of invalid document is reported at its line."""
 from __future__ import annotations
 
+import json
+
 from pathlib import Path
 
 import pytest
@@ -42,13 +44,16 @@ def test_shipped_policies_are_valid_and_summarised(capsys):
     code, out, err = _run(capsys, "validate", str(POLICIES))
     assert code == 0, out
     last = out.strip().splitlines()[-1]
+    assert last.startswith("全部有效：") and "个文件" in last and "条规则" in last and "未核实" in last
+    code, out, err = _run(capsys, "validate", str(POLICIES), "--lang", "en")
+    last = out.strip().splitlines()[-1]
     assert last.startswith("valid: ") and "documents" in last and "rules" in last and "unverified" in last
 
 
 @pytest.mark.parametrize("folder", sorted(CASES))
 def test_invalid_document_reported_at_its_line(capsys, folder):
     name, line, words = CASES[folder]
-    code, out, err = _run(capsys, "validate", str(INVALID / folder))
+    code, out, err = _run(capsys, "validate", str(INVALID / folder), "--lang", "en")
     assert code == 1
     assert "Traceback" not in out + err
     hits = [l for l in out.splitlines() if l.split(":")[0].endswith(f"{folder}/{name}") and words in l]
@@ -65,19 +70,27 @@ def test_a_file_with_three_problems_reports_all_three(capsys):
     lines = [l for l in out.splitlines() if l.startswith(str(INVALID / "three-problems")) or "three-problems/bad.yaml:" in l]
     assert code == 1
     assert [int(l.split(":")[1]) for l in lines] == [7, 10, 13], out
+    assert "日期 '2023-13-01' 不存在" in lines[0] and "键 'status' 重复" in lines[1] and "未知的键 'colour'" in lines[2]
+    code, out, _ = _run(capsys, "validate", str(INVALID / "three-problems"), "--lang", "en")
+    lines = [l for l in out.splitlines() if "three-problems/bad.yaml:" in l]
     assert "impossible date" in lines[0] and "duplicate key" in lines[1] and "unknown key 'colour'" in lines[2]
+    code, out, _ = _run(capsys, "validate", str(INVALID / "three-problems"), "--format", "json")
+    problems = json.loads(out)["problems"]
+    assert [(p["code"], p["line"], p["field"]) for p in problems] == [
+        ("load.impossible_date", 7, "issued"), ("load.duplicate_key", 10, "status"), ("schema.unknown_key", 13, "colour")]
+    assert problems[0]["message"] == "日期 '2023-13-01' 不存在"
 
 
 def test_oversized_file_is_refused(tmp_path, capsys):
     big = tmp_path / "big.yaml"
     big.write_text("notes: '" + "x" * (MAX_BYTES + 10) + "'\n", encoding="utf-8")
-    code, out, _ = _run(capsys, "validate", str(tmp_path))
+    code, out, _ = _run(capsys, "validate", str(tmp_path), "--lang", "en")
     assert code == 1
     assert f"over the limit of {MAX_BYTES}" in out and "big.yaml:1:1:" in out
 
 
 def test_missing_folder_is_reported_not_raised(tmp_path, capsys):
-    code, out, _ = _run(capsys, "validate", str(tmp_path / "nope"))
+    code, out, _ = _run(capsys, "validate", str(tmp_path / "nope"), "--lang", "en")
     assert code == 1 and "policy folder not found" in out
 
 

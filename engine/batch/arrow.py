@@ -8,8 +8,9 @@ from typing import Any, Iterator, NoReturn
 import numpy as np
 
 from engine.batch.model import Columns
-from engine.batch.check import DEFAULTS, OPTIONAL, REQUIRED, Problems, checks, fen_of, finish, unsorted
+from engine.batch.check import DEFAULTS, OPTIONAL, REQUIRED, Problems, checks, fen_of, finish, unsorted, why_of
 from engine.batch.csvio import csv_header, is_parquet, raw_chunks
+from engine.core.messages import Text, os_reason
 from engine.core.problems import InputError
 
 _MONEY_RE2 = r"^[0-9]{1,13}(\.[0-9]{1,2})?$"
@@ -21,7 +22,7 @@ def arrow_module(what: str) -> Any:
         import pyarrow  # noqa: F401
         import pyarrow.parquet as pq
     except ModuleNotFoundError:
-        raise InputError(f"{what} needs pyarrow: pip install 'yibao-rules[batch]' (or use CSV)") from None
+        raise InputError(Text("usage.needs_pyarrow", what=what)) from None
     return pq
 
 
@@ -52,11 +53,11 @@ def _parquet_tables(path: Path, rows: int) -> Iterator[tuple[Any, int, float]]:
     try:
         f = pq.ParquetFile(path)
     except (OSError, pa.ArrowException) as e:
-        raise InputError(f"{path}: cannot read as Parquet: {e}") from None
+        raise InputError(Text("batch.not_parquet", path=path, why=str(e))) from None
     names = f.schema_arrow.names
     missing = [h for h in REQUIRED if h not in names]
     if missing:
-        raise InputError(f"{path}: column(s) {', '.join(missing)} missing (required: {', '.join(REQUIRED)})")
+        raise InputError(Text("batch.columns_missing", path=path, names=", ".join(missing), required=", ".join(REQUIRED)))
     cols = [h for h in REQUIRED + OPTIONAL if h in names]
     line, total = 2, max(f.metadata.num_rows, 1)
     for batch in f.iter_batches(batch_size=rows, columns=cols):
@@ -77,7 +78,7 @@ def _arrow_tables(path: Path, rows: int) -> Iterator[tuple[Any, int, float]]:
         with open(path, newline="", encoding="utf-8-sig") as fh:
             header = csv_header(fh, path)
     except OSError as e:
-        raise InputError(f"{path}: cannot read: {e.strerror}") from None
+        raise InputError(Text("file.cannot_read_at", path=path, why=os_reason(e))) from None
     except (UnicodeDecodeError, csv.Error):
         yield from _locate_python(path, rows, "the header is not readable")
         return
@@ -110,7 +111,7 @@ def _locate_python(path: Path, rows: int, why: str) -> NoReturn:
     """pyarrow refused the file: let the row-by-row reader name the bad line, else pass pyarrow's reason on."""
     for _ in raw_chunks(path, rows):
         pass
-    raise InputError(f"{path}: not readable as CSV: {why}")
+    raise InputError(Text("batch.not_csv_file", path=path, why=why))
 
 
 def _strings(tbl: Any, cols: list[str]) -> Any:
@@ -205,7 +206,7 @@ def arrow_columns(tbl: Any, lines: np.ndarray, path: str = "<claims>") -> Column
                 vals.append(check(raw))
             except ValueError as e:
                 vals.append(None)
-                bad[j] = str(e)
+                bad[j] = why_of(e)
         if bad:
             at = np.isin(idx, np.fromiter(bad, dtype=np.int64))
             for i in np.flatnonzero(at):
@@ -221,7 +222,7 @@ def arrow_columns(tbl: Any, lines: np.ndarray, path: str = "<claims>") -> Column
                 fen[i] = fen_of(a[int(i)].as_py())
             except ValueError as e:
                 unread[i] = True
-                problems.add(lines[i], name, str(e))
+                problems.add(lines[i], name, why_of(e))
         money[name] = fen
     if "out_of_catalogue_cost" in tbl.column_names:  # optional: empty = not given (-1)
         a = _single(tbl.column("out_of_catalogue_cost"))

@@ -8,6 +8,7 @@ from typing import Any, Callable
 import numpy as np
 
 from engine.batch.model import EPOCH, Columns, years_of
+from engine.core.messages import Text
 from engine.core.problems import InputError, Problem
 from engine.core.registry import CATEGORIES, ENCOUNTER_TYPES, SCHEMES, canonical_region
 
@@ -32,17 +33,16 @@ def header_columns(header: list[str], path: Any) -> list[str]:
     header = [h.strip() for h in header]
     twice = sorted(h for h in set(header) if header.count(h) > 1)
     if twice:
-        raise InputError(f"{path}:1: header names a column twice: {', '.join(twice)}")
+        raise InputError(Text("batch.header_twice", path=path, names=", ".join(twice)))
     missing = [h for h in REQUIRED if h not in header]
     if missing:
-        raise InputError(f"{path}:1: header lacks column(s) {', '.join(missing)} (required: {', '.join(REQUIRED)})")
+        raise InputError(Text("batch.header_lacks", path=path, names=", ".join(missing), required=", ".join(REQUIRED)))
     return header
 
 
 def unsorted(path: Any, line: int, low: str, done_max: str) -> None:
     """Raise: a person id below one already finished in an earlier chunk."""
-    raise InputError(f"{path}:{line}: person_id '{low}' comes after person '{done_max}' in an earlier chunk: "
-                     "input larger than one chunk must be sorted by person_id (e.g. LC_ALL=C sort)")
+    raise InputError(Text("batch.unsorted", path=path, line=line, low=low, high=done_max))
 
 
 class Coder:
@@ -62,7 +62,7 @@ class Coder:
 def _region(s: str) -> str:
     r = canonical_region(s.strip())
     if r is None:
-        raise ValueError(f"unknown region '{s}'")
+        raise ValueError(Text("batch.unknown_region", value=s))
     return r
 
 
@@ -70,7 +70,7 @@ def _cats(s: str) -> frozenset[str]:
     items = frozenset(x.strip() for x in re.split(r"[|;,]", s) if x.strip())
     bad = sorted(items - CATEGORIES.keys())
     if bad:
-        raise ValueError(f"unknown category '{bad[0]}' (known: {', '.join(CATEGORIES)})")
+        raise ValueError(Text("batch.unknown_category", value=bad[0], known=", ".join(CATEGORIES)))
     return items
 
 
@@ -78,13 +78,21 @@ def _choice(allowed: Any) -> Callable[[str], str]:
     def check(s: str) -> str:
         v = s.strip()
         if v not in allowed:
-            raise ValueError(f"'{s}' is not one of {', '.join(allowed)}")
+            raise ValueError(Text("batch.not_one_of", value=s, allowed=", ".join(allowed)))
         return v
     return check
 
 
 def _day(s: str) -> int:
-    return (dt.date.fromisoformat(s.strip()) - EPOCH).days
+    try:
+        return (dt.date.fromisoformat(s.strip()) - EPOCH).days
+    except ValueError:
+        raise ValueError(Text("batch.not_date", value=s)) from None
+
+
+def why_of(e: ValueError) -> str:
+    """A check's reason, kept as a catalogue Text when it is one."""
+    return e.args[0] if e.args and isinstance(e.args[0], str) else str(e)
 
 
 def _int(lo: int, hi: int, empty: int | None = None) -> Callable[[str], int]:
@@ -93,10 +101,10 @@ def _int(lo: int, hi: int, empty: int | None = None) -> Callable[[str], int]:
         if not s and empty is not None:
             return empty
         if not s.isascii():
-            raise ValueError(f"'{s}' is not a whole number")
+            raise ValueError(Text("batch.not_whole", value=s))
         v = int(s)
         if not lo <= v <= hi:
-            raise ValueError(f"{v} is not in {lo}..{hi}")
+            raise ValueError(Text("batch.not_in_range", value=v, lo=lo, hi=hi))
         return v
     return check
 
@@ -105,7 +113,7 @@ def fen_of(s: str) -> int:
     """A yuan amount (digits, at most two decimals) as integer fen; ValueError saying why not."""
     s = s.strip()
     if not _MONEY.fullmatch(s):
-        raise ValueError(f"'{s}' is not an amount of yuan with at most two decimals (and not negative)")
+        raise ValueError(Text("batch.not_money", value=s))
     whole, _, frac = s.partition(".")
     return int(whole) * 100 + int(frac.ljust(2, "0") or 0)
 
@@ -113,7 +121,7 @@ def fen_of(s: str) -> int:
 def _flag(s: str) -> int:
     v = s.strip().lower()
     if v not in ("", "0", "1", "true", "false", "yes", "no"):
-        raise ValueError(f"'{s}' is not true/false")
+        raise ValueError(Text("batch.not_flag", value=s))
     return int(v in ("1", "true", "yes"))
 
 
@@ -132,13 +140,13 @@ class Problems:
         self.path, self.items = path, []
 
     def add(self, line: int, field: str, why: str, message: str | None = None) -> None:
-        self.items.append(Problem(self.path, int(line), 1, message or f"{field}: {why}", field))
+        self.items.append(Problem(self.path, int(line), 1, message or Text("batch.field", field=field, why=why), field))
         if len(self.items) >= MAX_PROBLEMS:
-            raise InputError(f"{self.path}: bad claims rows (first {MAX_PROBLEMS} shown)", sorted(self.items))
+            raise InputError(Text("batch.bad_rows_first", path=self.path, n=MAX_PROBLEMS), sorted(self.items))
 
     def raise_any(self) -> None:
         if self.items:
-            raise InputError(f"{self.path}: bad claims rows", sorted(self.items))
+            raise InputError(Text("batch.bad_rows", path=self.path), sorted(self.items))
 
 
 def to_columns(cols: dict[str, list[str]], lines: Any, path: str = "<claims>") -> Columns:
@@ -155,7 +163,7 @@ def to_columns(cols: dict[str, list[str]], lines: Any, path: str = "<claims>") -
                 codes[i] = coder(v)
             except ValueError as e:
                 codes[i] = 0
-                problems.add(lines[i], name, str(e))
+                problems.add(lines[i], name, why_of(e))
         out[name] = codes
     fen = {}
     unread = np.zeros(n, dtype=bool)
@@ -166,7 +174,7 @@ def to_columns(cols: dict[str, list[str]], lines: Any, path: str = "<claims>") -
                 arr[i] = fen_of(v)
             except ValueError as e:
                 arr[i], unread[i] = 0, True
-                problems.add(lines[i], name, str(e))
+                problems.add(lines[i], name, why_of(e))
         fen[name] = arr
     if "out_of_catalogue_cost" in cols:  # optional: empty = not given (-1)
         arr = np.full(n, -1, dtype=np.int64)
@@ -175,7 +183,7 @@ def to_columns(cols: dict[str, list[str]], lines: Any, path: str = "<claims>") -
                 arr[i] = fen_of(v) if v.strip() else -1
             except ValueError as e:
                 unread[i] = True
-                problems.add(lines[i], "out_of_catalogue_cost", str(e))
+                problems.add(lines[i], "out_of_catalogue_cost", why_of(e))
         fen["out_of_catalogue_cost"] = arr
     fen["unread"] = unread
     values = {name: coder.values for name, coder in coders.items()}
@@ -188,12 +196,12 @@ def finish(codes: dict[str, np.ndarray], values: dict[str, list], money: dict[st
     n = len(lines)
     path = problems.path
     for i in np.flatnonzero((money["eligible_cost"] > money["total_cost"]) & ~money["unread"]):
-        problems.add(lines[i], "eligible_cost", "", f"eligible_cost {fen_str(money['eligible_cost'][i])} is above total_cost {fen_str(money['total_cost'][i])}")
+        problems.add(lines[i], "eligible_cost", "", Text("batch.eligible_above_total", eligible=fen_str(money["eligible_cost"][i]), total=fen_str(money["total_cost"][i])))
     ooc = money.get("out_of_catalogue_cost")
     if ooc is not None:
         for i in np.flatnonzero((ooc >= 0) & (money["eligible_cost"] + ooc > money["total_cost"]) & ~money["unread"]):
-            problems.add(lines[i], "out_of_catalogue_cost", "", f"eligible_cost {fen_str(money['eligible_cost'][i])} + out_of_catalogue_cost "
-                         f"{fen_str(ooc[i])} is above total_cost {fen_str(money['total_cost'][i])}")
+            problems.add(lines[i], "out_of_catalogue_cost", "", Text("batch.parts_above_total", eligible=fen_str(money["eligible_cost"][i]),
+                                                                     outside=fen_str(ooc[i]), total=fen_str(money["total_cost"][i])))
     problems.raise_any()
 
     def value_of(name: str) -> np.ndarray:
@@ -230,10 +238,10 @@ def check_person_years(c: Columns, path: str) -> None:
     for name, arr in fields:
         for j in np.flatnonzero(same & (arr[order][1:] != arr[order][:-1]))[:5]:
             line, person = at(j)
-            problems.append(Problem(path, line, 1, f"{name} differs from the person's other rows in the same year (person {person})", name))
+            problems.append(Problem(path, line, 1, Text("batch.differs", field=name, person=person), name))
     sameday = same & (c.day[order][1:] == c.day[order][:-1]) & (c.cats[order][1:] != c.cats[order][:-1])
     for j in np.flatnonzero(sameday)[:5]:
         line, person = at(j)
-        problems.append(Problem(path, line, 1, f"categories differ between two encounters of person {person} on the same day", "categories"))
+        problems.append(Problem(path, line, 1, Text("batch.categories_same_day", person=person), "categories"))
     if problems:
-        raise InputError(f"{path}: inconsistent person-year rows", sorted(problems)[:MAX_PROBLEMS])
+        raise InputError(Text("batch.inconsistent", path=path), sorted(problems)[:MAX_PROBLEMS])

@@ -7,6 +7,7 @@ from typing import Any, Iterator
 
 from engine.batch.model import Columns
 from engine.batch.check import OPTIONAL, REQUIRED, header_columns, to_columns, unsorted
+from engine.core.messages import Text, os_reason
 from engine.core.problems import InputError
 
 
@@ -17,7 +18,7 @@ def is_parquet(path: Path) -> bool:
 
 def empty_file(path: Path) -> InputError:
     """The error for a file without a header row."""
-    return InputError(f"{path}:1: empty file: a header row with {', '.join(REQUIRED)} is required")
+    return InputError(Text("batch.empty", path=path, required=", ".join(REQUIRED)))
 
 
 def csv_header(fh: Any, path: Path) -> list[str]:
@@ -33,7 +34,7 @@ def raw_chunks(path: Path, rows: int) -> Iterator[tuple[dict[str, list[str]], in
     try:
         fh = open(path, newline="", encoding="utf-8-sig")
     except OSError as e:
-        raise InputError(f"{path}: cannot read: {e.strerror}") from None
+        raise InputError(Text("file.cannot_read_at", path=path, why=os_reason(e))) from None
     size = max(path.stat().st_size, 1)
     line = 1
     try:
@@ -55,19 +56,19 @@ def raw_chunks(path: Path, rows: int) -> Iterator[tuple[dict[str, list[str]], in
                     return
                 for j, row in enumerate(block):
                     if len(row) != len(header):
-                        raise InputError(f"{path}:{line + j}: {len(row)} fields, the header has {len(header)}")
+                        raise InputError(Text("batch.field_count", path=path, line=line + j, n=len(row), m=len(header)))
                 line += len(block)
                 yield {h: [r[i] for r in block] for h, i in idx.items()}, line - len(block), fh.buffer.tell() / size
     except UnicodeDecodeError as e:
-        raise InputError(f"{path}: not UTF-8 text ({e.reason}); save the file as UTF-8") from None
+        raise InputError(Text("file.not_utf8_at", path=path, why=e.reason)) from None
     except csv.Error as e:
-        raise InputError(f"{path}:{line}: not readable as CSV: {e}") from None
+        raise InputError(Text("batch.not_csv", path=path, line=line, why=str(e))) from None
 
 
 def read_python(path: Path, rows: int, progress: Any, encounter_ids: bool) -> Iterator[Columns]:
     """Columns of whole persons, row by row; a chunk's last person is carried into the next."""
     if is_parquet(path):
-        raise InputError(f"{path}: Parquet input needs pyarrow")
+        raise InputError(Text("batch.needs_pyarrow", path=path))
     carry: dict[str, list[str]] | None = None
     carry_lines: list[int] = []
     done_max: str | None = None

@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+from engine.core.messages import Text, os_reason
 from engine.core.problems import InputError, Problem
 from engine.core.registry import CATEGORIES, SCHEMES, canonical_region
 
@@ -51,7 +52,7 @@ def _date(s: str, path: str, line: int, name: str, problems: list[Problem]) -> d
     try:
         return dt.date.fromisoformat(s)
     except ValueError:
-        problems.append(Problem(path, line, 1, f"{name}: '{s}' is not a date (YYYY-MM-DD)", name))
+        problems.append(Problem(path, line, 1, Text("batch.field", field=name, why=Text("batch.not_date", value=s)), name))
         return None
 
 
@@ -61,35 +62,35 @@ def read_roster(path: str | Path) -> list[Enrolment]:
     try:
         fh = open(path, newline="", encoding="utf-8-sig")
     except OSError as e:
-        raise InputError(f"{path}: cannot read: {e.strerror}") from None
+        raise InputError(Text("file.cannot_read_at", path=path, why=os_reason(e))) from None
     out: list[Enrolment] = []
     problems: list[Problem] = []
     with fh:
         rd = csv.DictReader(fh)
         missing = [c for c in ROSTER if c not in (rd.fieldnames or [])]
         if missing:
-            raise InputError(f"{path}:1: header lacks column(s) {', '.join(missing)} (required: {', '.join(ROSTER)})")
+            raise InputError(Text("batch.header_lacks", path=path, names=", ".join(missing), required=", ".join(ROSTER)))
         for i, r in enumerate(rd, start=2):
             region = canonical_region((r["region"] or "").strip())
             if region is None:
-                problems.append(Problem(path, i, 1, f"region: unknown region '{r['region']}'", "region"))
+                problems.append(Problem(path, i, 1, Text("batch.field", field="region", why=Text("batch.unknown_region", value=r["region"])), "region"))
             scheme = (r["scheme"] or "").strip()
             if scheme not in SCHEMES:
-                problems.append(Problem(path, i, 1, f"scheme: '{scheme}' is not one of {', '.join(SCHEMES)}", "scheme"))
+                problems.append(Problem(path, i, 1, Text("batch.field", field="scheme", why=Text("batch.not_one_of", value=scheme, allowed=", ".join(SCHEMES))), "scheme"))
             cats = frozenset(x.strip() for x in (r["categories"] or "").replace(";", "|").split("|") if x.strip())
             for c in sorted(cats - CATEGORIES.keys()):
-                problems.append(Problem(path, i, 1, f"categories: unknown category '{c}'", "categories"))
+                problems.append(Problem(path, i, 1, Text("batch.field", field="categories", why=Text("batch.unknown_category", value=c, known=", ".join(CATEGORIES))), "categories"))
             if not (r["id_hash"] or "").strip():
-                problems.append(Problem(path, i, 1, "id_hash: empty", "id_hash"))
+                problems.append(Problem(path, i, 1, Text("batch.field", field="id_hash", why=Text("roster.empty_id")), "id_hash"))
             start = _date(r["enrolled_from"] or "", path, i, "enrolled_from", problems)
             end = _date(r["enrolled_until"] or "", path, i, "enrolled_until", problems)
             if start and end and end <= start:
-                problems.append(Problem(path, i, 1, f"enrolled_until {end} is not after enrolled_from {start}", "enrolled_until"))
+                problems.append(Problem(path, i, 1, Text("roster.until_before_from", end=end, start=start), "enrolled_until"))
             if len(problems) >= 20:
                 break
             out.append(Enrolment(i, r["person_id"].strip(), r["id_hash"].strip(), region or "", scheme, cats, start, end))
     if problems:
-        raise InputError(f"{path}: bad roster rows", problems[:20])
+        raise InputError(Text("roster.bad_rows", path=path), problems[:20])
     return out
 
 
@@ -106,10 +107,10 @@ def read_population(path: str | Path) -> dict[tuple[str, str], int]:
                 except ValueError:
                     n = -1
                 if region is None or (cat != ALL and cat not in CATEGORIES) or n < 0:
-                    raise InputError(f"{path}:{i}: need a known region, a category id or 'all', and a whole population >= 0")
+                    raise InputError(Text("roster.population_row", path=path, line=i))
                 out[(region, cat)] = n
     except OSError as e:
-        raise InputError(f"{path}: cannot read: {e.strerror}") from None
+        raise InputError(Text("file.cannot_read_at", path=path, why=os_reason(e))) from None
     return out
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Iterable
 
 import numpy as np
 
 from engine.batch.settle import Columns, Settled, codes, years_of
+from engine.core.messages import msg, words
 from engine.batch.check import fen_str
 from engine.core.registry import CATEGORIES, REGIONS
 
@@ -121,10 +123,15 @@ LABELS = {"region": "region", "region_name": "name", "category": "category", "ye
           "medical_assistance": "assistance", "paid_total": "paid", "out_of_pocket": "out of pocket", "reimbursement_rate": "reimb. %",
           "policy_scope_rate": "scope %", "out_of_pocket_share": "OOP %", "warnings": "warnings", "premium_subsidy": "premium subsidy",
           "unsettled_person_years": "unsettled"}
+LABELS_ZH = {"region": "参保地代码", "region_name": "参保地", "category": "身份类别", "year": "年度", "persons": "人数",
+             "encounters": "就诊次数", "total_cost": "总费用", "basic_insurance": "基本医保", "serious_illness": "大病保险",
+             "medical_assistance": "医疗救助", "paid_total": "合计支付", "out_of_pocket": "个人自付", "reimbursement_rate": "实际报销比例%",
+             "policy_scope_rate": "政策范围内报销比例%", "out_of_pocket_share": "自付占比%", "warnings": "预警人数",
+             "premium_subsidy": "资助参保金额", "unsettled_person_years": "未能结算人年"}
 
 
-def render(rows: list[dict[str, Any]], total: dict[str, Any], fmt: str) -> str:
-    """The indicators as text, markdown, csv or json."""
+def render(rows: list[dict[str, Any]], total: dict[str, Any], fmt: str, lang: str = "zh") -> str:
+    """The indicators as text, markdown, csv or json (text and markdown in `lang`; csv and json keep the field names)."""
     if fmt == "json":
         return json.dumps({"groups": rows, "total": total}, ensure_ascii=False, indent=2) + "\n"
     every = rows + [total]
@@ -136,19 +143,45 @@ def render(rows: list[dict[str, Any]], total: dict[str, Any], fmt: str) -> str:
         w.writerows(every)
         return buf.getvalue()
     cols = [k for k in LABELS if any(k in r for r in every)]
+    names = LABELS_ZH if lang == "zh" else LABELS
 
     def cell(r: dict, k: str) -> str:
         v = r.get(k, "")
+        if r is total and k in ("region", "category", "year"):
+            return msg("report.total", lang) if k == next(c for c in cols if c in ("region", "category", "year")) else ""
         if k.endswith("_rate") or k.endswith("_share"):
             return "" if v is None else f"{Decimal(v) * 100:.2f}"
+        if k == "region_name":
+            return words("region", str(r.get("region", "")), lang) if r is not total else ""
+        if k == "category":
+            return words("category", str(v), lang)
+        if k == "warnings" and r.get("monitoring_undetermined"):
+            return msg("report.warnings_undetermined", lang, n=v, undetermined=r["monitoring_undetermined"])
         return "" if v is None else str(v)
-    table = [[LABELS[k] for k in cols]] + [[cell(r, k) for k in cols] for r in every]
+    table = [[names[k] for k in cols]] + [[cell(r, k) for k in cols] for r in every]
     if fmt == "markdown":
         lines = ["| " + " | ".join(table[0]) + " |", "|" + "|".join(" --- " for _ in cols) + "|"]
         lines += ["| " + " | ".join(r) + " |" for r in table[1:]]
-        return "\n".join(lines) + "\n"
-    width = [max(len(r[j]) for r in table) for j in range(len(cols))]
-    out = ["  ".join(r[j].rjust(width[j]) for j in range(len(cols))) for r in table]
+        return "\n".join(lines) + "\n" + _notes(total, lang)
+    width = [max(_width(r[j]) for r in table) for j in range(len(cols))]
+    out = ["  ".join(_pad(r[j], width[j]) for j in range(len(cols))) for r in table]
     out.insert(1, "  ".join("-" * w for w in width))
     out.insert(len(out) - 1, "  ".join("-" * w for w in width))
+    return "\n".join(out) + "\n" + _notes(total, lang)
+
+
+def _notes(total: dict[str, Any], lang: str) -> str:
+    """What the totals leave open: undetermined warnings and person-years not settled, in words."""
+    out = [msg("report.undetermined_note", lang, n=total.get("monitoring_undetermined", 0))]
+    if total.get("unsettled_person_years"):
+        out.append(msg("report.unsettled_note", lang, n=total["unsettled_person_years"], encounters=total.get("unsettled_encounters", 0)))
     return "\n".join(out) + "\n"
+
+
+def _width(s: str) -> int:
+    """Display width: a Chinese character takes two columns."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def _pad(s: str, w: int) -> str:
+    return " " * (w - _width(s)) + s

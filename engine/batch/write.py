@@ -12,10 +12,23 @@ from engine.batch.model import EPOCH, Columns
 from engine.batch.arrow import arrow_for
 from engine.batch.check import fen_str
 from engine.batch.csvio import is_parquet
+from engine.core.messages import Text
 from engine.core.problems import InputError
 
 RESULT = ("basic_insurance", "serious_illness", "medical_assistance", "out_of_pocket", "warning", "status")
 OUT_HEADER = ("person_id", "encounter_id", "date", "region", "categories", "type", "hospital_level", "total_cost", "eligible_cost") + RESULT
+
+
+WARNING = ("false", "true", "undetermined")  # the warning column: undetermined where no threshold is in force
+
+
+def warning_codes(st: Any) -> np.ndarray:
+    """Per row: 0 no warning, 1 warning, 2 undetermined (no warning and no threshold for the person-year)."""
+    codes = st.warn.astype(np.int64)
+    und = getattr(st, "py_undetermined", None)
+    if und is not None and getattr(st, "py", None) is not None and len(codes):
+        codes = np.where(~st.warn & und[st.py], 2, codes)
+    return codes
 
 
 def fen_strings(v: np.ndarray) -> Any:
@@ -61,7 +74,7 @@ def result_rows(c: Columns, st: Any) -> Iterator[list[str]]:
                str(EPOCH + dt.timedelta(days=int(c.day[i]))), c.regions[c.region[i]], "|".join(sorted(c.cat_sets[c.cats[i]])),
                c.etypes[c.etype[i]], str(int(c.level[i])), fen_str(c.total[i]), fen_str(c.eligible[i]),
                fen_str(st.basic[i]), fen_str(st.si[i]), fen_str(st.ma[i]), fen_str(st.oop[i]),
-               "true" if st.warn[i] else "false", "ok" if err < 0 else st.errors[err]]
+               WARNING[warning_codes(st)[i]], "ok" if err < 0 else st.errors[err]]
 
 
 def result_table(c: Columns, st: Any) -> Any:
@@ -78,7 +91,7 @@ def result_table(c: Columns, st: Any) -> Any:
             coded_strings(c.regions, c.region), coded_strings(category_texts(c), c.cats), coded_strings(c.etypes, c.etype),
             pc.cast(pa.array(c.level), pa.string()), fen_strings(c.total), fen_strings(c.eligible),
             fen_strings(st.basic), fen_strings(st.si), fen_strings(st.ma), fen_strings(st.oop),
-            coded_strings(["false", "true"], st.warn.astype(np.int64)), coded_strings(["ok", *st.errors], st.error + 1)]
+            coded_strings(list(WARNING), warning_codes(st)), coded_strings(["ok", *st.errors], st.error + 1)]
     return pa.table(dict(zip(OUT_HEADER, cols)))
 
 
@@ -117,7 +130,7 @@ class ResultWriter:
             try:
                 self.fh = open(self.path, "w", newline="", encoding="utf-8")
             except OSError as e:
-                raise InputError(f"{path}: cannot write: {e.strerror}") from None
+                raise InputError(Text("file.cannot_write", path=path, why=e.strerror)) from None
             self.csv = csv.writer(self.fh)
             self.csv.writerow(OUT_HEADER)
 

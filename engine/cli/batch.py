@@ -11,7 +11,8 @@ import datetime as dt
 import json
 from decimal import Decimal
 
-from engine.cli.common import policy_args, policy_set
+from engine.cli.common import lang_arg, policy_args, policy_set
+from engine.core.messages import Name, Text, msg, words
 from engine.batch.participation import PARTICIPATION_FLOOR, ROSTER, duplicates, rates, read_population, read_roster
 from engine.core.problems import InputError, KeyedInputError
 
@@ -23,7 +24,7 @@ def need_numpy() -> None:
     try:
         import numpy  # noqa: F401
     except ModuleNotFoundError:
-        raise InputError("batch commands need numpy: pip install 'yibao-rules[batch]'") from None
+        raise InputError(Text("usage.needs_numpy")) from None
 
 
 class Progress:
@@ -53,7 +54,7 @@ def settle_file(args: argparse.Namespace, sink: Any, encounter_ids: bool = True)
     from engine.batch.io import read_columns
 
     if args.chunk_rows < 1:
-        raise InputError(f"--chunk-rows {args.chunk_rows}: must be at least 1")
+        raise InputError(Text("usage.at_least_one", option="--chunk-rows", value=args.chunk_rows))
     ps = policy_set(args)
     batch = Batch(ps)
     prog = Progress(False if args.quiet else None)
@@ -88,14 +89,14 @@ def _report_cli(p: argparse.ArgumentParser) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     by = tuple(b.strip() for b in args.by.split(",") if b.strip())
     if not by or any(b not in BY for b in by):
-        raise InputError(f"--by '{args.by}': use a comma list of {', '.join(BY)}")
+        raise InputError(Text("usage.bad_by", value=args.by, allowed=", ".join(BY)))
     from engine.batch.report import SUMS, Indicators, render
 
     ind, tot = Indicators(by), Indicators(())
     settle_file(args, lambda c, st: (ind.add(c, st), tot.add(c, st)), encounter_ids=False)
     total = tot.rows()[0] if tot.groups else Indicators._row({}, dict.fromkeys(SUMS, 0))
     total = {**{b: "total" for b in by}, **total}
-    sys.stdout.write(render(ind.rows(), total, args.format))
+    sys.stdout.write(render(ind.rows(), total, args.format, args.lang))
     return 0
 
 
@@ -117,7 +118,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             w.close()
         if prog.rows == 0:
             raise KeyedInputError("error.empty_input", path=args.claims, output=args.output)
-    print(f"wrote {args.output}: {prog.rows} encounters", file=sys.stderr)
+    print(msg("batch.wrote", args.lang, path=args.output, n=prog.rows), file=sys.stderr)
     return 0
 
 
@@ -126,6 +127,7 @@ def _cli(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=20261122)
     p.add_argument("-o", "--output", metavar="FILE", help="CSV file, or Parquet when FILE ends in .parquet (written a million at a time; "
                    "needs pyarrow) (default: CSV on standard output)")
+    lang_arg(p)
     p.set_defaults(func=_run)
 
 
@@ -135,22 +137,22 @@ def _run(args: argparse.Namespace) -> int:
 
     need_numpy()
     if args.encounters < 1:
-        raise InputError(f"--encounters {args.encounters}: must be at least 1")
+        raise InputError(Text("usage.at_least_one", option="--encounters", value=args.encounters))
     if args.output:
         check_output(args.output)
     if args.output and args.output.lower().endswith((".parquet", ".pq")):
         from engine.batch.arrow import arrow_module
 
-        arrow_module(f"{args.output}: Parquet output")
+        arrow_module(Text("usage.parquet_output", path=args.output))
         with atomic_output(args.output) as tmp:
             write_parquet(args.encounters, tmp, args.seed)
-        print(f"wrote {args.output}: {args.encounters} SYNTHETIC encounters, seed {args.seed}", file=sys.stderr)
+        print(msg("claims.wrote", args.lang, path=args.output, n=args.encounters, seed=args.seed), file=sys.stderr)
         return 0
     c = generate(args.encounters, args.seed)
     if args.output:
         with atomic_output(args.output) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
             write_csv(c, fh)
-        print(f"wrote {args.output}: {len(c)} SYNTHETIC encounters, seed {args.seed}", file=sys.stderr)
+        print(msg("claims.wrote", args.lang, path=args.output, n=len(c), seed=args.seed), file=sys.stderr)
     else:
         write_csv(c, sys.stdout)
     return 0
@@ -161,6 +163,7 @@ def _participation_cli(p: argparse.ArgumentParser) -> None:
     p.add_argument("--date", required=True, help="day on which participation is measured (YYYY-MM-DD)")
     p.add_argument("--population", metavar="CSV", help="denominators: region, category, population (default: the roster's own persons)")
     p.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    lang_arg(p)
     p.set_defaults(func=cmd_participation)
 
 
@@ -168,7 +171,7 @@ def cmd_participation(args: argparse.Namespace) -> int:
     try:
         day = dt.date.fromisoformat(args.date)
     except ValueError:
-        raise InputError(f"--date '{args.date}' is not a date (YYYY-MM-DD)") from None
+        raise InputError(Text("usage.bad_date", option="--date", value=args.date)) from None
     rows = read_roster(args.roster)
     pop = read_population(args.population) if args.population else None
     table, dups = rates(rows, day, pop), duplicates(rows)
@@ -182,17 +185,21 @@ def cmd_participation(args: argparse.Namespace) -> int:
         w.writeheader()
         w.writerows(table)
         return 0
-    print(f"participation on {day} (floor {PARTICIPATION_FLOOR * 100:.0f}%, seed 003)")
-    print(f"{'region':>8}  {'category':<18} {'enrolled':>9} {'population':>10} {'rate %':>7}")
+    L = args.lang
+    print(msg("participation.title", L, date=day, floor=f"{PARTICIPATION_FLOOR * 100:.0f}"))
+    head = [msg(k, L) for k in ("participation.region", "participation.category", "participation.enrolled", "participation.population", "participation.rate")]
+    print(" | ".join(head))
     for r in table:
-        rate = "" if r["rate"] is None else f"{Decimal(r['rate']) * 100:.2f}"
-        print(f"{r['region']:>8}  {r['category']:<18} {r['enrolled']:>9} {r['population'] or 0:>10} {rate:>7}{'  BELOW FLOOR' if r['below_floor'] else ''}")
-    print(f"areas/categories below the floor: {len(below)}")
-    print(f"persons enrolled twice (overlapping periods): {len(dups)}")
+        rate = msg("participation.no_population", L) if r["rate"] is None else f"{Decimal(r['rate']) * 100:.2f}%"
+        flag = ("  " + msg("participation.below", L)) if r["below_floor"] else ""
+        print(f"{words('region', r['region'], L)}（{r['region']}） | {words('category', r['category'], L)} | {r['enrolled']} | {r['population'] or 0} | {rate}{flag}")
+    print(msg("participation.below_count", L, n=len(below)))
+    print(msg("participation.dups", L, n=len(dups)))
     for d in dups:
         k = d["keep"]
-        drop = ", ".join("line {line} ({region} {scheme})".format(**o) for o in d["drop"])
-        print(f"  {d['id_hash']}: keep line {k['line']} ({k['region']} {k['scheme']} from {k['from']}); drop {drop} [{', '.join(d['kinds'])}]")
+        drop = "; ".join(msg("participation.enrolment", L, line=o["line"], region=Name("region", o["region"]), scheme=Name("scheme", o["scheme"]), start=o.get("from", "")) for o in d["drop"])
+        keep = msg("participation.enrolment", L, line=k["line"], region=Name("region", k["region"]), scheme=Name("scheme", k["scheme"]), start=k["from"])
+        print("  " + msg("participation.dup", L, id=d["id_hash"], keep=keep, drop=drop, kinds=", ".join(d["kinds"])))
     return 0
 
 

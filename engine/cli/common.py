@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import argparse
+import re
 import tempfile
 from pathlib import Path
 
+from engine.core.messages import Text
 from engine.core.problems import InputError
 from engine.policy.policyset import PolicySet, load_policy_set, require_valid
 
@@ -15,9 +17,34 @@ class UsageError(InputError):
     """Bad command-line usage."""
 
 
+_ARGPARSE = [  # argparse's own messages, as catalogue keys with their fields
+    (re.compile(r"the following arguments are required: (?P<names>.+)"), "usage.required"),
+    (re.compile(r"unrecognized arguments: (?P<names>.+)"), "usage.unrecognized"),
+    (re.compile(r"argument command: invalid choice: (?P<value>\S+) \(choose from (?P<choices>.+)\)"), "usage.invalid_command"),
+    (re.compile(r"argument (?P<arg>\S+): invalid choice: (?P<value>\S+) \(choose from (?P<choices>.+)\)"), "usage.invalid_choice"),
+    (re.compile(r"argument (?P<arg>\S+): invalid (?P<kind>\S+) value: (?P<value>.+)"), "usage.invalid_value"),
+    (re.compile(r"argument (?P<arg>\S+): expected one argument"), "usage.expected_one"),
+    (re.compile(r"argument (?P<arg>\S+): not allowed with argument (?P<other>\S+)"), "usage.not_allowed"),
+]
+_KINDS = {"int": ("整数", "int"), "float": ("数字", "float")}
+
+
+def usage_text(message: str) -> Text:
+    """argparse's message as a catalogue sentence (any other message kept as it is)."""
+    for pattern, key in _ARGPARSE:
+        m = pattern.fullmatch(message)
+        if m:
+            fields = m.groupdict()
+            if "kind" in fields:
+                fields["kind"] = Text("usage.kind", zh=_KINDS.get(fields["kind"], (fields["kind"],) * 2)[0], en=fields["kind"])
+            return Text(key, **fields)
+    return Text("usage.other", detail=message)
+
+
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse would exit itself; we want our one-paragraph form
-        raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
+        prog = self.prog.removeprefix("yibao").strip()
+        raise UsageError(Text("usage.error", detail=usage_text(message), prog=f"yibao {prog}".strip()))
 
 
 def policy_args(p: argparse.ArgumentParser) -> None:
@@ -26,7 +53,12 @@ def policy_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--bundle", metavar="FILE", help="a bundle written by 'yibao bundle'")
     g.add_argument("--ref", metavar="GIT_REF", help="the policies/ folder of a git revision of this repository")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
-    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of text output")
+    lang_arg(p)
+
+
+def lang_arg(p: argparse.ArgumentParser) -> None:
+    """`--lang zh|en` (Chinese by default)."""
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of text output and messages (default zh)")
 
 
 def policy_set(args: argparse.Namespace) -> PolicySet:

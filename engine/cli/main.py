@@ -10,21 +10,22 @@ from typing import Any, Callable
 
 from engine import __version__
 from engine.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, UsageError, Parser, policy_args, policy_set
-from engine.core.problems import InputError, KeyedInputError, MissingParameter, PolicyError
+from engine.core.messages import Name, Text, msg, tr
+from engine.core.problems import InputError, MissingParameter, PolicyError
 from engine.policy.policyset import PolicySet, load_policy_set, require_valid
 
 # -- commands -------------------------------------------------------------
 def cmd_validate(args: argparse.Namespace) -> int:
     ps = load_policy_set(args.dir or args.policies)
     if args.format == "json":
-        print(json.dumps({"valid": not ps.problems, "problems": [p.__dict__ for p in ps.problems], "summary": _summary(ps)}, ensure_ascii=False, indent=2))
+        problems = [{**{k: v for k, v in p.__dict__.items()}, "message": tr(p.message, args.lang), "code": p.code} for p in ps.problems]
+        print(json.dumps({"valid": not ps.problems, "problems": problems, "summary": _summary(ps)}, ensure_ascii=False, indent=2))
     else:
         for p in ps.problems:
-            print(p)
+            print(p.render(args.lang))
         s = _summary(ps)
-        state = "valid" if not ps.problems else f"INVALID, {len(ps.problems)} problem(s)"
-        print(f"{state}: {s['documents']} documents, {s['rules']} rules, {s['reference_data']} reference figures; "
-              f"values verified {s['verified']}, unverified {s['unverified']}; version {ps.version}")
+        state = msg("validate.valid", args.lang) if not ps.problems else msg("validate.invalid", args.lang, n=len(ps.problems))
+        print(msg("validate.summary", args.lang, state=state, version=ps.version, **s))
     return EXIT_OK if not ps.problems else EXIT_FAIL
 
 
@@ -43,7 +44,7 @@ def _summary(ps: PolicySet) -> dict[str, Any]:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from engine.settle.case import read_case
     from engine.settle.evaluate import Evaluator
-    from engine.settle.explain import render_text, result_json
+    from engine.settle.explain import reason_words, render_text, result_json
 
     ps = policy_set(args)
     case = read_case(args.case)
@@ -51,7 +52,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     res = result_json(settlement, ps)
     if args.strict and res["missing"]:
         first = res["missing"][0]
-        raise InputError(f"{args.case}: --strict: {len(res['missing'])} missing value(s), first {first['parameter']} for {first.get('for')} on {first.get('date')}: {first['reason']}")
+        raise InputError(Text("usage.strict", path=args.case, n=len(res["missing"]), parameter=first["parameter"], label=Name("param", first["parameter"]),
+                              who=first.get("for"), date=first.get("date"), reason=Text("usage.reason", zh=reason_words(first["reason"], "zh", first["parameter"]),
+                                                                                                   en=first["reason"])))
     if args.format == "json":
         sys.stdout.write(json.dumps(res, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
     else:
@@ -66,7 +69,7 @@ def cmd_params(args: argparse.Namespace) -> int:
     try:
         day = dt.date.fromisoformat(args.date)
     except ValueError:
-        raise UsageError(f"--date '{args.date}' is not a date (YYYY-MM-DD)") from None
+        raise UsageError(Text("usage.bad_date", option="--date", value=args.date)) from None
     doc = params_document(ps, args.region, day, args.category or [], args.tier, args.scheme, args.lang)
     if args.format == "json":
         print(json.dumps(doc, ensure_ascii=False, indent=2))
@@ -85,7 +88,7 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     text = bundle_text(ps)
     if args.output:
         write_output(args.output, text, [args.bundle])
-        print(f"wrote {args.output}: version {ps.version}, {ps.fingerprint}, {len(ps.documents)} documents", file=sys.stderr)
+        print(msg("bundle.wrote", args.lang, path=args.output, version=ps.version, fingerprint=ps.fingerprint, n=len(ps.documents)), file=sys.stderr)
     else:
         sys.stdout.write(text)
     return EXIT_OK
@@ -96,7 +99,8 @@ class VersionAction(argparse.Action):
 
     def __call__(self, parser, namespace, values, option_string=None) -> None:  # noqa: ANN001
         ps = require_valid(load_policy_set())
-        print(f"yibao-rules {__version__}\npolicy set {ps.version} {ps.fingerprint} ({len(ps.documents)} documents, {ps.root})")
+        print(msg("cli.version", wanted(sys.argv[1:])[0], package=__version__, version=ps.version, fingerprint=ps.fingerprint,
+                  n=len(ps.documents), root=ps.root))
         parser.exit(0)
 
 
@@ -142,36 +146,54 @@ def extra_commands() -> dict[str, tuple[str, Callable[[argparse.ArgumentParser],
     return {**review.COMMANDS, **batch.COMMANDS, **docs.COMMANDS, **serve.COMMANDS}
 
 
+def wanted(argv: list[str]) -> tuple[str, bool]:
+    """The language and whether errors are JSON, read from the command line before parsing (usage errors need them)."""
+    lang, as_json = "zh", False
+    for i, a in enumerate(argv):
+        nxt = argv[i + 1] if i + 1 < len(argv) else ""
+        if a in ("--lang", "--format"):
+            a = f"{a}={nxt}"
+        if a == "--lang=en":
+            lang = "en"
+        elif a == "--format=json":
+            as_json = True
+    return lang, as_json
+
+
+def report_error(code: str, message: str, problems: list, lang: str, as_json: bool, where: dict | None = None) -> None:
+    """One error on stderr: `yibao: message` and its problems, or under --format json one JSON object."""
+    if as_json:
+        err = {"code": code, "message": message, **(where or {}), "problems": [p.as_json(lang) for p in problems]}
+        print(json.dumps({"error": err}, ensure_ascii=False, indent=2), file=sys.stderr)
+        return
+    print(f"yibao: {message}", file=sys.stderr)
+    for p in problems:
+        print(f"  {p.render(lang)}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run a command and map failures to the contract's exit codes, never a traceback."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    lang, as_json = wanted(argv)
     try:
         args = build_parser().parse_args(argv)
         if not getattr(args, "func", None):
-            raise UsageError("yibao: a command is required: validate, evaluate, params, test, diff or bundle (see 'yibao --help')")
+            raise UsageError(Text("usage.command_required"))
         return args.func(args)
     except PolicyError as exc:
-        print(f"yibao: the policy set is invalid ({len(exc.problems)} problem(s)); run 'yibao validate' for all of them. First:", file=sys.stderr)
-        for p in exc.problems[:10]:
-            print(f"  {p}", file=sys.stderr)
+        report_error("error.policy_set", msg("error.policy_set", lang, n=len(exc.problems)), exc.problems[:10], lang, as_json)
         return EXIT_USAGE
     except InputError as exc:
-        print(f"yibao: {exc.text(_lang(argv)) if isinstance(exc, KeyedInputError) else exc}", file=sys.stderr)
-        for p in exc.problems:
-            print(f"  {p}", file=sys.stderr)
+        report_error(exc.code, exc.render(lang), exc.problems, lang, as_json, exc.location())
         return EXIT_USAGE
     except MissingParameter as exc:
-        print(f"yibao: missing value: {exc}: {exc.hint}.", file=sys.stderr)
+        text = msg("error.missing_value", lang, detail=exc.message, hint=exc.hint)
+        report_error("error.missing_value", text, [], lang, as_json)
         return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_OK
     except KeyboardInterrupt:
         return 130
-
-
-def _lang(argv: list[str] | None) -> str:
-    """The --lang asked for on the command line (zh unless en), even when parsing failed."""
-    a = sys.argv[1:] if argv is None else argv
-    return "en" if "--lang=en" in a or any(x == "--lang" and y == "en" for x, y in zip(a, a[1:])) else "zh"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,7 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from engine.cli.common import EXIT_FAIL, EXIT_OK, policy_args, policy_set
+from engine.cli.common import EXIT_FAIL, EXIT_OK, lang_arg, policy_args, policy_set
+from engine.core.messages import Text, msg, tr
 from engine.core.problems import InputError
 from engine.review.diff import render_markdown, run_diff
 from engine.review.release import last_release_tag
@@ -18,7 +19,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     else:
-        sys.stdout.write(render_markdown(report))
+        sys.stdout.write(render_markdown(report, args.lang))
     return EXIT_FAIL if report.get("release", {}).get("errors") else EXIT_OK
 
 
@@ -30,6 +31,7 @@ def _diff_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-impact", action="store_true", help="skip scenario tests and the synthetic population")
     p.add_argument("--no-release-check", action="store_true", help="report only; never exit 1")
     p.add_argument("--release-check", action="store_true", help="(default) check versions and CHANGELOG; exit 1 on a problem")
+    lang_arg(p)
     p.set_defaults(func=cmd_diff)
 
 
@@ -38,6 +40,7 @@ def _release_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("head", nargs="?", help="git revision or folder (default: the working tree)")
     p.add_argument("--repo", type=Path, help="git repository the revisions belong to (default: this one)")
     p.add_argument("--format", choices=("text", "json"), default="text")
+    lang_arg(p)
     p.set_defaults(func=cmd_release_check)
 
 
@@ -49,20 +52,18 @@ def cmd_release_check(args: argparse.Namespace) -> int:
     repo = Path(args.repo) if args.repo else policyset.REPO_ROOT
     base = args.base or last_release_tag(repo)
     if base is None:
-        print(f"release check skipped: no release tag v* in {repo}")
+        print(msg("release.skipped", args.lang, repo=repo))
         return EXIT_OK
     head = args.head or str(repo)
     rel = run_diff(base, head, repo, impact=False, release=True)["release"]
     if args.format == "json":
         sys.stdout.write(json.dumps(rel, ensure_ascii=False, indent=2) + "\n")
     else:
-        for e in rel["errors"]:
-            print(f"error: {e}")
-        for w in rel["warnings"]:
-            print(f"warning: {w}")
-        for n in rel["notes"]:
-            print(f"note: {n}")
-        print(f"release check {base} → {head}: " + ("ok" if rel["ok"] else f"{len(rel['errors'])} error(s)"))
+        for kind in ("errors", "warnings", "notes"):
+            for e in rel[kind]:
+                print(f"{msg('release.' + kind, args.lang)}: {tr(e, args.lang)}")
+        state = msg("release.ok", args.lang) if rel["ok"] else msg("release.n_errors", args.lang, n=len(rel["errors"]))
+        print(msg("release.summary", args.lang, base=base, head=head, state=state))
     return EXIT_OK if rel["ok"] else EXIT_FAIL
 
 
@@ -71,11 +72,11 @@ def cmd_test(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths] or [DEFAULT_DIR]
     scenarios, problems = load_scenario_files(paths)
     if not scenarios and not problems:
-        raise InputError(f"no scenarios found in {', '.join(map(str, paths))}")
+        raise InputError(Text("usage.no_scenarios", paths=", ".join(map(str, paths))))
     ps = policy_set(args)
     problems += check_documents(scenarios, ps)
     if problems:
-        raise InputError(f"{len(problems)} problem(s) in the scenario files", sorted(problems))
+        raise InputError(Text("usage.scenario_problems", n=len(problems)), sorted(problems))
     results = [run_scenario(ps, sc) for sc in scenarios]
     if args.format == "json":
         sys.stdout.write(json.dumps(report_json(results, ps), ensure_ascii=False, indent=2) + "\n")

@@ -6,6 +6,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from engine.core.messages import Text
+
 MAX_DEPTH = 50  # policy documents, cases and scenario files nest at most about 10 levels
 MAX_NUMBER_CHARS = 40  # the longest number text accepted (far below Python's 4,300-digit int limit)
 MAX_MAGNITUDE = Decimal(10) ** 15  # a thousand trillion yuan: money, counts and rates all stay below it
@@ -72,24 +74,24 @@ class JSONLimit(ValueError):
 
 
 def _no_float(text: str) -> Any:
-    raise JSONLimit(f"the number {text[:40]} has a fraction or exponent: write decimals as strings (\"0.70\")")
+    raise JSONLimit(Text("limits.json_float", value=text[:40]))
 
 
 def _int(text: str) -> int:
     if len(text) > MAX_NUMBER_CHARS:
-        raise JSONLimit(f"the number {text[:20]}… is {len(text)} digits long, over the limit of {MAX_NUMBER_CHARS}")
+        raise JSONLimit(Text("limits.json_long_number", value=text[:20], length=len(text), limit=MAX_NUMBER_CHARS))
     return int(text)
 
 
 def _constant(name: str) -> Any:
-    raise JSONLimit(f"{name} is not a number")
+    raise JSONLimit(Text("limits.json_not_number", value=name))
 
 
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in pairs:
         if k in out:
-            raise JSONLimit(f"duplicate key '{k}'")
+            raise JSONLimit(Text("limits.json_duplicate_key", key=k))
         out[k] = v
     return out
 
@@ -98,5 +100,5 @@ def strict_json(text: str) -> Any:
     """Parse JSON with integers only (no floats, NaN or Infinity), no duplicate keys, bounded numbers and depth."""
     deep = text_depth(text)
     if deep:
-        raise JSONLimit(f"line {deep[1]} column {deep[2]}: nested {deep[0]} levels deep, over the limit of {MAX_DEPTH}")
+        raise JSONLimit(Text("limits.json_too_deep", line=deep[1], column=deep[2], depth=deep[0], limit=MAX_DEPTH))
     return json.loads(text, parse_float=_no_float, parse_int=_int, parse_constant=_constant, object_pairs_hook=_pairs)

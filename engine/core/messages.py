@@ -3,14 +3,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.core.msg_errors import ERRORS
+from engine.core.msg_output import CLI, DIFF, REPORT, REVIEW, SITE
+
 LANGS = ("zh", "en")
 
 # Each entry: key -> (Chinese, English), with str.format fields. Keys are stable: JSON errors and tests use them.
-# One dict per area keeps the catalogue readable; add a key to the area that shows it.
+# One dict per area keeps the catalogue readable; add a key to the area that shows it (errors in msg_errors.py,
+# command output, reports, review and the site in msg_output.py).
 
 # Settlement trace: each step a sentence as the notice says it.
 TRACE: dict[str, tuple[str, str]] = {
     "trace.not_computed": ("未计算：{reason}", "not computed: {reason}"),
+    "trace.needed_by_step": ("就诊 {encounter} 的支付步骤 {step}（{why}）", "payment step {step} ({why}) for encounter {encounter}"),
     # payment steps: one sentence per step, assembled from these parts in this order
     "trace.step.base.in_scope": ("{name}：政策范围内尚未支付 {base} 元", "{name}: {base} still owed within the policy scope"),
     "trace.step.base.out_of_scope": ("{name}：目录外尚未支付 {base} 元", "{name}: {base} still owed outside the policy scope"),
@@ -56,75 +61,113 @@ TRACE: dict[str, tuple[str, str]] = {
     "trace.param.reference": ("{detail}", "{detail}"),
 }
 
-# Errors: bad input, bad usage, invalid policies.
-ERRORS: dict[str, tuple[str, str]] = {
-    "error.input": ("输入有误：{detail}", "bad input: {detail}"),
-    # HTTP service (yibao serve): the `code` of a JSON error is the key without "serve.".
-    "serve.bad_case": ("病例有误：{detail}（共 {count} 处问题，见 problems）", "bad case: {detail} ({count} problem(s), see problems)"),
-    "serve.bad_json": ("请求体不是有效的 JSON：第 {line} 行第 {col} 列：{detail}", "the body is not valid JSON: line {line}, column {col}: {detail}"),
-    "serve.not_utf8": ("请求体不是 UTF-8 编码（第 {offset} 字节）", "the body is not UTF-8 (byte {offset})"),
-    "serve.too_large": ("请求体超过上限 {limit} 字节", "the body is over the limit of {limit} bytes"),
-    "serve.too_deep": ("请求体嵌套超过 {limit} 层", "the body is nested more than {limit} levels deep"),
-    "serve.too_many_encounters": ("一个病例最多 {limit} 次就诊，本病例有 {count} 次", "a case holds at most {limit} encounters; this one has {count}"),
-    "serve.number_too_long": ("数值超过 {limit} 位整数", "a number has more than {limit} integer digits"),
-    "serve.missing_value": ("缺少数值：{detail}", "missing value: {detail}"),
-    "serve.strict_missing": ("严格模式：缺少 {count} 个数值，第一个是 {parameter}：{reason}", "strict: {count} missing value(s), first {parameter}: {reason}"),
-    "serve.bad_query": ("查询参数有误：{detail}", "bad query parameter: {detail}"),
-    "serve.unknown_version": ("未提供政策版本“{version}”；可用：{served}", "policy version '{version}' is not served; served: {served}"),
-    "serve.version_conflict": ("路径中的版本“{path}”与请求头 Yibao-Policy-Version “{header}”不一致", "the version in the path '{path}' and the Yibao-Policy-Version header '{header}' differ"),
-    "serve.unknown_document": ("政策版本 {version} 中没有文件“{document}”", "policy version {version} has no document '{document}'"),
-    "serve.not_found": ("没有这个地址：{path}（见 /v1/docs）", "no such address: {path} (see /v1/docs)"),
-    "serve.method_not_allowed": ("{path} 不接受 {method} 请求", "{path} does not accept {method}"),
-    "serve.gaps_unavailable": ("本版本尚未提供缺口清单（yibao gaps 尚未合入）；结算结果的 missing 列出每个未计算的数值",
-                               "gaps are not available in this release (yibao gaps has not landed); a settlement's missing list names each value not computed"),
-    "serve.internal": ("服务内部错误，已记录（编号 {request_id}）", "internal error, logged as {request_id}"),
-
-    # Trust for downstream systems (#10): outputs, input limits, bundles, releases.
-    "error.output_is_input": ("输出文件 {path} 就是输入文件 {input}：请换一个输出文件名（输入文件不会被覆盖）",
-                              "output {path} is the input {input}: choose another output file (the input is never overwritten)"),
-    "error.output_is_folder": ("输出 {path} 是一个文件夹，请给出文件名", "output {path} is a folder: give a file name"),
-    "error.output_folder_missing": ("输出文件 {path} 所在的文件夹 {folder} 不存在", "the folder {folder} of output {path} does not exist"),
-    "error.output_unwritable": ("无法写入 {path}：{reason}（原有文件保持不变）", "cannot write {path}: {reason} (an existing file is left as it was)"),
-    "error.empty_input": ("{path}：没有任何就诊记录，未写入 {output}（原有文件保持不变）",
-                          "{path}: no encounters, {output} not written (an existing file is left as it was)"),
-    "error.too_deep": ("嵌套超过 {limit} 层的上限", "nested more than {limit} levels deep (the limit)"),
-    "error.number_too_long": ("数字 {value} 有 {length} 个字符，超过上限 {limit}", "number {value} is {length} characters long, over the limit of {limit}"),
-    "error.number_too_large": ("数值 {value} 超出范围：绝对值须小于 10^15", "value {value} is out of range: its size must be below 10^15"),
-    "error.number_too_fine": ("数值 {value} 的小数超过 {limit} 位", "value {value} has more than {limit} decimal places"),
-    "error.not_a_file": ("{path} 不是普通文件（是文件夹或特殊文件）", "{path} is not a regular file (a folder or a special file)"),
-    "error.unreadable": ("无法读取 {path}：{reason}", "cannot read {path}: {reason}"),
-    "error.broken_link": ("{path} 是失效的符号链接（指向 {target}）", "{path} is a broken symbolic link (to {target})"),
-    "error.empty_policy_folder": ("政策文件夹 {path} 中没有任何 .yaml 文件", "policy folder {path} holds no .yaml file"),
-    "error.bundle_unreadable": ("{path}：无法读取打包文件：{reason}", "{path}: cannot read bundle: {reason}"),
-    "error.bundle_json": ("{path}：第 {line} 行第 {col} 列不是有效的 JSON：{reason}", "{path}: not valid JSON at line {line} column {col}: {reason}"),
-    "error.bundle_format": ("{path}：不是 yibao-rules 打包文件（format 应为 {expected}）", "{path}: not a yibao-rules bundle (format should be {expected})"),
-    "error.bundle_field": ("{path}：字段 {field} 的值 {value} 无效：{reason}", "{path}: field {field} = {value} is invalid: {reason}"),
-    "error.bundle_duplicate_id": ("{path}：文件 id '{id}' 在打包文件中出现两次（第 {first} 和第 {second} 个）",
-                                  "{path}: document id '{id}' appears twice in the bundle (documents {first} and {second})"),
-    "error.bundle_fingerprint": ("{path}：指纹不符：文件写的是 {stated}，但其版本和文件计算得出 {actual}",
-                                 "{path}: fingerprint mismatch: the file says {stated} but its version and documents hash to {actual}"),
-    "error.bundle_invalid": ("{path}：打包文件中的政策文件无效", "{path}: the bundle's documents are invalid"),
-    "error.case_field": ("字段 {field} 的值 {value} 超出范围：{reason}", "field {field} = {value} is out of range: {reason}"),
-    "error.needs_checkout": ("{what} 需要本仓库的 git 检出（已安装的包中没有 git 历史）：{root}",
-                             "{what} needs a git checkout of this repository (an installed package has no git history): {root}"),
-    "error.unknown_release": ("'{ref}' 既不是已发布版本（{known}），也不是 {repo} 的 git 版本：{reason}",
-                              "'{ref}' is neither a released version ({known}) nor a git revision of {repo}: {reason}"),
-    "error.releases_file": ("{path}:{line}: 无法识别的发布记录 '{text}'（格式：版本号 提交号）",
-                            "{path}:{line}: unrecognised release record '{text}' (format: VERSION COMMIT)"),
-}
-
-# Command-line output, reports and review.
-CLI: dict[str, tuple[str, str]] = {
-    "unknown.not_computed": ("未计算：缺少{what}", "not computed: {what} missing"),
-    "unknown.undetermined": ("不确定", "undetermined"),
-    "serve.listening": ("yibao serve：http://{host}:{port}/v1 提供 {count} 个政策版本（{versions}），默认 {default}；文档 http://{host}:{port}/v1/docs",
-                        "yibao serve: http://{host}:{port}/v1 serves {count} policy version(s) ({versions}), default {default}; docs at http://{host}:{port}/v1/docs"),
-}
-
-CATALOGUE: dict[str, tuple[str, str]] = {**TRACE, **ERRORS, **CLI}
+CATALOGUE: dict[str, tuple[str, str]] = {**TRACE, **ERRORS, **CLI, **REPORT, **REVIEW, **DIFF, **SITE}
 
 
-def msg(key: str, lang: str = "zh", **fields: Any) -> str:
+def msg(key: str, /, lang: str = "zh", **fields: Any) -> str:
     """The sentence for `key` in `lang` (zh or en), its fields filled in; an unknown key is a programming error."""
     zh, en = CATALOGUE[key]
-    return (en if lang == "en" else zh).format(**fields)
+    return (en if lang == "en" else zh).format(**{k: tr(v, lang) for k, v in fields.items()})
+
+
+class Text(str):
+    """A catalogue sentence that is still a plain (English) string but can be rendered again in any language."""
+
+    key: str
+    fields: dict[str, Any]
+
+    def __new__(cls, key: str, /, **fields: Any) -> "Text":
+        s = super().__new__(cls, msg(key, "en", **fields))
+        s.key, s.fields = key, fields
+        return s
+
+    def __reduce__(self) -> tuple:
+        return (_text, (self.key, self.fields))
+
+    def render(self, lang: str = "zh") -> str:
+        """This sentence in `lang`."""
+        return msg(self.key, lang, **self.fields)
+
+
+def _text(key: str, fields: dict[str, Any]) -> Text:
+    return Text(key, **fields)
+
+
+def tr(value: Any, lang: str = "zh") -> Any:
+    """A Text in `lang`; a list of values each in `lang`; anything else unchanged."""
+    if isinstance(value, (Text, Name)):
+        return value.render(lang)
+    if isinstance(value, (list, tuple)) and any(isinstance(v, (Text, Name)) for v in value):
+        return ("、" if lang == "zh" else ", ").join(str(tr(v, lang)) for v in value)
+    return value
+
+
+def key_of(value: Any, default: str = "error.input") -> str:
+    """The catalogue key of a Text (the stable code of an error), else `default`."""
+    return value.key if isinstance(value, Text) else default
+
+
+class Name(str):
+    """An id (a parameter, region, category, scheme or encounter type) that reads as its name in words."""
+
+    kind: str
+
+    def __new__(cls, kind: str, ident: Any) -> "Name":
+        s = super().__new__(cls, str(ident))
+        s.kind = kind
+        return s
+
+    def __reduce__(self) -> tuple:
+        return (Name, (self.kind, str(self)))
+
+    def render(self, lang: str = "zh") -> str:
+        """The name in `lang`, or the id itself when the vocabulary does not know it."""
+        return words(self.kind, str(self), lang)
+
+
+def words(kind: str, ident: str, lang: str = "zh") -> str:
+    """A vocabulary id in words: param, region, category, categories ('a|b' or 'a+b'), scheme, type, tier."""
+    from engine.core.registry import CATEGORIES, ENCOUNTER_TYPES, ORDINARY, PARAMETERS, REFERENCE_SERIES, REGIONS, SCHEMES
+
+    i = 1 if lang == "en" else 0
+    if kind == "param":
+        base, _, level = ident.partition("[")
+        p = PARAMETERS.get(base)
+        label = (p.en if i else p.zh) if p else ident
+        return label + (("（{}级医院）" if not i else " (level {} hospital)").format(level.rstrip("]")) if level else "")
+    if kind == "region":
+        r = REGIONS.get(ident)
+        return (r.en if i else r.zh) if r else ident
+    if kind == "categories":
+        parts = [x for x in ident.replace("+", "|").split("|") if x]
+        if not parts or parts == ["ordinary"]:
+            return ORDINARY[i]
+        return ("、" if not i else ", ").join(words("category", x, lang) for x in parts)
+    if kind == "category":
+        if ident in ("ordinary", ""):
+            return ORDINARY[i]
+        if ident == "all":
+            return "全体" if not i else "everyone"
+        return CATEGORIES[ident][i] if ident in CATEGORIES else ident
+    table = {"scheme": SCHEMES, "type": ENCOUNTER_TYPES, "series": REFERENCE_SERIES}.get(kind, {})
+    return table[ident][i] if ident in table else ident
+
+
+def person_words(categories: list[str], scheme: str, tier: int | None = None, etype: str | None = None,
+                 level: int | None = None) -> Text:
+    """Who a value is for, in words (低保对象（城乡居民医保，第1档，住院 2级医院）); English keeps the ids."""
+    return Text("words.person", cats=Name("categories", "|".join(categories)), cat_ids=",".join(categories) or "ordinary insured",
+                scheme=Name("scheme", scheme), scheme_id=scheme,
+                tier=Text("words.tier", n=tier) if tier else "", tier_id=f", tier {tier}" if tier else "",
+                level=Text("words.level", type=Name("type", etype), level=level) if etype else "",
+                level_id=f", {etype} level {level}" if etype else "")
+
+
+def os_reason(exc: OSError) -> Text:
+    """The operating system's reason for a failed read or write, in words (errno name as the key)."""
+    import errno
+
+    name = errno.errorcode.get(exc.errno or 0, "")
+    if f"os.{name}" in CATALOGUE:
+        return Text(f"os.{name}")
+    return Text("os.other", why=exc.strerror or str(exc))

@@ -11,6 +11,7 @@ from engine.policy import schemas
 from engine.policy.load import Loaded, limit_problems
 from engine.policy.model import build_document
 from engine.policy.policyset import PolicySet, canonical_json
+from engine.core.messages import Text, os_reason
 
 FORMAT = "yibao-rules-bundle/1"
 MAX_BUNDLE_BYTES = 50_000_000
@@ -39,18 +40,19 @@ def read_bundle(path: Path | str) -> dict[str, Any]:
     if p.exists() and not p.is_file():
         raise KeyedInputError("error.not_a_file", path=name)
     try:
-        if p.stat().st_size > MAX_BUNDLE_BYTES:
-            raise KeyedInputError("error.bundle_unreadable", path=name, reason=f"over {MAX_BUNDLE_BYTES} bytes")
+        size = p.stat().st_size
+        if size > MAX_BUNDLE_BYTES:
+            raise KeyedInputError("bundle.cannot_read", path=name, why=Text("file.too_big", size=size, limit=MAX_BUNDLE_BYTES))
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise KeyedInputError("error.bundle_unreadable", path=name, reason=getattr(exc, "strerror", None) or str(exc)) from None
+        raise KeyedInputError("bundle.cannot_read", path=name, why=os_reason(exc) if isinstance(exc, OSError) else Text("file.not_utf8", byte=f"{exc.object[exc.start]:02x}")) from None
     try:
         data = strict_json(text)
     except JSONLimit as exc:
-        raise KeyedInputError("error.bundle_unreadable", path=name, reason=str(exc)) from None
+        raise KeyedInputError("bundle.cannot_read", path=name, why=exc.args[0]) from None
     except ValueError as exc:  # json.JSONDecodeError
-        raise KeyedInputError("error.bundle_json", path=name, line=getattr(exc, "lineno", 1), col=getattr(exc, "colno", 1),
-                              reason=getattr(exc, "msg", str(exc))) from None
+        raise KeyedInputError("bundle.cannot_read", path=name, why=Text("bundle.not_json", line=getattr(exc, "lineno", 1),
+                                                                         column=getattr(exc, "colno", 1))) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise KeyedInputError("error.bundle_format", path=name, expected=FORMAT)
     for key in sorted(set(data) - KEYS):

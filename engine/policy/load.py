@@ -13,7 +13,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from engine.core.limits import MAX_DEPTH, number_problem
-from engine.core.messages import msg
+from engine.core.messages import Text, msg, os_reason
 from engine.core.problems import Problem
 
 MAX_BYTES = 1_000_000
@@ -65,20 +65,20 @@ class _Builder:
     def build(self, node: Node, loc: tuple = ()) -> Any:
         self.positions.setdefault(loc, _mark(node))
         if getattr(node, "anchor", None):
-            self.err(node, f"anchor '&{node.anchor}' is not allowed: write each value where it applies", loc)
+            self.err(node, Text("load.anchor", name=node.anchor), loc)
         if isinstance(node, MappingNode):
             out: dict[str, Any] = {}
             for knode, vnode in node.value:
                 if not isinstance(knode, ScalarNode):
-                    self.err(knode, "a key must be a plain value", loc)
+                    self.err(knode, Text("load.key_plain"), loc)
                     continue
                 if knode.tag == "tag:yaml.org,2002:merge":
-                    self.err(knode, "merge keys '<<' are not allowed", loc)
+                    self.err(knode, Text("load.merge_key"), loc)
                     continue
                 key = knode.value
                 if key in out:
                     line, _ = self.positions[loc + (key,)]
-                    self.err(knode, f"duplicate key '{key}' (first at line {line})", loc + (key,))
+                    self.err(knode, Text("load.duplicate_key", key=key, line=line), loc + (key,))
                     continue
                 self.positions[loc + (key,)] = _mark(knode)
                 out[key] = self.build(vnode, loc + (key,))
@@ -113,13 +113,13 @@ class _Builder:
             try:
                 return dt.date(int(m[1]), int(m[2]), int(m[3]))
             except ValueError:
-                self.err(node, f"impossible date '{text}'", loc)
+                self.err(node, Text("load.impossible_date", text=text), loc)
                 return text
         if tag == "tag:yaml.org,2002:timestamp":
-            self.err(node, f"'{text}' is a timestamp; write a date as YYYY-MM-DD", loc)
+            self.err(node, Text("load.timestamp", text=text), loc)
             return text
         if text.startswith("!"):
-            self.err(node, f"tags are not allowed: {text}", loc)
+            self.err(node, Text("load.tag", text=text), loc)
         return text
 
 
@@ -148,7 +148,7 @@ def _syntax_problem(path: str, exc: yaml.YAMLError, text: str) -> Problem:
     if 0 < line <= len(lines) and "\t" in lines[line - 1]:
         what += " (tabs are not allowed for indentation: use spaces)"
     ctx = getattr(exc, "context", None)
-    return Problem(path, line, col, f"YAML syntax error: {what}" + (f" ({ctx})" if ctx else ""))
+    return Problem(path, line, col, Text("load.syntax", what=what, context=f" ({ctx})" if ctx else ""))
 
 
 def load_text(text: str, path: str) -> tuple[Loaded | None, list[Problem]]:
@@ -159,12 +159,12 @@ def load_text(text: str, path: str) -> tuple[Loaded | None, list[Problem]]:
             return None, [event]
         if isinstance(event, yaml.AliasEvent):
             line, col = _mark(event)
-            return None, [Problem(path, line, col, f"alias '*{event.anchor}' is not allowed: write each value where it applies")]
+            return None, [Problem(path, line, col, Text("load.alias", name=event.anchor))]
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:  # stop here: the composer recurses (libyaml's crashes) on deep nesting
                 line, col = _mark(event)
-                return None, [Problem(path, line, col, msg("error.too_deep", limit=MAX_DEPTH))]
+                return None, [Problem(path, line, col, Text("error.too_deep", limit=MAX_DEPTH))]
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
     try:
@@ -172,7 +172,7 @@ def load_text(text: str, path: str) -> tuple[Loaded | None, list[Problem]]:
     except yaml.YAMLError as exc:
         return None, [_syntax_problem(path, exc, text)]
     if len(nodes) != 1 or nodes[0] is None:
-        return None, [Problem(path, 1, 1, "expected exactly one YAML document")]
+        return None, [Problem(path, 1, 1, Text("load.one_document"))]
     builder = _Builder(path)
     data = builder.build(nodes[0])
     return Loaded(path, data, builder.positions), builder.problems
@@ -194,23 +194,23 @@ def load_file(path: Path | str, display: str | None = None) -> tuple[Loaded | No
         st = p.stat()
     except OSError as exc:
         if p.is_symlink():
-            return None, [Problem(name, 1, 1, msg("error.broken_link", path=name, target=os.readlink(p)))]
-        return None, [Problem(name, 1, 1, f"cannot read file: {exc.strerror}")]
+            return None, [Problem(name, 1, 1, Text("error.broken_link", path=name, target=os.readlink(p)))]
+        return None, [Problem(name, 1, 1, Text("file.cannot_read", why=os_reason(exc)))]
     if not stat.S_ISREG(st.st_mode):
-        return None, [Problem(name, 1, 1, msg("error.not_a_file", path=name))]
+        return None, [Problem(name, 1, 1, Text("error.not_a_file", path=name))]
     size = st.st_size
     if size > MAX_BYTES:
-        return None, [Problem(name, 1, 1, f"file is {size} bytes, over the limit of {MAX_BYTES}")]
+        return None, [Problem(name, 1, 1, Text("file.too_big", size=size, limit=MAX_BYTES))]
     try:
         raw = p.read_bytes()
     except OSError as exc:
-        return None, [Problem(name, 1, 1, msg("error.unreadable", path=name, reason=exc.strerror or str(exc)))]
+        return None, [Problem(name, 1, 1, Text("file.cannot_read", why=os_reason(exc)))]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, [Problem(name, line, col, f"file is not UTF-8 (byte 0x{raw[exc.start]:02x})")]
+        return None, [Problem(name, line, col, Text("file.not_utf8", byte=f"{raw[exc.start]:02x}"))]
     if text.startswith("\ufeff"):
         text = text[1:]
     return load_text(text, name)

@@ -16,6 +16,7 @@ from engine.policy import schemas
 from engine.core.messages import msg
 from engine.policy.load import Loaded, limit_problems, load_file
 from engine.policy.model import Datum, Document, Period, Rule, build_document
+from engine.core.messages import Text
 from engine.core.problems import PolicyError, Problem
 from engine.policy.resolve import Resolver
 from engine.policy.steps import StepIndex, declared
@@ -158,7 +159,7 @@ def load_policy_set(root: Path | str | None = None, check: bool = True) -> Polic
     documents: dict[str, Document] = {}
     loaded: dict[str, Loaded] = {}
     if not root.is_dir():
-        problems.append(Problem(str(root), 1, 1, "policy folder not found"))
+        problems.append(Problem(str(root), 1, 1, Text("file.folder_not_found")))
         return PolicySet(str(root), documents, loaded, "unknown", problems)
     files = policy_files(root)
     if not files:

@@ -14,6 +14,7 @@ from jsonschema.exceptions import ValidationError, relevance
 
 from engine.core.paths import data_dir
 from engine.policy.load import Loaded
+from engine.core.messages import Text
 from engine.core.problems import Problem
 
 SCHEMA_DIR = data_dir("schema")
@@ -109,29 +110,29 @@ def _message(err: ValidationError) -> tuple[tuple, str]:
         extra = [k for k in inst if k not in allowed]
         key = extra[0] if extra else ""
         close = difflib.get_close_matches(key, allowed, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else f"; allowed: {', '.join(allowed)}"
-        return path + (key,), f"unknown key '{key}'{hint}"
+        hint = Text("schema.did_you_mean", close=close[0]) if close else Text("schema.allowed", allowed=", ".join(allowed))
+        return path + (key,), Text("schema.unknown_key", key=key, hint=hint)
     if v == "required":
-        return path, f"missing required key {err.message.split(' is a required')[0]}"
+        return path, Text("schema.required", key=err.message.split(" is a required")[0])
     if v == "oneOf" and path and path[-2:-1] == ("rules",):
         effects = [k for k in ("set", "scale", "add", "remove_cap", "guardrail") if isinstance(inst, dict) and k in inst]
         if len(effects) != 1:
-            return path, f"a rule needs exactly one effect (set, scale, add, remove_cap or guardrail); found {effects or 'none'}"
+            return path, Text("schema.one_effect", found=effects or "none")
     if v in ("anyOf", "oneOf"):
         sub = _deepest(err)
         if sub is not err:
             return _message(sub)
-        return path, f"{_short(inst)} is not an allowed value here ({err.schema.get('description', 'see the schema')})"
+        return path, Text("schema.not_allowed_here", value=_short(inst), description=err.schema.get("description", "see the schema"))
     if v == "enum":
         opts = err.validator_value
         close = difflib.get_close_matches(str(inst), [str(o) for o in opts], n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        return path, f"{_short(inst)} is not one of the allowed values{hint}"
+        hint = Text("schema.did_you_mean", close=close[0]) if close else ""
+        return path, Text("schema.not_in_enum", value=_short(inst), hint=hint)
     if v == "format":
-        return path, f"{_short(inst)} is not a valid {err.validator_value}"
+        return path, Text("schema.format", value=_short(inst), format=err.validator_value)
     if v == "type":
-        return path, f"{_short(inst)} should be of type {err.validator_value}"
-    return path, err.message
+        return path, Text("schema.type", value=_short(inst), type=err.validator_value)
+    return path, Text("schema.other", detail=err.message)
 
 
 def _short(v: Any) -> str:

@@ -7,6 +7,7 @@ from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
 from engine.policy.model import Rule, ShareOf
+from engine.core.messages import Name, Text
 from engine.core.problems import MissingFact, Problem
 from engine.core.registry import PARAMETERS, REGIONS, canonical_region, layer, region_chain
 from engine.policy.resolve import Profile, ReferenceMissing
@@ -42,41 +43,41 @@ def _documents(ps: "PolicySet") -> list[Problem]:
     for d in ps.documents.values():
         at = lambda loc, msg: ps.locate(d.id, loc, msg)  # noqa: E731
         if canonical_region(d.jurisdiction) is None:
-            out.append(at(("jurisdiction",), f"unknown jurisdiction '{d.jurisdiction}' (known: {', '.join(REGIONS)})"))
+            out.append(at(("jurisdiction",), Text("policy.unknown_jurisdiction", value=d.jurisdiction, known=", ".join(REGIONS))))
         if d.period.end is not None and d.period.end <= d.period.start:
-            out.append(at(("effective", "until"), f"until {d.period.end} is not after from {d.period.start}"))
+            out.append(at(("effective", "until"), Text("policy.until_before_from", end=d.period.end, start=d.period.start)))
         for key in ("supersedes", "amends", "implements"):
             for i, ref in enumerate(d.raw.get(key, [])):
                 if ref not in ps.documents:
-                    out.append(at((key, i), f"{key} '{ref}' names no document in the set"))
+                    out.append(at((key, i), Text("policy.ref_no_document", field=key, ref=ref)))
                 elif ref == d.id:
-                    out.append(at((key, i), f"a document cannot list itself in {key}"))
+                    out.append(at((key, i), Text("policy.ref_self", field=key)))
         hist = d.raw["history"]
         if hist[-1]["version"] != d.version:
-            out.append(at(("history", len(hist) - 1, "version"), f"last history entry is {hist[-1]['version']} but version is {d.version}"))
+            out.append(at(("history", len(hist) - 1, "version"), Text("policy.history_version", last=hist[-1]["version"], version=d.version)))
         source_ids = [s["id"] for s in d.raw["sources"]]
         for i, sid in enumerate(source_ids):
             if sid in source_ids[:i]:
-                out.append(at(("sources", i, "id"), f"duplicate source id '{sid}'"))
+                out.append(at(("sources", i, "id"), Text("policy.duplicate_source", id=sid)))
         num = d.raw.get("document_number")
         if num and num["provenance"].get("source") and num["provenance"]["source"] not in source_ids:
-            out.append(at(("document_number", "provenance", "source"), f"source '{num['provenance']['source']}' is not in this document's sources"))
+            out.append(at(("document_number", "provenance", "source"), Text("policy.unknown_source", id=num["provenance"]["source"])))
         seen: dict[str, int] = {}
         for i, x in enumerate(d.data):
             if x.id in seen:
-                out.append(at(x.loc + ("id",), f"duplicate reference-data id '{x.id}'"))
+                out.append(at(x.loc + ("id",), Text("policy.duplicate_data", id=x.id)))
             seen[x.id] = i
             if canonical_region(x.region) is None:
-                out.append(at(x.loc + ("region",), f"unknown region '{x.region}'"))
+                out.append(at(x.loc + ("region",), Text("policy.unknown_region", value=x.region)))
             if x.provenance.source and x.provenance.source not in source_ids:
-                out.append(at(x.loc + ("provenance", "source"), f"source '{x.provenance.source}' is not in this document's sources"))
+                out.append(at(x.loc + ("provenance", "source"), Text("policy.unknown_source", id=x.provenance.source)))
     out += _cycles(ps)
     seen_data: dict[tuple, Any] = {}
     for d in ps.documents.values():
         for x in d.data:
             k = (x.series, x.region, x.year)
             if k in seen_data:
-                out.append(ps.locate(d.id, x.loc, f"{x.series} for {x.region} {x.year} is also given by {seen_data[k].doc_id}#{seen_data[k].id}"))
+                out.append(ps.locate(d.id, x.loc, Text("policy.data_twice", series=x.series, region=x.region, year=x.year, other=f"{seen_data[k].doc_id}#{seen_data[k].id}")))
             seen_data[k] = x
     return out
 
@@ -95,7 +96,7 @@ def _cycles(ps: "PolicySet") -> list[Problem]:
                 if nxt not in trail:
                     stack.append((nxt, trail + [nxt]))
         if path and start == min(path[:-1]):
-            out.append(ps.locate(start, ("supersedes",), "supersedes cycle: " + " -> ".join(path)))
+            out.append(ps.locate(start, ("supersedes",), Text("policy.supersedes_cycle", path=" -> ".join(path))))
     return out
 
 
@@ -108,24 +109,24 @@ def _rules(ps: "PolicySet") -> list[Problem]:
         for r in d.rules:
             at = lambda sub, msg, r=r: ps.locate(d.id, r.loc + sub, msg)  # noqa: E731
             if r.id in ids:
-                out.append(at(("id",), f"duplicate rule id '{r.id}' in {d.id}"))
+                out.append(at(("id",), Text("policy.duplicate_rule", id=r.id, doc=d.id)))
             ids.add(r.id)
             if r.period.end is not None and r.period.end <= r.period.start:
-                out.append(at(("effective", "until"), f"until {r.period.end} is not after from {r.period.start}"))
+                out.append(at(("effective", "until"), Text("policy.until_before_from", end=r.period.end, start=r.period.start)))
             elif r.period.start < d.period.start or (d.period.end and (r.period.end is None or r.period.end > d.period.end)):
-                out.append(at(("effective",), f"rule period {r.period.start}..{r.period.end or 'open'} is outside the document's {d.period.start}..{d.period.end or 'open'}"))
+                out.append(at(("effective",), Text("policy.rule_outside", start=r.period.start, end=r.period.end or Text("policy.open"), dstart=d.period.start, dend=d.period.end or Text("policy.open"))))
             if r.provenance.source and r.provenance.source not in source_ids:
-                out.append(at(("provenance", "source"), f"source '{r.provenance.source}' is not in this document's sources"))
+                out.append(at(("provenance", "source"), Text("policy.unknown_source", id=r.provenance.source)))
             out += _effect_fits(r, at)
             for field_ in ("implements", "stacks_with"):
                 for i, ref in enumerate(getattr(r, field_)):
                     target = keys.get(ref)
                     if target is None:
-                        out.append(at((field_, i), f"{field_} '{ref}' names no rule in the set"))
+                        out.append(at((field_, i), Text("policy.ref_no_rule", field=field_, ref=ref)))
                     elif target.jurisdiction not in region_chain(r.jurisdiction)[:-1]:
-                        out.append(at((field_, i), f"{field_} '{ref}' is not a rule of a higher layer above {r.jurisdiction}"))
+                        out.append(at((field_, i), Text("policy.ref_not_higher", field=field_, ref=ref, region=r.jurisdiction)))
                     elif target.parameter != r.parameter:
-                        out.append(at((field_, i), f"{field_} '{ref}' is about {target.parameter}, not {r.parameter}"))
+                        out.append(at((field_, i), Text("policy.ref_other_param", field=field_, ref=ref, target=f"{target.parameter}", param=r.parameter)))
     return out
 
 
@@ -133,36 +134,36 @@ def _effect_fits(r: Rule, at) -> list[Problem]:
     p = PARAMETERS[r.parameter]
     out = []
     if r.effect not in KIND_EFFECTS[p.kind]:
-        out.append(at((r.effect,), f"'{r.effect}' cannot be used on {r.parameter} (a {p.kind})"))
+        out.append(at((r.effect,), Text("policy.effect_kind", effect=r.effect, param=Name("param", r.parameter), param_id=r.parameter, kind=p.kind)))
         return out
     v = r.value
     if r.effect == "set":
         if isinstance(v, dict) and not p.by_level:
-            out.append(at(("set",), f"{r.parameter} does not depend on hospital level"))
+            out.append(at(("set",), Text("policy.not_by_level", param=Name("param", r.parameter), param_id=r.parameter)))
         if v is None and p.kind != "cap":
-            out.append(at(("set",), f"null (no cap) is only for caps, not {r.parameter}"))
+            out.append(at(("set",), Text("policy.null_only_caps", param=Name("param", r.parameter), param_id=r.parameter)))
         if isinstance(v, bool) != (p.kind == "flag"):
-            out.append(at(("set",), f"{r.parameter} takes {'true or false' if p.kind == 'flag' else 'a number'}"))
+            out.append(at(("set",), Text("policy.takes_flag" if p.kind == "flag" else "policy.takes_number", param=Name("param", r.parameter), param_id=r.parameter)))
         if isinstance(v, tuple) and p.kind != "bands":
-            out.append(at(("set",), f"bands are only for banded rates, not {r.parameter}"))
+            out.append(at(("set",), Text("policy.bands_only_rates", param=Name("param", r.parameter), param_id=r.parameter)))
         if isinstance(v, ShareOf) and p.kind not in ("money", "cap"):
-            out.append(at(("set",), f"a share of reference data is only for amounts, not {r.parameter}"))
+            out.append(at(("set",), Text("policy.share_only_amounts", param=Name("param", r.parameter), param_id=r.parameter)))
         nums = list(v.values()) if isinstance(v, dict) else [b for band in v for b in band] if isinstance(v, tuple) else [v]
         for n in nums:
             if isinstance(n, Decimal) and n < 0:
-                out.append(at(("set",), f"negative value {n}"))
+                out.append(at(("set",), Text("policy.negative", value=n)))
             if isinstance(n, Decimal) and p.kind in ("rate", "bands") and n > 1 and not isinstance(v, tuple):
-                out.append(at(("set",), f"rate {n} is above 1 (100%): write 0.70 for 70%"))
+                out.append(at(("set",), Text("policy.rate_above_one", value=n)))
         if isinstance(v, tuple):
             froms = [f for f, _ in v]
             if froms[0] != 0 or froms != sorted(set(froms)):
-                out.append(at(("set",), "bands must start at 0 and rise"))
+                out.append(at(("set",), Text("policy.bands_rise")))
             if any(rate > 1 for _, rate in v):
-                out.append(at(("set",), "a band rate is above 1 (100%)"))
+                out.append(at(("set",), Text("policy.band_above_one")))
     elif r.effect == "scale" and not (0 <= v <= 1):
-        out.append(at(("scale",), f"scale {v} must be between 0 and 1"))
+        out.append(at(("scale",), Text("policy.scale_range", value=v)))
     elif r.effect == "add" and not (-1 <= v <= 1):
-        out.append(at(("add",), f"add {v} must be between -1 and 1 (0.10 = ten percentage points)"))
+        out.append(at(("add",), Text("policy.add_range", value=v)))
     return out
 
 
@@ -195,10 +196,10 @@ def _conflicts(ps: "PolicySet") -> list[Problem]:
                 continue
             if a.jurisdiction == b.jurisdiction:
                 for x, y in ((a, b), (b, a)):
-                    out.append(ps.locate(x.doc_id, x.loc, f"conflict: {x.key} and {y.key} both {x.effect} {x.parameter} for the same people from {first}"))
+                    out.append(ps.locate(x.doc_id, x.loc, Text("policy.conflict", a=x.key, b=y.key, effect=x.effect, param=Name("param", x.parameter), param_id=x.parameter, date=first)))
             elif a.effect != "set" and (a.jurisdiction in region_chain(b.jurisdiction) or b.jurisdiction in region_chain(a.jurisdiction)):
                 low, high = (a, b) if layer(a.jurisdiction) > layer(b.jurisdiction) else (b, a)
-                out.append(ps.locate(low.doc_id, low.loc, f"{low.key} adjusts {low.parameter} for the same people as {high.key} from {first}: add 'implements: [{high.key}]' if it replaces it, or 'stacks_with: [{high.key}]' if both apply"))
+                out.append(ps.locate(low.doc_id, low.loc, Text("policy.stacks", low=low.key, high=high.key, param=Name("param", low.parameter), param_id=low.parameter, date=first)))
     return out
 
 
@@ -263,14 +264,15 @@ def _check_value(ps, rv, prof: Profile, guards: list[Rule], reported: set) -> li
     out = []
     spec = PARAMETERS[rv.parameter]
     last = rv.steps[-1].rule
-    who = rv.category or "ordinary insured"
+    who = Text("policy.who", who=Name("category", rv.category or "ordinary"), who_id=rv.category or "ordinary insured")
     if spec.kind in ("rate", "bands"):
         for n in _numbers(rv.value):
             if not (0 <= n <= 1):
                 key = ("rate", last.key, rv.parameter)
                 if key not in reported:
                     reported.add(key)
-                    out.append(ps.locate(last.doc_id, last.loc, f"{rv.parameter} for {who} in {prof.region} becomes {n} on {prof.date}, outside 0..1 (rules: {', '.join(s.rule.key for s in rv.steps)})"))
+                    out.append(ps.locate(last.doc_id, last.loc, Text("policy.rate_outside", param=Name("param", rv.parameter), param_id=rv.parameter, who=who, region=Name("region", prof.region),
+                                                                                 region_id=prof.region, value=n, date=prof.date, rules=", ".join(s.rule.key for s in rv.steps))))
     for g in guards:
         if g.who.categories and (rv.category not in g.who.categories):
             continue
@@ -282,9 +284,9 @@ def _check_value(ps, rv, prof: Profile, guards: list[Rule], reported: set) -> li
         for n in _numbers(rv.value):
             bad = None
             if "min" in bound and n < bound["min"]:
-                bad = f"below the floor {bound['min']}"
+                bad = Text("policy.guard_floor", bound=bound["min"])
             if "max" in bound and n > bound["max"]:
-                bad = f"above the ceiling {bound['max']}"
+                bad = Text("policy.guard_ceiling", bound=bound["max"])
             if "max_share_of" in bound:
                 s = bound["max_share_of"]
                 year = prof.date.year - 1 if s.year == "previous" else prof.date.year
@@ -293,12 +295,13 @@ def _check_value(ps, rv, prof: Profile, guards: list[Rule], reported: set) -> li
                     continue  # checked again when the figure is added
                 ceiling = found[0].value * s.share
                 if n > ceiling:
-                    bad = f"above the ceiling {s.share} x {s.series} {year} = {ceiling}"
+                    bad = Text("policy.guard_share", share=s.share, series=s.series, year=year, ceiling=ceiling)
             if bad:
                 key = ("guard", g.key, last.key)
                 if key not in reported:
                     reported.add(key)
-                    out.append(ps.locate(last.doc_id, last.loc, f"{last.key} makes {rv.parameter} = {n} for {who} in {prof.region} from {prof.date}: {bad} set by guardrail {g.key}"))
+                    out.append(ps.locate(last.doc_id, last.loc, Text("policy.guard", rule=last.key, param=Name("param", rv.parameter), param_id=rv.parameter, value=n, who=who,
+                                                                                      region=Name("region", prof.region), region_id=prof.region, date=prof.date, bad=bad, guard=g.key)))
     return out
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -195,52 +194,8 @@ def run_diff(base_spec: str, head_spec: str, repo: Path | None = None, impact: b
     return report
 
 
-def _title(t: dict[str, str]) -> str:
-    return " / ".join(x for x in (t.get("zh"), t.get("en")) if x)
+def render_markdown(rep: dict[str, Any], lang: str = "zh") -> str:
+    """The report as a pull-request comment in `lang` (Chinese by default)."""
+    from engine.review.markdown import render
 
-
-def render_markdown(rep: dict[str, Any]) -> str:
-    """The report as a pull-request comment."""
-    b, h, docs, rules = rep["base"], rep["head"], rep["documents"], rep["rules"]
-    money = "**moves money / 影响待遇：yes 是**" if rep["moves_money"] else "**nothing moves money / 不影响待遇**"
-    out = [f"## 政策变更 / Policy changes: `{b['label']}` → `{h['label']}`", "",
-           f"Release {b['version']} → {h['version']} · fingerprint `{b['fingerprint'][7:19]}` → `{h['fingerprint'][7:19]}` · {money}", ""]
-    if not rep["fingerprint_changed"]:
-        out += ["No change to any rule, value, date or text of the policies (comments and formatting are not part of them).", ""]
-    for key, zh, en in (("added", "新增文件", "Documents added"), ("removed", "删除文件", "Documents removed")):
-        if docs[key]:
-            out += [f"### {zh} / {en}", ""] + [f"- `{d['id']}` v{d['version']}: {_title(d['title'])}" for d in docs[key]] + [""]
-    if docs["superseded"]:
-        out += ["### 被替代 / Superseded", ""]
-        out += [f"- `{d['id']}`" + (f" by `{d['by']}`" if d["by"] else " (status superseded)") for d in docs["superseded"]] + [""]
-    if docs["changed"]:
-        out += ["### 修改的文件 / Documents changed", "", "| document | version | bump | moves money |", "| --- | --- | --- | --- |"]
-        out += [f"| `{d['id']}` | {d['version_before']} → {d['version_after']} | {d['bump']} | {'yes' if d['moves_money'] else 'no'} |"
-                for d in docs["changed"]] + [""]
-    if rules["changed"] or rules["added"] or rules["removed"] or rep["reference_data"]:
-        out += ["### 影响待遇的变更 / Changes that move money", ""]
-        for r in rules["changed"]:
-            out += [f"- `{r['rule']}` ({', '.join(r['fields'])})", f"  - {r['zh']}", f"  - {r['en']}"]
-        for key, mark in (("added", "新增 added"), ("removed", "删除 removed")):
-            out += [f"- {mark} `{r['rule']}`: {r['zh']} / {r['en']}" for r in rules[key]]
-        out += [f"- reference `{d['datum']}`: {d['before']} → {d['after']}" for d in rep["reference_data"]]
-        out.append("")
-    if rep["effective_dates"]:
-        out += ["### 生效日期变更 / Effective dates changed", ""]
-        out += [f"- `{e.get('rule') or e.get('document')}`: {json.dumps(e['before'], ensure_ascii=False)} → "
-                f"{json.dumps(e['after'], ensure_ascii=False)}" for e in rep["effective_dates"]] + [""]
-    if rep["metadata_only"]:
-        out += ["### 仅元数据 / Metadata only (no money moves)", ""]
-        for m in rep["metadata_only"]:
-            parts = ([", ".join(m["fields"])] if m["fields"] else []) + [f"{r['rule']}: {', '.join(r['fields'])}" for r in m["rules"]]
-            out.append(f"- `{m['document']}`: " + "; ".join(parts))
-        out.append("")
-    if "impact" in rep:
-        from engine.review.impact import render_impact_md
-
-        out += render_impact_md(rep["impact"])
-    if "release" in rep:
-        from engine.review.release import render_release_md
-
-        out += render_release_md(rep["release"])
-    return "\n".join(out) + "\n"
+    return render(rep, lang)

@@ -8,6 +8,7 @@ from typing import Any
 from engine.settle.evaluate import TIERS
 from engine.core.money import ZERO, money_str
 from engine.policy.policyset import PolicySet
+from engine.core.messages import Name, Text
 from engine.core.problems import InputError, MissingParameter
 
 ROWS = (*TIERS, "out_of_pocket", "premium_subsidy")
@@ -52,11 +53,23 @@ def scenario_impact(base: Any, head: Any, repo: Path) -> dict[str, Any]:
         if _outcome(rb.result) == _outcome(rh.result) and rb.passed == rh.passed and bool(rb.error) == bool(rh.error):
             continue
         paid = lambda r: (r.result or {}).get("totals", {}).get("paid")  # noqa: E731
-        changed.append({"scenario": name, "file": f"{getattr(sc, 'file', '')}:{getattr(sc, 'line', '')}",
+        changed.append({"scenario": name, "file": f"{_relative(getattr(sc, 'file', ''), head, repo)}:{getattr(sc, 'line', '')}",
                         "passed_before": rb.passed, "passed_after": rh.passed,
                         "paid_before": paid(rb), "paid_after": paid(rh),
                         "error_before": rb.error, "error_after": rh.error})
     return {"files": len(files), "scenarios": len(scs), "problems": [str(p) for p in problems], "changed": changed}
+
+
+def _relative(path: str, side: Any, repo: Path) -> str:
+    """A scenario file's path from its repository root (never a temporary export folder)."""
+    for base in (getattr(side, "root", None), repo):
+        if base is None:
+            continue
+        try:
+            return str(Path(path).resolve().relative_to(Path(base).resolve()))
+        except ValueError:
+            continue
+    return path
 
 
 # -- the synthetic population ------------------------------------------------------
@@ -69,9 +82,9 @@ def _settle(ps: PolicySet, case_data: dict[str, Any]) -> tuple[dict[str, Any] | 
     try:
         return result_json(Evaluator(ps).settle(case_from_data(case_data, case_data["person"]["id"])), ps), None
     except MissingParameter as exc:
-        return None, f"no rule in force supplies {exc.parameter}"
+        return None, Text("impact.no_rule", parameter=exc.parameter, label=Name("param", exc.parameter))
     except InputError as exc:
-        return None, str(exc)
+        return None, exc.message if isinstance(exc.message, Text) else str(exc)
 
 
 def _amounts(res: dict[str, Any]) -> dict[str, Decimal]:
@@ -92,6 +105,7 @@ def population_impact(base: PolicySet, head: PolicySet, persons: list[dict[str, 
     totals = {r: [ZERO, ZERO] for r in ROWS}
     groups: dict[str, dict[str, Any]] = {}
     failed: dict[str, dict[str, int]] = {"base": {}, "head": {}}
+    examples: dict[str, dict[str, list[str]]] = {"base": {}, "head": {}}
     changes = []
     both = changed = 0
     for case in persons:
@@ -100,6 +114,8 @@ def population_impact(base: PolicySet, head: PolicySet, persons: list[dict[str, 
         for key, why in (("base", why_b), ("head", why_h)):
             if why:
                 failed[key][why] = failed[key].get(why, 0) + 1
+                if len(examples[key].setdefault(why, [])) < 3:
+                    examples[key][why].append(case["person"]["id"])
         g = groups.setdefault(group_of(case), {"persons": 0, "changed": 0, "paid_before": ZERO, "paid_after": ZERO})
         g["persons"] += 1
         if rb is None or rh is None:
@@ -120,8 +136,9 @@ def population_impact(base: PolicySet, head: PolicySet, persons: list[dict[str, 
     changes.sort(key=lambda c: (c[0], c[1]))
     return {
         "description": DESCRIPTION.format(seed=SEED, n=len(persons)) if synthetic else "persons given by the caller",
-        "persons": len(persons), "settled_under_both": both, "changed": changed,
+        "persons": len(persons), "synthetic": synthetic, "settled_under_both": both, "changed": changed,
         "failed": {k: dict(sorted(v.items())) for k, v in failed.items()},
+        "failed_examples": {k: dict(sorted(v.items())) for k, v in examples.items()},
         "totals": {r: {"before": money_str(b), "after": money_str(a), "change": money_str(a - b)} for r, (b, a) in totals.items()},
         "by_category": {k: {"persons": g["persons"], "changed": g["changed"], "paid_before": money_str(g["paid_before"]),
                             "paid_after": money_str(g["paid_after"]), "change": money_str(g["paid_after"] - g["paid_before"])}
@@ -130,47 +147,3 @@ def population_impact(base: PolicySet, head: PolicySet, persons: list[dict[str, 
                      "before": {k: money_str(v) for k, v in ab.items()}, "after": {k: money_str(v) for k, v in ah.items()},
                      "case": case} for _, pid, case, pb, ph, ab, ah in changes[:TOP]],
     }
-
-
-# -- Markdown -----------------------------------------------------------------------
-LABEL = {"basic_insurance": "基本医保 basic insurance", "serious_illness": "大病保险 serious illness",
-         "medical_assistance": "医疗救助 medical assistance", "out_of_pocket": "个人自付 out of pocket",
-         "premium_subsidy": "参保资助 premium subsidy"}
-
-
-def render_impact_md(imp: dict[str, Any]) -> list[str]:
-    """The impact section of the pull-request comment."""
-    import json
-
-    out = ["### 影响 / Impact", "", "#### 场景测试 / Scenario tests", ""]
-    sc = imp["scenarios"]
-    if "skipped" in sc:
-        out.append(f"_Skipped: {sc['skipped']}._")
-    else:
-        out.append(f"{len(sc['changed'])} of {sc['scenarios']} scenario(s) change outcome.")
-        for c in sc["changed"]:
-            verdict = f"{'pass' if c['passed_before'] else 'FAIL'} → {'pass' if c['passed_after'] else 'FAIL'}"
-            a, b = c["paid_before"] or {}, c["paid_after"] or {}
-            moved = "; ".join(f"{k} {a.get(k)} → {b.get(k)}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k))
-            err = c["error_after"] or c["error_before"]
-            out.append(f"- `{c['scenario']}` ({verdict}): {moved or 'same payments'}" + (f"; error: {err}" if err else ""))
-        out += [f"- problem: {p}" for p in sc["problems"]]
-    pop = imp["population"]
-    out += ["", "#### 合成参考人群 / Synthetic reference population", "", f"_{pop['description']}_", "",
-            f"**{pop['changed']} of {pop['settled_under_both']}** persons settled under both versions change "
-            f"({pop['persons']} in all).", ""]
-    for key, name in (("base", "BASE"), ("head", "HEAD")):
-        for why, n in pop["failed"][key].items():
-            out.append(f"- {n} cannot be settled under {name}: {why}")
-    out += ["", "| tier | before | after | change |", "| --- | ---: | ---: | ---: |"]
-    out += [f"| {LABEL[k]} | {v['before']} | {v['after']} | {v['change']} |" for k, v in pop["totals"].items()]
-    out += ["", "| category (paid, all tiers) | persons | changed | before | after | change |",
-            "| --- | ---: | ---: | ---: | ---: | ---: |"]
-    out += [f"| {k} | {g['persons']} | {g['changed']} | {g['paid_before']} | {g['paid_after']} | {g['change']} |"
-            for k, g in pop["by_category"].items()]
-    if pop["largest"]:
-        out += ["", "Largest changes (paid by all tiers):", ""]
-        for c in pop["largest"]:
-            out += [f"<details><summary><code>{c['person']}</code>: {c['paid_before']} → {c['paid_after']} ({c['change']})</summary>",
-                    "", "```json", json.dumps(c["case"], ensure_ascii=False, indent=2), "```", "</details>"]
-    return out + [""]

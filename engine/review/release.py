@@ -10,7 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from engine.policy.policyset import PolicySet, load_policy_set, require_valid
-from engine.core.problems import InputError
+import dataclasses
+
+from engine.core.messages import Text, msg, tr
+from engine.core.problems import InputError, PolicyError
 
 EXPORTED = ("policies", "schema", "engine", "CHANGELOG.md", "pyproject.toml", "tests/scenarios")
 
@@ -48,10 +51,11 @@ def export_ref(repo: Path, ref: str, dest: Path) -> None:
         present = set(_git(repo, "ls-tree", "-r", "--name-only", ref).decode().splitlines())
     except (OSError, subprocess.CalledProcessError) as exc:
         err = (getattr(exc, "stderr", b"") or b"").decode(errors="replace").strip()
-        raise InputError(f"'{ref}' is neither a folder nor a git revision of {repo}: {err or exc}") from None
+        said = (err or str(exc)).splitlines()[0]
+        raise InputError(Text("ref.unknown", ref=ref, why=Text("usage.reason", zh="git 中找不到该版本", en=said))) from None
     wanted = [w for w in EXPORTED if any(f == w or f.startswith(w + "/") for f in present)]
     if "policies" not in wanted:
-        raise InputError(f"git revision '{ref}' of {repo} has no policies/ folder")
+        raise InputError(Text("ref.no_policies", ref=ref))
     tar = _git(repo, "archive", "--format=tar", ref, "--", *wanted)
     subprocess.run(["tar", "-x", "-C", str(dest)], input=tar, check=True)
 
@@ -68,7 +72,16 @@ def open_side(spec: str, repo: Path, stack: contextlib.ExitStack) -> Side:
         return Side(spec, None, root, pol, require_valid(load_policy_set(pol)))
     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="yibao-diff-")))
     export_ref(repo, spec, tmp)
-    return Side(spec, spec, tmp, tmp / "policies", require_valid(load_policy_set(tmp / "policies")))
+    return Side(spec, spec, tmp, tmp / "policies", valid_at_ref(load_policy_set(tmp / "policies"), tmp, spec))
+
+
+def valid_at_ref(ps: PolicySet, tmp: Path, ref: str) -> PolicySet:
+    """The set exported from `ref` into `tmp`, or PolicyError naming each file as REF:policies/… (never the temporary folder)."""
+    try:
+        return require_valid(ps)
+    except PolicyError as exc:
+        prefix = str(tmp) + "/"
+        raise PolicyError([dataclasses.replace(p, path=f"{ref}:{p.path.removeprefix(prefix)}") for p in exc.problems]) from None
 
 
 # -- comparison -------------------------------------------------------------
@@ -129,17 +142,14 @@ def _doc_errors(base: Any, report: dict[str, Any]) -> list[str]:
         i, path, bv, hv = c["id"], c["path"], c["version_before"], c["version_after"]
         seen = {h.get("version") for h in base.ps.documents[i].raw.get("history", [])} | {bv}
         if c["bump"] == "none":
-            errors.append(f"{path}: document '{i}' changed ({', '.join(c['fields']) or 'rules'}) but its version is still "
-                          f"{bv}; bump it (patch for wording and metadata, minor or major when money moves) and add a history entry")
+            errors.append(Text("release.not_bumped", path=path, id=i, fields=", ".join(c["fields"]) or "rules", version=bv))
         elif c["bump"] == "down" or hv in seen:
-            errors.append(f"{path}: document '{i}' version {hv} already existed in BASE ({base.label}) with different content "
-                          f"(BASE is at {bv}); use a version above {bv}")
+            errors.append(Text("release.version_reused", path=path, id=i, version=hv, base=base.label, base_version=bv))
         elif c["moves_money"] and c["bump"] == "patch":
             major, minor, _ = semver(bv)
             rules = [r["rule"] for r in report["rules"]["changed"] if r["rule"].startswith(i + "#") and r["moves_money"]]
             what = ", ".join(rules) if rules else ", ".join(sorted(set(c["fields"]) - {"history", "version"})) or "rules added or removed"
-            errors.append(f"{path}: document '{i}' moves money ({what}) but is released as a patch ({bv} → {hv}); "
-                          f"bump at least the minor version ({major}.{minor + 1}.0)")
+            errors.append(Text("release.patch_moves_money", path=path, id=i, what=what, before=bv, after=hv, minimum=f"{major}.{minor + 1}.0"))
     return errors
 
 
@@ -151,39 +161,38 @@ def release_check(base: Any, head: Any, report: dict[str, Any]) -> dict[str, Any
     policies_moved = report["fingerprint_changed"]
     code = changed_code(base.root, head.root)
     if base.root is None or head.root is None:
-        notes.append("CHANGELOG.md, pyproject.toml, schema/ and engine/ not compared: "
-                     f"{'BASE' if base.root is None else 'HEAD'} is a bare policies folder")
+        notes.append(Text("release.bare_folder", side=Text("diff.side_base" if base.root is None else "diff.side_head")))
     cb, ch = _changelog(base.root), _changelog(head.root)
     if (policies_moved or code) and base.root is not None and head.root is not None:
-        what = (f"{len(touched)} document(s) changed" if policies_moved else "") + \
-               (("; " if policies_moved else "") + f"{len(code)} file(s) under {'/'.join(WATCHED_CODE)} changed, e.g. {code[0]}" if code else "")
+        what = Text("release.what", docs=Text("release.docs_changed", n=len(touched)) if policies_moved else "",
+                    sep="; " if policies_moved and code else "",
+                    code=Text("release.code_changed", n=len(code), folders="/".join(WATCHED_CODE), example=code[0]) if code else "")
         if ch is None:
-            errors.append(f"CHANGELOG.md: missing in HEAD ({head.label}) although {what}")
+            errors.append(Text("release.changelog_missing", head=head.label, what=what))
         elif cb == ch:
-            errors.append(f"CHANGELOG.md: no entry for this change ({what}); add lines under '## [Unreleased]' "
-                          f"naming the change type, the documents and the impacted dates")
+            errors.append(Text("release.changelog_no_entry", what=what))
         else:
             added = "\n".join(set(ch.splitlines()) - set((cb or "").splitlines()))
             for i in touched:
                 if i not in added:
-                    warnings.append(f"CHANGELOG.md: the new lines do not name document '{i}'")
+                    warnings.append(Text("release.changelog_unnamed", id=i))
     vb, vh = read_release_version(base.root), read_release_version(head.root)
     if policies_moved and vb is not None and vh is not None:
         if semver(vh) <= semver(vb):
-            errors.append(f"pyproject.toml: release version {vh} is not above BASE's {vb} although the policies changed "
-                          f"(fingerprint {report['base']['fingerprint'][:19]}… → {report['head']['fingerprint'][:19]}…); "
-                          "a version must always give the same answers, so bump it")
+            errors.append(Text("release.version_not_above", head=vh, base=vb, before=report["base"]["fingerprint"][:19],
+                               after=report["head"]["fingerprint"][:19]))
         elif ch is not None and f"## [{vh}]" not in ch:
-            warnings.append(f"CHANGELOG.md: no '## [{vh}]' section for the new release version {vh}")
+            warnings.append(Text("release.no_section", version=vh))
     return {"ok": not errors, "errors": errors, "warnings": warnings, "notes": notes,
             "release_version": {"base": vb, "head": vh}, "code_changed": code}
 
 
-def render_release_md(rel: dict[str, Any]) -> list[str]:
+def render_release_md(rel: dict[str, Any], lang: str = "zh") -> list[str]:
     """The release-check section of the pull-request comment."""
-    head = "### 发布检查 / Release check: " + ("✅ ok" if rel["ok"] else f"❌ {len(rel['errors'])} error(s)")
-    out = [head, ""]
-    out += [f"- ❌ {e}" for e in rel["errors"]] + [f"- ⚠️ {w}" for w in rel["warnings"]] + [f"- ℹ️ {n}" for n in rel["notes"]]
+    state = "✅ " + msg("release.ok", lang) if rel["ok"] else "❌ " + msg("release.n_errors", lang, n=len(rel["errors"]))
+    out = [f"### {msg('release.title', lang)}：{state}" if lang == "zh" else f"### {msg('release.title', lang)}: {state}", ""]
+    out += [f"- ❌ {tr(e, lang)}" for e in rel["errors"]] + [f"- ⚠️ {tr(w, lang)}" for w in rel["warnings"]]
+    out += [f"- ℹ️ {tr(n, lang)}" for n in rel["notes"]]
     return out + [""]
 
 

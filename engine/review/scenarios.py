@@ -10,6 +10,7 @@ from typing import Any
 
 from engine.policy.load import Loaded, load_file
 from engine.policy.policyset import REPO_ROOT, PolicySet, display_path
+from engine.core.messages import Text, msg, tr
 from engine.core.problems import InputError, MissingParameter, Problem
 
 DEFAULT_DIR = REPO_ROOT / "tests" / "scenarios"
@@ -80,7 +81,7 @@ def load_scenario_files(paths: list[Path]) -> tuple[list[Scenario], list[Problem
     files = scenario_files(paths)
     for p in paths:
         if not Path(p).exists():
-            problems.append(Problem(str(p), 1, 1, "scenario file or folder not found"))
+            problems.append(Problem(str(p), 1, 1, Text("scenario.not_found")))
     for path in files:
         if not path.exists():
             continue
@@ -174,9 +175,11 @@ def run_scenario(ps: PolicySet, sc: Scenario) -> ScenarioResult:
         case = parse_case(_CaseView(sc.loaded, sc.loc)) if sc.loaded is not None else case_from_data(sc.case_data, sc.file)
         result = result_json(Evaluator(ps).settle(case), ps)
     except MissingParameter as exc:
-        error = f"missing value: {exc}: {exc.hint}"
+        error = Text("usage.reason", zh=msg("error.missing_value", "zh", detail=exc.message, hint=exc.hint),
+                     en=f"missing value: {exc}: {exc.hint}")
     except InputError as exc:
-        error = "; ".join([str(exc)] + [str(p) for p in exc.problems])
+        error = Text("usage.reason", zh="；".join([exc.render("zh")] + [p.render("zh") for p in exc.problems]),
+                     en="; ".join([str(exc)] + [str(p) for p in exc.problems]))
     if sc.expect_error is not None:
         if error is None:
             return ScenarioResult(sc, False, [f"expected an error containing '{sc.expect_error}', but the case settled"], result, None)
@@ -269,7 +272,7 @@ def render_report(results: list[ScenarioResult], ps: PolicySet, lang: str = "zh"
             mark = f"✓ {W['pass']}" if r.passed else f"✗ {W['fail']}"
             lines.append(f"  {mark}  {sc.name}  ({sc.file}:{sc.line})")
             if r.passed and sc.expect_error:
-                lines.append(f"      {W['expected_error']}: {r.error}")
+                lines.append(f"      {W['expected_error']}: {tr(r.error, lang)}")
             for m in r.mismatches:
                 lines.append(f"      {m}")
         lines.append("")

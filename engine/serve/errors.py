@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.core.messages import msg
+from engine.core.messages import msg, tr
 from engine.core.problems import Problem
 
 
@@ -15,9 +15,9 @@ class Refusal(Exception):
         self.status, self.key, self.problems, self.field, self.fields = status, key, problems or [], field, fields
 
 
-def problem_json(p: Problem) -> dict[str, Any]:
-    """One engine problem as JSON: where (path, line, col, field) and what."""
-    return {"path": p.path, "line": p.line, "col": p.col, "field": p.field, "message": p.message}
+def problem_json(p: Problem, lang: str = "zh") -> dict[str, Any]:
+    """One engine problem as JSON: where (path, line, col, field), what (in `lang`) and its stable code."""
+    return {"path": p.path, "line": p.line, "col": p.col, "field": p.field, "message": tr(p.message, lang), "code": p.code}
 
 
 def refusal_body(r: Refusal, lang: str) -> dict[str, Any]:
@@ -28,5 +28,5 @@ def refusal_body(r: Refusal, lang: str) -> dict[str, Any]:
     if "request_id" in r.fields:
         err["request_id"] = r.fields["request_id"]
     if r.problems:
-        err["problems"] = [problem_json(p) for p in r.problems]
+        err["problems"] = [problem_json(p, lang) for p in r.problems]
     return {"error": err}

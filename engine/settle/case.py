@@ -10,6 +10,7 @@ from typing import Any
 from engine.policy import schemas
 from engine.policy.load import Loaded, load_file, load_text
 from engine.policy.model import Period, as_date, dec
+from engine.core.messages import Text
 from engine.core.problems import InputError, Problem
 from engine.core.registry import canonical_region
 
@@ -87,14 +88,14 @@ def check_loaded(loaded: Loaded | None, problems: list[Problem]) -> Case:
     """A Case from a loaded document and the loader's problems, or InputError listing every problem."""
     if loaded is not None and not problems:
         if not isinstance(loaded.data, dict):
-            problems = [loaded.problem((), "a case must be a mapping with person and encounters")]
+            problems = [loaded.problem((), Text("case.mapping"))]
         else:
             problems = schemas.check(loaded, "case")
     if loaded is not None and not problems:
         case, problems = _semantic(loaded)
         if not problems:
             return case
-    raise InputError("bad case", sorted(problems))
+    raise InputError(Text("case.bad"), sorted(problems))
 
 
 def _money(v: Any) -> Decimal:
@@ -108,7 +109,7 @@ def _semantic(loaded: Loaded) -> tuple[Case | None, list[Problem]]:
     p = d["person"]
     region = canonical_region(p["region"])
     if region is None:
-        out.append(loaded.problem(("person", "region"), f"unknown region '{p['region']}'"))
+        out.append(loaded.problem(("person", "region"), Text("case.unknown_region", value=p["region"])))
     cats = []
     for i, c in enumerate(p.get("categories", [])):
         if isinstance(c, str):
@@ -116,7 +117,7 @@ def _semantic(loaded: Loaded) -> tuple[Case | None, list[Problem]]:
             continue
         start, end = as_date(c.get("from")) or dt.date.min, as_date(c.get("until"))
         if end is not None and end <= start:
-            out.append(loaded.problem(("person", "categories", i, "until"), f"until {end} is not after from {start}"))
+            out.append(loaded.problem(("person", "categories", i, "until"), Text("case.until_before_from", end=end, start=start)))
         cats.append((c["id"], Period(start, end)))
     encs = []
     for i, e in enumerate(d["encounters"]):
@@ -125,25 +126,25 @@ def _semantic(loaded: Loaded) -> tuple[Case | None, list[Problem]]:
                 continue
             v = dec(e[key])
             if v < 0:
-                out.append(loaded.problem(("encounters", i, key), f"{key} {v} is negative"))
+                out.append(loaded.problem(("encounters", i, key), Text("case.negative", field=key, value=v)))
             if v != v.quantize(Decimal("0.01")):
-                out.append(loaded.problem(("encounters", i, key), f"{key} {v} has more than two decimals"))
+                out.append(loaded.problem(("encounters", i, key), Text("case.decimals", field=key, value=v)))
         total, eligible = dec(e["total_cost"]), dec(e["eligible_cost"])
         if eligible > total:
-            out.append(loaded.problem(("encounters", i, "eligible_cost"), f"eligible_cost {eligible} is above total_cost {total}"))
+            out.append(loaded.problem(("encounters", i, "eligible_cost"), Text("case.eligible_above_total", eligible=eligible, total=total)))
         ooc = dec(e["out_of_catalogue_cost"]) if "out_of_catalogue_cost" in e else None
         if ooc is not None and eligible + ooc > total:
-            out.append(loaded.problem(("encounters", i, "out_of_catalogue_cost"), f"eligible_cost {eligible} + out_of_catalogue_cost {ooc} is above total_cost {total}"))
+            out.append(loaded.problem(("encounters", i, "out_of_catalogue_cost"), Text("batch.parts_above_total", eligible=eligible, outside=ooc, total=total)))
         encs.append(Encounter(e["id"], as_date(e["date"]), e["type"], int(e["hospital_level"]), _money(total), _money(eligible),
                               _money(ooc) if ooc is not None else None, e.get("in_pooling_area"), e.get("hospital_admin_level")))
     ids = [e.id for e in encs]
     for i, eid in enumerate(ids):
         if eid in ids[:i]:
-            out.append(loaded.problem(("encounters", i, "id"), f"duplicate encounter id '{eid}'"))
+            out.append(loaded.problem(("encounters", i, "id"), Text("case.duplicate_encounter", id=eid)))
     years = sorted({e.date.year for e in encs})
     if len(years) > 1:
         i = next(i for i, e in enumerate(encs) if e.date.year != encs[0].date.year)
-        out.append(loaded.problem(("encounters", i, "date"), f"encounters fall in {len(years)} calendar years ({', '.join(map(str, years))}); a case covers one year"))
+        out.append(loaded.problem(("encounters", i, "date"), Text("case.years", n=len(years), years=", ".join(map(str, years)))))
     enr = p.get("enrolment")
     enrolment = None
     if enr is not None:

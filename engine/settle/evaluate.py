@@ -9,9 +9,10 @@ from typing import Any
 
 from engine.settle.case import Case, Encounter
 from engine.policy.model import Rule
+from engine.core.messages import Name, Text
 from engine.core.money import ZERO, fen, money_str, rate_str
 from engine.policy.policyset import PolicySet
-from engine.core.problems import InputError, MissingParameter
+from engine.core.problems import InputError, MissingFact, MissingParameter
 from engine.core.registry import PARAMETERS
 from engine.policy.resolve import Profile, ReferenceMissing, Resolved
 from engine.settle.kernel import SCALAR, Figures, Scaled, after, kind_of, pay, scale
@@ -129,7 +130,7 @@ class Evaluator:
         """Everything an encounter needs before the arithmetic: its profile, waiting period and each step's figures."""
         prof = self.profile(s.case, enc.date, enc)
         if not self.res.in_force(prof.region, prof.date):
-            raise InputError(f"no policy in the set covers region {s.case.region} on {enc.date} (encounter {enc.id})")
+            raise InputError(Text("case.no_policy", region=Name("region", s.case.region), region_id=s.case.region, date=enc.date, encounter=enc.id))
         pl = Plan(prof, [])
         waiting = self._waiting(s, enc, prof, pl.head)
         live = {st.id: st for st in steps.in_force(prof.region, prof.date)}
@@ -159,7 +160,7 @@ class Evaluator:
             st = pl.decl[sid]
             out = pl.outcomes[sid]
             if st is not None and st.base == "out_of_scope" and ooc is None and out.figs.on:
-                raise InputError(f"encounter {enc.id}: field out_of_catalogue_cost is needed by payment step {st.key} (base: out_of_scope) but the case does not give it")
+                raise MissingFact("out_of_catalogue_cost", Text("trace.needed_by_step", encounter=enc.id, step=st.key, why="base: out_of_scope"))
             p = {k: v[i] for k, v in sc.cols.items()}
             amount, acc[sid], det = pay(SCALAR, sc.kind, sc.D, sc.rden, sc.nb, p, sc.on[i], owed, total, acc[sid])
             owed = after(sc.kind.base, amount, *owed, SCALAR)
@@ -272,8 +273,7 @@ class Evaluator:
 def missing_income(prof: Profile) -> MissingParameter:
     """The error for a warning threshold that is a share of an income figure the set does not have."""
     return MissingParameter("monitoring.threshold", describe_person(prof), prof.date.isoformat(), prof.region,
-                            f"the warning threshold is a share of per_capita_disposable_income of region {prof.region} "
-                            f"for {prof.date.year - 1}, which the reference data does not have: add that figure with its source")
+                            Text("error.income_missing", region=Name("region", prof.region), region_id=prof.region, year=prof.date.year - 1))
 
 
 def _step(name: str, st: Any, rv: Resolved, level: int | None = None, lang: str = "zh") -> dict[str, Any]:

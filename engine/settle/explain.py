@@ -4,8 +4,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from engine.settle import unknowns
 from engine.settle.evaluate import TIERS, Settlement
 from engine.policy.model import Rule
+from engine.core.messages import Name, Text, msg, tr
 from engine.core.money import ZERO, money_str, rate_str
 from engine.policy.policyset import PolicySet
 from engine.core.registry import CATEGORIES, PARAMETERS, REGIONS
@@ -54,12 +56,14 @@ def result_json(s: Settlement, ps: PolicySet) -> dict[str, Any]:
             "out_of_pocket": money_str(oop),
             "reimbursement_rate": rate_str((paid_sum / total).quantize(Decimal("0.0001"))) if total else "0.00",
             "policy_scope_reimbursement_rate": rate_str((paid_sum / eligible).quantize(Decimal("0.0001"))) if eligible else "0.00",
+            "undetermined": sum(1 for u in unknowns.undetermined(s.missing) if u["part"] in TIERS),
         },
         "premium": s.premium,
         "monitoring": s.monitoring,
         "documents": [{"id": d, "version": v} for d, v in docs],
         "unverified": sorted(s.unverified.values(), key=lambda u: (u["parameter"], u["rule"])),
         "missing": s.missing,
+        "undetermined": unknowns.summary(s.missing),
     }
 
 
@@ -80,9 +84,11 @@ def render_text(res: dict[str, Any], lang: str = "zh", show_trace: bool = True) 
     for e in res["encounters"]:
         out.append(f"{L['encounter']} {e['id']} {e['date']} {e['type']} L{e['hospital_level']} · {L['categories']}: {_cats(e['categories'], lang)}")
         out.append(f"  {L['total_cost']} {e['total_cost']:>12}   {L['eligible_cost']} {e['eligible_cost']:>12}")
+        gaps = {t: unknowns.tier_unknown(res, e["id"], t) for t in TIERS}
         for t in TIERS:
-            out.append(f"  {L[t]:<20} {e['paid'][t]:>12}")
-        out.append(f"  {L['out_of_pocket']:<20} {e['out_of_pocket']:>12}")
+            out.append(f"  {L[t]:<20} {unknowns.not_computed(gaps[t], lang) if gaps[t] else format(e['paid'][t], '>12')}")
+        oop = e["out_of_pocket"] if not any(gaps.values()) else msg("unknown.at_most", lang, value=e["out_of_pocket"])
+        out.append(f"  {L['out_of_pocket']:<20} {oop:>12}")
         if show_trace:
             out.append(f"  {L['trace']}:")
             for st in e["trace"]:
@@ -93,14 +99,23 @@ def render_text(res: dict[str, Any], lang: str = "zh", show_trace: bool = True) 
                 out.append(f"    {st['step']}{act} = {st['value']}{flag}{cite}{('  ' + extra) if extra else ''}")
         out.append("")
     t = res["totals"]
-    out.append(f"{L['totals']}: {L['total_cost']} {t['total_cost']} · " + " · ".join(f"{L[k]} {t['paid'][k]}" for k in TIERS)
-               + f" · {L['out_of_pocket']} {t['out_of_pocket']} · {L['rate']} {Decimal(t['reimbursement_rate']) * 100:.2f}%")
+    counts = {k: unknowns.tier_count(res, k) for k in TIERS}
+    shown = {k: t["paid"][k] if not counts[k] else msg("unknown.total", lang, n=counts[k], known=t["paid"][k]) for k in TIERS}
+    rate = f"{Decimal(t['reimbursement_rate']) * 100:.2f}%" if not any(counts.values()) else msg("unknown.undetermined", lang)
+    oop_total = t["out_of_pocket"] if not any(counts.values()) else msg("unknown.at_most", lang, value=t["out_of_pocket"])
+    n_unknown = res.get("undetermined", {}).get("count", 0)
+    out.append(f"{L['totals']}: {L['total_cost']} {t['total_cost']} · " + " · ".join(f"{L[k]} {shown[k]}" for k in TIERS)
+               + f" · {L['out_of_pocket']} {oop_total} · {L['rate']} {rate} · " + msg("unknown.count", lang, n=n_unknown))
     p = res["premium"]
-    if p.get("individual_contribution") is not None:
+    if p.get("individual_contribution") is not None and unknowns.subsidy_unknown(res):
+        out.append(f"{L['premium']}: {L['contribution']} {p['individual_contribution']} · {L['subsidy']} "
+                   f"{msg('unknown.undetermined', lang)}（{unknowns.not_computed('premium.subsidy', lang)}）· {L['payable']} "
+                   + msg("unknown.at_most", lang, value=unknowns.payable_bound(p)))
+    elif p.get("individual_contribution") is not None:
         out.append(f"{L['premium']}: {L['contribution']} {p['individual_contribution']} · {L['subsidy']} {p['subsidy']} · {L['payable']} {p['payable']}")
     else:
         why = p.get("note") or next((m_["reason"] for m_ in res["missing"] if m_["part"] == "premium"), "")
-        out.append(f"{L['premium']}: {L['undetermined']}" + (f" ({_zh_reason(why) if lang == 'zh' else why})" if why else ""))
+        out.append(f"{L['premium']}: {L['undetermined']}" + (f" ({reason_words(why, lang)})" if why else ""))
     m = res["monitoring"]
     if lang == "zh":
         if m["warning"]:
@@ -112,7 +127,7 @@ def render_text(res: dict[str, Any], lang: str = "zh", show_trace: bool = True) 
             why = f"年度个人自付 {m['out_of_pocket']} 元，未超过预警线 {m['threshold']} 元"
     else:
         why = "; ".join(m["reasons"])
-    state = L["warning"] if m["warning"] else (L["undetermined"] if m["warning"] is None else L["no_warning"])
+    state = L["warning"] if m["warning"] else (msg("unknown.undetermined", lang) if m["warning"] is None else L["no_warning"])
     out.append(f"{L['monitoring']}: {state} · {why}")
     if res["unverified"]:
         out.append(f"{L['unverified']} ({len(res['unverified'])}):")
@@ -121,28 +136,31 @@ def render_text(res: dict[str, Any], lang: str = "zh", show_trace: bool = True) 
     if res["missing"]:
         out.append(f"{L['missing']} ({len(res['missing'])}):")
         for m_ in res["missing"]:
-            reason = _zh_reason(m_["reason"]) if lang == "zh" else m_["reason"]
-            out.append(f"  ∅ {m_['parameter']} [{m_.get('for', '')}] {m_.get('encounter', '')} {m_.get('date', '')}: {reason}")
+            reason = reason_words(m_["reason"], lang, m_["parameter"])
+            out.append(f"  ∅ {m_['parameter']} [{tr(m_.get('for', ''), lang)}] {m_.get('encounter', '')} {m_.get('date', '')}: {reason}")
     out.append(f"{L['documents']}: " + ", ".join(f"{d['id']} v{d['version']}" for d in res["documents"]))
     return "\n".join(out)
 
 
-ZH_REASONS = {
-    "no rule in force sets the annual cap; none applied": "无生效规则规定年度最高支付限额，未设封顶计算",
-    "no rule in force sets the individual contribution": "无生效规则规定个人缴费标准",
-    "no subsidy rule in force for the categories held; subsidy shown as 0.00": "所持身份类别无生效的资助规则，资助按 0.00 显示",
-    "no warning threshold in force": "无生效的预警线",
-    "employee contributions are payroll-based and not modelled": "职工医保按工资缴费，未建模",
+REASONS = {  # the settlement's missing-value reasons (result JSON keeps the English) -> catalogue keys
+    "no rule in force sets the annual cap; none applied": "reason.no_cap",
+    "no rule in force sets the individual contribution": "reason.no_contribution",
+    "no subsidy rule in force for the categories held; subsidy shown as 0.00": "reason.no_subsidy",
+    "no warning threshold in force": "reason.no_threshold",
+    "employee contributions are payroll-based and not modelled": "reason.employee",
 }
 
 
-def _zh_reason(reason: str) -> str:
-    """Chinese wording of a missing-value reason (English kept where no wording exists)."""
-    if reason in ZH_REASONS:
-        return ZH_REASONS[reason]
-    if "but no rule in force sets" in reason:
-        return f"有规则适用于此人（如全国底线），但无生效规则规定{reason.rsplit(' ', 1)[-1]}，该部分未计算"
-    return reason
+def reason_words(reason: Any, lang: str = "zh", parameter: str = "") -> str:
+    """A missing-value reason in `lang` (the English text is the key; unknown reasons kept as they are)."""
+    if isinstance(reason, Text):
+        return reason.render(lang)
+    if reason in REASONS:
+        return msg(REASONS[reason], lang)
+    if "but no rule in force sets" in str(reason):
+        name = parameter or str(reason).rsplit(" ", 1)[-1]
+        return msg("reason.no_rate", lang, label=Name("param", name), parameter=name)
+    return str(reason)
 
 
 def describe_rule(r: Rule, lang: str = "zh") -> str:

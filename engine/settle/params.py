@@ -7,6 +7,7 @@ from typing import Any
 from engine.settle.evaluate import show_value
 from engine.settle.explain import describe_rule
 from engine.policy.policyset import PolicySet
+from engine.core.messages import Name, Text, msg, words
 from engine.core.problems import InputError
 from engine.core.registry import CATEGORIES, ENCOUNTER_TYPES, PARAMETERS, canonical_region
 from engine.policy.steps import describe_step
@@ -17,10 +18,10 @@ def params_table(ps: PolicySet, region: str, day: dt.date, categories: list[str]
     """One row per parameter (per hospital level where it depends on it)."""
     code = canonical_region(region)
     if code is None:
-        raise InputError(f"--region '{region}' is not a known region")
+        raise InputError(Text("usage.unknown_region", value=region))
     bad = [c for c in categories if c not in CATEGORIES]
     if bad:
-        raise InputError(f"--category '{bad[0]}' is not a known category (known: {', '.join(sorted(CATEGORIES))})")
+        raise InputError(Text("usage.unknown_category", value=bad[0], known=", ".join(sorted(CATEGORIES))))
     res = ps.resolver
     rows = []
     in_force = res.in_force(code, day)
@@ -63,17 +64,24 @@ def render_params(rows: list[dict[str, Any]], lang: str = "zh") -> str:
     for row in rows:
         name = row["parameter"] + (f"[{row['hospital_level']}]" if row["hospital_level"] else "")
         label = PARAMETERS[row["parameter"]].zh if lang == "zh" else PARAMETERS[row["parameter"]].en
-        val = row["value"] if row["value"] is not None else ("无（缺失）" if lang == "zh" else "none (missing)")
-        treat = f"  [{row['treatment']}]" if row.get("treatment") and row["treatment"] != "ordinary" else ""
+        if row["value"] is not None:
+            val = row["value"]
+        elif row.get("steps") and PARAMETERS[row["parameter"]].kind == "cap":
+            val = msg("params.no_cap", lang)
+        elif row.get("error"):
+            val = msg("unknown.not_computed", lang, what=Name("param", row["parameter"]))
+        else:
+            val = msg("params.guardrail_only", lang)
+        treat = f"  [{words('categories', row['treatment'], lang)}]" if row.get("treatment") and row["treatment"] != "ordinary" else ""
         out.append(f"{name:<48} {val:>14}  {label}{treat}")
         if row.get("error"):
             out.append(f"    ! {row['error']}")
         for st in row.get("steps", []):
             flag = "" if st["verified"] else (" [未核实]" if lang == "zh" else " [unverified]")
-            out.append(f"    {st['action']:<10} {st['value'] or '':>12}  ← {st['rule']} v{st['document_version']} 「{st['clause']}」{flag}")
+            out.append(f"    {msg('action.' + st['action'], lang):<10} {st['value'] or '':>12}  ← {st['rule']} v{st['document_version']} 「{st['clause']}」{flag}")
         for g in row.get("guardrails", []):
-            out.append(f"    guardrail  {g['says_zh'] if lang == 'zh' else g['says_en']}  ← {g['rule']}")
-    return "\n".join(out) if out else ("无参数" if lang == "zh" else "no parameters in force")
+            out.append(f"    {msg('params.guardrail', lang)}  {g['says_zh'] if lang == 'zh' else g['says_en']}  ← {g['rule']}")
+    return "\n".join(out) if out else msg("params.none", lang)
 
 
 def steps_table(ps: PolicySet, region: str, day: dt.date, lang: str = "zh") -> list[dict[str, Any]]:
@@ -88,10 +96,10 @@ def steps_table(ps: PolicySet, region: str, day: dt.date, lang: str = "zh") -> l
 
 def render_steps(steps: list[dict[str, Any]], lang: str = "zh") -> str:
     """The order of payment as lines of text."""
-    head = "支付顺序" if lang == "zh" else "Order of payment"
     name = "zh" if lang == "zh" else "en"
-    return "\n".join([head + ":"] + [f"  {s['order']:>3} {s['name'][name]} {s['id']}: {s['says']}  ← {s['declared_by']} v{s['document_version']} 「{s['clause']}」"
-                                      for s in steps])
+    return "\n".join([msg("params.order_of_payment", lang)] + [
+        f"  {s['order']:>3} {s['name'][name]} {s['id']}: {s['says']}  ← {s['declared_by']} v{s['document_version']} 「{s['clause']}」"
+        for s in steps])
 
 
 def params_document(ps: PolicySet, region: str, day: dt.date, categories: list[str], tier: int | None, scheme: str,

@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from engine.core.problems import InputError, MissingParameter
+from engine.core.messages import Name, Text, person_words
+from engine.core.problems import InputError, MissingFact, MissingParameter
 from engine.policy.model import PayStep
 from engine.policy.resolve import Profile, ReferenceMissing, Resolved, Resolver, matches
 from engine.policy.steps import reaches
@@ -32,17 +33,14 @@ class Outcome:
 
 def describe_person(p: Profile) -> str:
     """The person and encounter in a few words, for errors and `missing` entries."""
-    cats = ",".join(sorted(p.categories)) or "ordinary insured"
-    extra = f", tier {p.tier}" if p.tier else ""
-    lvl = f", {p.encounter_type} level {p.hospital_level}" if p.encounter_type else ""
-    return f"{cats} ({p.scheme}{extra}{lvl})"
+    return person_words(sorted(p.categories), p.scheme, p.tier, p.encounter_type, p.hospital_level)
 
 
 def missing_reference(name: str, prof: Profile, e: ReferenceMissing) -> MissingParameter:
     """The error for a parameter whose rule needs a reference figure the set does not have."""
     return MissingParameter(name, describe_person(prof), prof.date.isoformat(), prof.region,
-                            f"{e.rule.key} computes it from {e.series} of region {e.region} for {e.year}, "
-                            f"which the reference data does not have: add that figure with its source")
+                            Text("error.reference_missing", rule=e.rule.key, series=Name("series", e.series), series_id=e.series,
+                                 region=Name("region", e.region), region_id=e.region, year=e.year))
 
 
 def rule_reaches(res: Resolver, step: PayStep, prof: Profile) -> bool:
@@ -61,12 +59,13 @@ def _facts_fit(step: PayStep, facts: Facts, enc_id: str) -> str | None:
     """None if the step's place conditions hold; a reason if not; InputError if the case lacks the fact."""
     if step.where:
         if facts.in_pooling_area is None:
-            raise InputError(f"encounter {enc_id}: field in_pooling_area is needed by payment step {step.key} (where: {step.where}) but the case does not give it")
+            raise MissingFact("in_pooling_area", Text("trace.needed_by_step", encounter=enc_id, step=step.key, why=f"where: {step.where}"))
         if facts.in_pooling_area != (step.where == "inside_pooling_area"):
             return f"{step.id} applies only {step.where.replace('_', ' ')}"
     if step.admin_levels:
         if facts.admin_level is None:
-            raise InputError(f"encounter {enc_id}: field hospital_admin_level is needed by payment step {step.key} (hospital_admin_levels: {', '.join(step.admin_levels)}) but the case does not give it")
+            raise MissingFact("hospital_admin_level", Text("trace.needed_by_step", encounter=enc_id, step=step.key,
+                                                           why=f"hospital_admin_levels: {', '.join(step.admin_levels)}"))
         if facts.admin_level not in step.admin_levels:
             return f"{step.id} applies only at {', '.join(step.admin_levels)} hospitals"
     return None

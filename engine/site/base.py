@@ -25,6 +25,7 @@ class Site:
     pages: dict[str, str] = field(default_factory=dict)
     edit_paths: dict[str, str | None] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    titles: dict[str, str] = field(default_factory=dict)  # page -> what it shows, for the navigation
 
     def example_pages(self) -> list[str]:
         """The worked-example pages (examples/<case>.md), sorted."""

@@ -78,12 +78,12 @@ def summary(ps: PolicySet, site: Site) -> str:
     lines.append("* 算例 Worked examples")
     lines.append("    * [全部算例 All examples](examples/index.md)")
     for p in site.example_pages():
-        lines.append(f"    * [{Path(p).stem}]({p})")
+        lines.append(f"    * [{site.titles.get(p, Path(p).stem).replace(']', '')}]({p})")
     scenarios = site.scenario_pages()
     if scenarios:
         lines.append("    * 场景测试 Scenario tests")
         for p in scenarios:
-            lines.append(f"        * [{p[len('examples/scenarios/'):-3]}]({p})")
+            lines.append(f"        * [{site.titles.get(p, p[len('examples/scenarios/'):-3]).replace(']', '')}]({p})")
     lines += ["* 参考 Reference",
               "    * [政策文件格式 Policy format](reference/policy-format.md)",
               "    * [案例与结果格式 Case and result](reference/case-format.md)",

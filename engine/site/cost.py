@@ -9,7 +9,7 @@ from engine.settle.case import Case, case_from_data
 from engine.settle.evaluate import Evaluator
 from engine.policy.policyset import PolicySet
 from engine.core.problems import InputError, MissingParameter
-from engine.site.base import category_tab, cell, tab_header
+from engine.site.base import category_tab, cell
 from engine.site.svg import Stack, stacked_chart
 
 TIER_LABELS = {"basic_insurance": "基本医保 basic", "serious_illness": "大病保险 serious illness",
@@ -77,9 +77,9 @@ def cost_charts(ps: PolicySet, code: str, cats: list[str | None], tier: int | No
             f" One inpatient stay settled on {day.isoformat()}, eligible cost 0 to 500,000 yuan in steps of 10,000, "
             "stacked by who pays: out of pocket at the bottom, then basic insurance, serious-illness insurance and medical assistance.", ""]
     for cat in cats:
-        out += tab_header(cat)
+        out += [f"### {category_tab(cat)}", ""]
         for level in (2, 3):
-            out += _level_chart(ps, code, cat, tier, day, level)
+            out += [line.removeprefix("    ") for line in _level_chart(ps, code, cat, tier, day, level)]
     return out
 
 
@@ -93,7 +93,7 @@ def _level_chart(ps: PolicySet, code: str, cat: str | None, tier: int | None, da
     svg = stacked_chart(points, CHART_TIERS, TIER_LABELS, title, unver)
     out = [f'    <figure class="yb-chart" markdown="0">{svg}</figure>', ""]
     at = {p.x: p for p in points}
-    out += ["    | 费用 Cost | 基本医保 Basic | 大病保险 Serious illness | 医疗救助 Assistance | 个人自付 Out of pocket |",
+    out += ["    | 费用 | 基本医保 | 大病保险 | 医疗救助 | 个人自付 |",
             "    | --- | --- | --- | --- | --- |"]
     for x in TABLE_COSTS:
         p = at.get(x)

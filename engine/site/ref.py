@@ -4,14 +4,18 @@ from __future__ import annotations
 import argparse
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from engine.settle.explain import render_text, result_json
 from engine.policy.policyset import PolicySet, load_policy_set
 from engine.core.problems import InputError, MissingParameter
 from engine.core.registry import CATEGORIES, ENCOUNTER_TYPES, PARAMETERS, REGIONS, REFERENCE_SERIES, SCHEMES
-from engine.site.base import Site, cell, code_link, link
+from engine.core.messages import msg, words
+from engine.site.base import Site, cell, code_link, link, short
 
 TIERS = ("basic_insurance", "serious_illness", "medical_assistance")
 
@@ -172,16 +176,27 @@ def cli_page() -> str:
 
 # -- worked examples ----------------------------------------------------------------------
 def settlement_table(res: dict[str, Any]) -> list[str]:
-    """The encounters and totals of a result as a table."""
-    out = ["| 就诊 Encounter | 日期 Date | 类型 Type | 等级 Level | 总费用 Total | 政策范围内 Eligible | 基本医保 Basic | 大病保险 Serious illness | 医疗救助 Assistance | 个人自付 Out of pocket |",
-           "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
-    for e in res["encounters"]:
-        out.append(f"| `{e['id']}` | {e['date']} | {e.get('type', '')} | {e.get('hospital_level', '')} | {e['total_cost']} | {e['eligible_cost']} | "
-                   + " | ".join(e["paid"].get(t, "") for t in TIERS) + f" | {e['out_of_pocket']} |")
+    """The settlement as a narrow table: a row per item, a column per encounter and the total; unknowns in words."""
+    from engine.settle import unknowns
+
+    encs = res["encounters"]
     t = res["totals"]
-    out.append(f"| **合计 Total** | | | | {t['total_cost']} | {t.get('eligible_cost', '')} | " + " | ".join(t["paid"].get(t_, "") for t_ in TIERS)
-               + f" | {t['out_of_pocket']} |")
-    return out + ["", f"实际报销比例 Reimbursement rate: **{t['reimbursement_rate']}**", ""]
+    out = ["| 项目 Item | " + " | ".join(f"{e['date']}<br>`{e['id']}`" for e in encs) + " | 合计 Total |",
+           "| --- | " + " | ".join("---:" for _ in encs) + " | ---: |"]
+    items = [("total_cost", "总费用"), ("eligible_cost", "政策范围内费用"), *((k, TIER_ZH[k]) for k in TIERS), ("out_of_pocket", "个人自付")]
+    for key, zh in items:
+        cells = []
+        for e in encs:
+            gap = unknowns.tier_unknown(res, e["id"], key) if key in TIERS else None
+            cells.append(unknowns.not_computed(gap, "zh") if gap else (e["paid"].get(key, "") if key in TIERS else e[key]))
+        n = unknowns.tier_count(res, key) if key in TIERS else 0
+        total = msg("unknown.total", "zh", n=n, known=t["paid"][key]) if n else (t["paid"].get(key, "") if key in TIERS else t.get(key, ""))
+        out.append(f"| {zh} | " + " | ".join(cells) + f" | {total} |")
+    rate = f"{Decimal(t['reimbursement_rate']) * 100:.2f}%" if not t.get("undetermined") else msg("unknown.undetermined", "zh")
+    return out + ["", f"实际报销比例 Reimbursement rate: **{rate}**", ""]
+
+
+TIER_ZH = {"basic_insurance": "基本医保", "serious_illness": "大病保险", "medical_assistance": "医疗救助"}
 
 
 def result_section(res: dict[str, Any], src: str, ps: PolicySet) -> list[str]:
@@ -199,6 +214,22 @@ def result_section(res: dict[str, Any], src: str, ps: PolicySet) -> list[str]:
     return out
 
 
+def example_title(text: str, path: Path) -> str:
+    """What an example shows, from its first comment line (重庆 2020：低保对象，同一次住院), else from the case itself."""
+    first = text.split("\n", 1)[0].lstrip("# ").strip()
+    if re.search(r"[\u4e00-\u9fff]", first):
+        return re.split(r"[。.]", re.sub(r"（[^）]*）|\([^)]*\)", "", first), maxsplit=1)[0].strip("：:，, ")
+    try:
+        data = yaml.safe_load(text) or {}
+        person, encs = data["person"], data["encounters"]
+        cats = "|".join(c if isinstance(c, str) else c["id"] for c in person.get("categories", []))
+        year = str(encs[0]["date"])[:4]
+        synthetic = "合成政策 · " if "SYNTHETIC" in first else ""
+        return f"{synthetic}{words('region', str(person['region']))} {year}：{words('categories', cats)}，{len(encs)} 次就诊"
+    except (yaml.YAMLError, KeyError, IndexError, TypeError):
+        return path.stem
+
+
 def example_pages(site: Site, ps: PolicySet, root: Path) -> None:
     """One page per examples/*.yaml: the case, its settlement and trace."""
     from engine.settle.case import read_case
@@ -212,7 +243,9 @@ def example_pages(site: Site, ps: PolicySet, root: Path) -> None:
         if m:
             policies = load_policy_set(root / m.group(1))
             label = f"合成政策集 SYNTHETIC policy set `{m.group(1)}`"
-        out = [f"# 算例 {path.stem}", "", f"案例文件 Case file `examples/{path.name}` · 政策集 Policies: {label}", "",
+        title = example_title(text, path)
+        site.titles[src] = title
+        out = [f"# {title}", "", f"案例文件 Case file `examples/{path.name}` · 政策集 Policies: {label}", "",
                "```yaml", text.rstrip(), "```", ""]
         try:
             if policies.problems:
@@ -247,6 +280,7 @@ def scenario_pages(site: Site, ps: PolicySet, root: Path) -> None:
         src = f"examples/scenarios/{rel}.md"
         doc = items[0].document
         title = ps.documents[doc].title["zh"] if doc in ps.documents else doc
+        site.titles[src] = short(title, 28)
         out = [f"# 场景 {title}", "", f"场景文件 Scenario file `tests/scenarios/{rel}.yaml` · 文件 Notice: " + code_link(src, doc, ps), ""]
         for sc in items:
             r = run_scenario(ps, sc)
@@ -267,8 +301,8 @@ def examples_index(site: Site) -> str:
     src = "examples/index.md"
     out = ["# 算例 Worked examples", "", "每个算例都由本站构建时实时计算。Every example is computed when the site is built.", "",
            "## 案例文件 Example cases", ""]
-    out += [f"- [{Path(p).stem}]({link(src, p)})" for p in site.example_pages()]
+    out += [f"- [{site.titles.get(p, Path(p).stem)}]({link(src, p)})" for p in site.example_pages()]
     scen = site.scenario_pages()
     out += ["", "## 场景测试 Scenario tests", ""]
-    out += [f"- [{p[len('examples/scenarios/'):-3]}]({link(src, p)})" for p in scen] or ["- 无 None " + "; ".join(site.notes)]
+    out += [f"- [{site.titles.get(p, p[len('examples/scenarios/'):-3])}]({link(src, p)})" for p in scen] or ["- 无 None " + "; ".join(site.notes)]
     return "\n".join(out) + "\n"

@@ -8,8 +8,8 @@ from typing import Iterable
 from engine.settle.params import params_table
 from engine.policy.policyset import PolicySet
 from engine.core.registry import PARAMETERS, region_chain
-from engine.site.base import (STATUS, by_layer, categories_with_rules, cell, code_link, doc_title, fmt_value, link, notice_page,
-                        region_name, region_page, regions_with_documents, span_text, tab_header)
+from engine.site.base import (STATUS, by_layer, categories_with_rules, category_name, category_tab, cell, code_link, doc_title,
+                        fmt_value, link, notice_page, region_name, region_page, regions_with_documents, span_text)
 from engine.site.cost import cost_charts
 
 Key = tuple[str, int | None]  # (parameter, hospital level)
@@ -98,46 +98,62 @@ def region_markdown(ps: PolicySet, code: str) -> str:
         out.append(f"| {region_name(d.jurisdiction)} | [{cell(doc_title(d))}]({link(src, notice_page(d.id))}) | {span_text(d.period)} | {STATUS.get(d.status, d.status)} |")
     out.append("")
     out += ["## 各年参数 Parameters in force on 1 July", "",
-            "每个身份类别一张表：该类参保人在各年 7 月 1 日适用的参数（已按就高不叠加取最优，⚠ 表示用到未核实数值）。"
-            " One table per category: what applies to a resident holding it on 1 July of each year (most favourable of the "
-            "baseline and the category, 就高不叠加; ⚠ = uses unverified values).", ""]
-    for cat in cats:
-        out += tab_header(cat) + _year_table(ps, code, cat, tier, years)
+            "每个参数一张表，每行一个年度（取 7 月 1 日；取值相同的相邻年度合并）：普通参保人的取值，以及各身份类别不同于此的取值"
+            "（已按就高不叠加取最优，⚠ 表示用到未核实数值）。One table per parameter, a row per year (1 July; equal years "
+            "merged): the ordinary resident's value and each category's where it differs (most favourable, 就高不叠加; "
+            "⚠ = unverified values).", ""]
+    out += _parameter_tables(ps, code, cats, tier, years)
     out += ["## 参数变化时间线 How each parameter changed", "",
             "在每个规则生效或失效的日期比较前后参数，列出变化及引起变化的规则。"
             " On every date a rule starts or stops, the parameters before and after, with the rules that made the new value.", ""]
     for cat in cats:
-        out += tab_header(cat) + _change_table(ps, code, cat, tier, src)
+        out += [f"### {category_name(cat)}", ""] + _change_list(ps, code, cat, tier, src)
     out += cost_charts(ps, code, cats, tier, years)
     return "\n".join(out) + "\n"
 
 
-def _year_table(ps: PolicySet, code: str, cat: str | None, tier: int | None, years: list[int]) -> list[str]:
-    """One category's parameters on 1 July of each year, a row per parameter (indented into its tab)."""
-    snaps = {y: snapshot(ps, code, dt.date(y, 7, 1), cat, tier) for y in years}
-    keys = ordered_keys(k for y in years for k in snaps[y])
+def _parameter_tables(ps: PolicySet, code: str, cats: list[str | None], tier: int | None, years: list[int]) -> list[str]:
+    """One small table per parameter: a row per run of equal years, the ordinary value and each category that differs."""
+    snaps = {(y, c): snapshot(ps, code, dt.date(y, 7, 1), c, tier) for y in years for c in cats}
+    keys = ordered_keys(k for s in snaps.values() for k in s)
     if not keys:
-        return ["    无参数 No parameters in force.", ""]
-    out = ["    | 参数 Parameter | " + " | ".join(str(y) for y in years) + " |",
-           "    | --- | " + " | ".join("---" for _ in years) + " |"]
+        return ["无参数 No parameters in force.", ""]
+    out: list[str] = []
     for param, level in keys:
-        out.append(f"    | {param_label(param, level)} | " + " | ".join(cell_text(param, snaps[y].get((param, level))) for y in years) + " |")
-    return out + [""]
+        rows: list[tuple[list[int], str]] = []
+        for y in years:
+            base = cell_text(param, snaps[(y, None)].get((param, level)))
+            diff = [f"{category_tab(c)} {t}" for c in cats[1:] if (t := cell_text(param, snaps[(y, c)].get((param, level)))) != base]
+            text = f"{category_tab(None)} {base}" + ("<br>" + "<br>".join(diff) if diff else "")
+            if rows and rows[-1][1] == text and rows[-1][0][-1] == y - 1:
+                rows[-1][0].append(y)
+            else:
+                rows.append(([y], text))
+        out += [f"### {param_words(param, level)}", "", f"<small>`{param}`</small>", "",
+                "| 年度 Year | 取值 Value |", "| --- | --- |"]
+        out += [f"| {ys[0]}{'–' + str(ys[-1]) if len(ys) > 1 else ''} | {text} |" for ys, text in rows] + [""]
+    return out
 
 
-def _change_table(ps: PolicySet, code: str, cat: str | None, tier: int | None, src: str) -> list[str]:
-    """One category's change log as a table (indented into its tab)."""
+def _change_list(ps: PolicySet, code: str, cat: str | None, tier: int | None, src: str) -> list[str]:
+    """One category's change log as a list: date, parameter in words, before → after, the rules."""
     changes = change_log(ps, code, cat, tier)
     if not changes:
-        return ["    无变化 No changes.", ""]
-    out = ["    | 日期 Date | 参数 Parameter | 原值 Before | 新值 After | 依据 Rule |", "    | --- | --- | --- | --- | --- |"]
+        return ["无变化 No changes.", ""]
+    out = []
     for day, (param, level), before, after in changes:
         rules = (after.rules if after and after.kind != "missing" else (before.rules if before else ()))
         why = "；".join(code_link(src, k, ps) for k in rules) or "—"
         if after is None:
             why = "失效 ended: " + why
-        out.append(f"    | {day} | {param_label(param, level)} | {cell_text(param, before)} | {cell_text(param, after)} | {why} |")
+        out.append(f"- **{day}** {param_words(param, level)}：{cell_text(param, before)} → {cell_text(param, after)}"
+                   f"<br><small>依据 rule：{why}</small>")
     return out + [""]
+
+
+def param_words(param: str, level: int | None) -> str:
+    """A parameter's Chinese label with its hospital level (住院起付线（二级医院））."""
+    return PARAMETERS[param].zh + (f"（{level}级医院）" if level else "")
 
 
 def ordered_keys(keys: Iterable[Key]) -> list[Key]:

@@ -115,42 +115,31 @@ class Bar:
 
 
 def timeline_chart(bars: Sequence[Bar], first_year: int, last_year: int, layer_names: Sequence[str]) -> str:
-    """A Gantt-style chart of which notices were in force when; open-ended notices fade out at the right."""
-    left, right, top, row = 290, 16, 40, 24
-    width = 780
-    pw = width - left - right
-    height = top + row * len(bars) + 50
-    span = (dt.date(last_year + 1, 1, 1) - dt.date(first_year, 1, 1)).days
+    """Which notices were in force when, as HTML rows: the whole title in page text above each bar, so it stays legible
+    and uncut on a phone; each bar a small SVG stretched to the row (year lines aligned); open-ended bars fade out."""
+    start, end = dt.date(first_year, 1, 1), dt.date(last_year + 1, 1, 1)
+    span = (end - start).days
 
-    def px(day: dt.date) -> Decimal:
-        days = min(max((day - dt.date(first_year, 1, 1)).days, 0), span)
-        return left + Decimal(days) * pw / span
+    def pct(day: dt.date) -> Decimal:
+        return (Decimal(min(max((day - start).days, 0), span)) * 100 / span).quantize(Decimal("0.01"))
 
-    out = _open("yb-timeline-svg", width, height, "政策文件有效期 notices in force",
-                '<defs><linearGradient id="yb-fade" x1="0" x2="1"><stop offset="0.6" stop-color="#fff" stop-opacity="0"/>'
-                '<stop offset="1" stop-color="#fff" stop-opacity="1"/></linearGradient></defs>')
-    for year in range(first_year, last_year + 2):
-        x = px(dt.date(year, 1, 1)) if year <= last_year else Decimal(left + pw)
-        out.append(f'<line x1="{_n(x)}" x2="{_n(x)}" y1="{top - 6}" y2="{height - 40}" stroke="#ddd"/>')
-        if year <= last_year:
-            out.append(f'<text x="{_n(x + 4)}" y="{top - 10}">{year}</text>')
-    for i, b in enumerate(bars):
-        y = top + i * row
-        x0 = px(b.start)
-        x1 = px(b.end) if b.end else Decimal(left + pw)
+    years = [(y, pct(dt.date(y, 1, 1))) for y in range(first_year, last_year + 1)]
+    grid = "".join(f'<line x1="{_n(x * 10)}" x2="{_n(x * 10)}" y1="0" y2="14" stroke="#ddd" vector-effect="non-scaling-stroke"/>' for _, x in years)
+    out = ['<div class="yb-timeline" role="img" aria-label="政策文件有效期 notices in force">',
+           '<div class="yb-tl-years">' + "".join(f'<span style="left:{_n(x)}%">{y}</span>' for y, x in years) + "</div>"]
+    for b in bars:
+        x0, x1 = pct(b.start), pct(b.end) if b.end else Decimal(100)
         colour = _layer_colour(b.layer)
-        box = f'x="{_n(x0)}" y="{y + 3}" width="{_n(max(x1 - x0, Decimal(2)))}" height="{row - 8}"'
-        out.append(f'<a href="{escape(b.href)}"><title>{escape(b.tooltip)}</title>'
-                   f'<text x="{left - 8}" y="{y + 15}" text-anchor="end" fill="{colour}">{escape(b.label)}</text>'
-                   f'<rect class="yb-bar" {box} rx="3" fill="{colour}"/>')
-        if b.end is None:
-            out.append(f'<rect {box} fill="url(#yb-fade)"/>')
-        out.append("</a>")
-    ly = height - 22
-    for i, name in enumerate(layer_names):
-        out.append(_swatch(16 + i * 150, ly - 10, LAYER_COLOURS[i], name))
-    out.append(f'<text x="{16 + len(layer_names) * 150}" y="{ly}" fill="#666">渐隐 = 未设截止日期 fading = open-ended</text>')
-    out.append("</svg>")
+        box = f'x="{_n(x0 * 10)}" y="2" width="{_n(max((x1 - x0) * 10, Decimal(4)))}" height="10"'
+        fade = f'<rect {box} fill="url(#yb-fade)"/>' if b.end is None else ""
+        out.append(f'<a class="yb-tl-row" href="{escape(b.href)}" title="{escape(b.tooltip)}">'
+                   f'<span class="yb-tl-label" style="color:{colour}">{escape(b.label)}</span>'
+                   f'<svg class="yb-timeline-svg" viewBox="0 0 1000 14" preserveAspectRatio="none" aria-hidden="true">'
+                   '<defs><linearGradient id="yb-fade" x1="0" x2="1"><stop offset="0.6" stop-color="#fff" stop-opacity="0"/>'
+                   '<stop offset="1" stop-color="#fff" stop-opacity="1"/></linearGradient></defs>'
+                   f'{grid}<rect class="yb-bar" {box} rx="3" fill="{colour}"/>{fade}</svg></a>')
+    legend = "".join(f'<span><i style="background:{LAYER_COLOURS[i]}"></i>{escape(name)}</span>' for i, name in enumerate(layer_names))
+    out.append(f'<div class="yb-tl-legend">{legend}<span>渐隐 = 未设截止日期 fading = open-ended</span></div></div>')
     return "".join(out)
 
 
@@ -185,54 +174,47 @@ def _dash(dash: str) -> str:
 
 
 def graph_chart(nodes: Sequence[Node], edges: Sequence[Edge], layer_names: Sequence[str]) -> str:
-    """Documents in rows by layer (national on top), arrows from a document to the one it implements or supersedes."""
-    box_w, box_h, gap_x, gap_y, margin = 200, 46, 20, 90, 16
+    """Documents in a grid, rows by layer (national on top); arrows from a document to the one it implements or supersedes,
+    drawn only in the gaps between boxes (up from the source, along a column gap, across below the target), so an
+    arrow never crosses a box it does not connect."""
+    box_w, box_h, gap_x, gap_row, gap_y, margin, left = 200, 60, 36, 28, 70, 16, 34
     rows: dict[int, list[Node]] = {}
     for n in nodes:
         rows.setdefault(n.layer, []).append(n)
-    per_row = max((len(v) for v in rows.values()), default=1)
-    cols = min(per_row, 3)
+    cols = min(max((len(v) for v in rows.values()), default=1), 3)
     pos: dict[str, tuple[int, int]] = {}
-    y = margin + 20
+    y = margin + 40
     for layer in sorted(rows):
         items = rows[layer]
         for i, n in enumerate(items):
-            pos[n.id] = (margin + 90 + (i % cols) * (box_w + gap_x), y + (i // cols) * (box_h + 16))
-        y += ((len(items) - 1) // cols + 1) * (box_h + 16) + gap_y - 16
-    width = margin * 2 + 90 + cols * (box_w + gap_x)
-    height = y + 30
+            pos[n.id] = (left + (i % cols) * (box_w + gap_x), y + (i // cols) * (box_h + gap_row))
+        y += ((len(items) - 1) // cols + 1) * (box_h + gap_row) - gap_row + gap_y
+    width = left + cols * (box_w + gap_x) + margin
+    height = y - gap_y + 60
     out = _open("yb-graph-svg", width, height, "实施与替代关系 implements and supersedes", '<defs>' + "".join(
         f'<marker id="yb-arrow-{k}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
         f'<path d="M0,0 L10,5 L0,10 z" fill="{c}"/></marker>' for k, (c, _) in EDGE_STYLE.items()) + '</defs>')
     for layer in sorted(rows):
         ys = [pos[n.id][1] for n in rows[layer]]
-        out.append(f'<text x="{margin}" y="{min(ys) + 28}" font-weight="bold" fill="{_layer_colour(layer)}">'
+        out.append(f'<text x="{left}" y="{min(ys) - gap_row // 2 - 8}" font-weight="bold" fill="{_layer_colour(layer)}">'
                    f'{escape(layer_names[min(layer, len(layer_names) - 1)])}</text>')
-    for e in edges:
-        if e.src not in pos or e.dst not in pos:
-            continue
-        (sx, sy), (dx, dy) = pos[e.src], pos[e.dst]
+    drawn = [e for e in edges if e.src in pos and e.dst in pos]
+    for k, e in enumerate(drawn):
         colour, dash = EDGE_STYLE.get(e.kind, ("#666", ""))
-        x1, x2 = sx + box_w // 2, dx + box_w // 2
-        if sy > dy:
-            y1, y2 = sy, dy + box_h
-        elif sy < dy:
-            y1, y2 = sy + box_h, dy
-        else:
-            y1 = y2 = sy
-        mid = (y1 + y2) // 2 if sy != dy else sy - 30
-        d = f"M{x1},{y1} C{x1},{mid} {x2},{mid} {x2},{y2}"
+        d, (lx, ly) = _route(pos[e.src], pos[e.dst], box_w, box_h, gap_x, gap_row, (k % 5 - 2) * 4)
         out.append(f'<path class="yb-edge yb-edge-{e.kind}" d="{d}" fill="none" stroke="{colour}" stroke-width="1.6"{_dash(dash)} '
                    f'marker-end="url(#yb-arrow-{e.kind})"><title>{escape(e.src)} {e.kind} {escape(e.dst)} {escape(e.label)}</title></path>')
         if e.label:
-            out.append(f'<text x="{(x1 + x2) // 2 + 4}" y="{mid}" fill="{colour}" font-size="11">{escape(e.label)}</text>')
+            out.append(f'<text x="{lx + 4}" y="{ly - 3}" fill="{colour}" font-size="11">{escape(e.label)}</text>')
     for n in nodes:
         x, y = pos[n.id]
         colour = _layer_colour(n.layer)
-        out.append(f'<a href="{escape(n.href)}"><title>{escape(n.id)}</title>'
+        first, rest = n.label[:14], n.label[14:]
+        out.append(f'<a href="{escape(n.href)}"><title>{escape(n.label)} ({escape(n.id)})</title>'
                    f'<rect class="yb-node" x="{x}" y="{y}" width="{box_w}" height="{box_h}" rx="6" fill="#fff" stroke="{colour}" stroke-width="1.5"/>'
-                   f'<text x="{x + 8}" y="{y + 19}" fill="#222">{escape(short(n.label, 15))}</text>'
-                   f'<text x="{x + 8}" y="{y + 36}" fill="#666" font-size="10">{escape(short(n.sub, 32))}</text></a>')
+                   f'<text x="{x + 8}" y="{y + 18}" fill="#222">{escape(first)}</text>'
+                   f'<text x="{x + 8}" y="{y + 34}" fill="#222">{escape(short(rest, 14))}</text>'
+                   f'<text x="{x + 8}" y="{y + 51}" fill="#666" font-size="10">{escape(short(n.sub, 32))}</text></a>')
     lx = margin
     for k, (colour, dash) in EDGE_STYLE.items():
         out.append(f'<line x1="{lx}" x2="{lx + 30}" y1="{height - 12}" y2="{height - 12}" stroke="{colour}" stroke-width="2"{_dash(dash)}/>'
@@ -240,3 +222,21 @@ def graph_chart(nodes: Sequence[Node], edges: Sequence[Edge], layer_names: Seque
         lx += 160
     out.append("</svg>")
     return "".join(out)
+
+
+def _route(src: tuple[int, int], dst: tuple[int, int], box_w: int, box_h: int, gap_x: int, gap_row: int,
+           shift: int) -> tuple[str, tuple[int, int]]:
+    """An orthogonal path from the top of the source box to the bottom (or top) of the target, through gaps only."""
+    (sx, sy), (dx, dy) = src, dst
+    x1, x2 = sx + box_w // 2 + shift, dx + box_w // 2 + shift
+    ya = sy - gap_row // 2 + shift // 2                     # the gap just above the source's row
+    channel = dx - gap_x // 2 + shift // 2                  # the column gap left of the target's column
+    if dy < sy:
+        yb = dy + box_h + gap_row // 2 + shift // 2         # the gap just below the target's row
+        d = f"M{x1},{sy} V{ya} H{channel} V{yb} H{x2} V{dy + box_h}"
+        return d, (min(channel, x2), yb)
+    if dy == sy:
+        return f"M{x1},{sy} V{ya} H{x2} V{dy}", (min(x1, x2), ya)
+    yb = dy - gap_row // 2 + shift // 2                     # the gap just above the target's row
+    d = f"M{x1},{sy + box_h} V{sy + box_h + gap_row // 2} H{channel} V{yb} H{x2} V{dy}"
+    return d, (min(channel, x2), yb)

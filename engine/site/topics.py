@@ -91,7 +91,8 @@ def timeline_markdown(ps: PolicySet) -> str:
     docs = by_layer(ps.documents.values())
     years = [d.period.start.year for d in docs] + [d.period.end.year for d in docs if d.period.end]
     first, last = min(years, default=2018), max(max(years, default=2025), dt.date.today().year)
-    bars = [Bar(f"{REGIONS[d.jurisdiction].zh if d.jurisdiction in REGIONS else d.jurisdiction} · {short(doc_title(d), 18)}",
+    bars = [Bar(f"{REGIONS[d.jurisdiction].zh if d.jurisdiction in REGIONS else d.jurisdiction} · {doc_title(d)} · "
+                f"{d.period.start} – {d.period.end or '…'}",
                 d.period.start, d.period.end, url(src, notice_page(d.id)), layer(d.jurisdiction),
                 f"{doc_title(d)} ({d.id}) {d.period.start} – {d.period.end or '…'}") for d in docs]
     svg = timeline_chart(bars, first, last, LAYER_NAMES)

@@ -148,9 +148,13 @@ def test_timeline_chart_renders(browser, base_url):
     from selenium.webdriver.common.by import By
 
     browser.get(base_url + "charts/timeline/")
-    svg = browser.find_element(By.CSS_SELECTOR, "svg.yb-timeline-svg")
-    assert svg.size["width"] > 100 and svg.size["height"] > 50
-    assert len(svg.find_elements(By.CSS_SELECTOR, "rect.yb-bar")) >= 10
+    rows = browser.find_elements(By.CSS_SELECTOR, ".yb-timeline a.yb-tl-row")
+    assert len(rows) >= 10 and len(browser.find_elements(By.CSS_SELECTOR, "svg.yb-timeline-svg rect.yb-bar")) >= 10
+    label = rows[0].find_element(By.CSS_SELECTOR, ".yb-tl-label")
+    # the whole title is page text, at a legible size, never cut with an ellipsis
+    assert float(label.value_of_css_property("font-size").removesuffix("px")) >= 13 and "…" not in label.text.split(" · ")[1]
+    bar = rows[0].find_element(By.CSS_SELECTOR, "svg.yb-timeline-svg")
+    assert bar.size["width"] > 100 and bar.size["height"] >= 12
     browser.save_screenshot(str(SHOTS / "timeline.png"))
 
 
@@ -161,6 +165,9 @@ def test_relation_graph_renders(browser, base_url):
     svg = browser.find_element(By.CSS_SELECTOR, "svg.yb-graph-svg")
     assert svg.size["width"] > 100 and svg.size["height"] > 50
     assert svg.find_elements(By.CSS_SELECTOR, "rect.yb-node")
+    # no edge crosses a box it does not connect: sample each path and test the points against every other box
+    crossings = browser.execute_script(GRAPH_CROSSINGS, svg)
+    assert crossings == [], crossings
     browser.save_screenshot(str(SHOTS / "graph.png"))
 
 
@@ -181,3 +188,65 @@ def test_search_chinese_term_finds_dibao_page(browser, base_url):
     assert target, f"search for 低保 did not list the 低保对象 page: {hrefs[:10]}"
     browser.get(target[0])
     assert browser.find_element(By.CSS_SELECTOR, "article h1").text.startswith("低保对象")
+
+
+GRAPH_CROSSINGS = """
+const svg = arguments[0], out = [];
+const boxes = [...svg.querySelectorAll('rect.yb-node')].map(r => ({id: r.parentNode.querySelector('title').textContent,
+  x: +r.getAttribute('x'), y: +r.getAttribute('y'), w: +r.getAttribute('width'), h: +r.getAttribute('height')}));
+for (const p of svg.querySelectorAll('path.yb-edge')) {
+  const [src, , dst] = p.querySelector('title').textContent.split(' ');
+  const len = p.getTotalLength();
+  for (let s = 0; s <= len; s += 2) {
+    const pt = p.getPointAtLength(s);
+    for (const b of boxes) {
+      if (b.id.endsWith('(' + src + ')') || b.id.endsWith('(' + dst + ')')) continue;
+      if (pt.x > b.x + 1 && pt.x < b.x + b.w - 1 && pt.y > b.y + 1 && pt.y < b.y + b.h - 1) { out.push(src + ' -> ' + dst + ' crosses ' + b.id); break; }
+    }
+  }
+}
+return [...new Set(out)];
+"""
+
+# Pages a reader opens on a desktop (1400 px) and a phone (390 px): nothing may be wider than the page or need a
+# horizontal scroll bar inside it (tables included).
+WIDE_PAGES = {"region": "regions/500000/", "notice": "notices/cq-2018-medical-poverty-alleviation/",
+              "example": "examples/cq-2020-dibao/", "graph": "charts/graph/", "timeline": "charts/timeline/"}
+OVERFLOW = """
+const W = document.documentElement.clientWidth, out = [];
+if (document.documentElement.scrollWidth > W + 1) out.push('page scrolls sideways: ' + document.documentElement.scrollWidth + ' > ' + W);
+for (const el of document.querySelectorAll('article *')) {
+  const r = el.getBoundingClientRect(), st = getComputedStyle(el);
+  if (r.width === 0 || st.display === 'none') continue;
+  if (r.right > W + 1 || r.left < -1) out.push(el.tagName + '.' + el.className + ' spans ' + Math.round(r.left) + '..' + Math.round(r.right) + ' of ' + W);
+  else if (['auto', 'scroll'].includes(st.overflowX) && el.scrollWidth > el.clientWidth + 1)
+    out.push(el.tagName + '.' + el.className + ' scrolls sideways: ' + el.scrollWidth + ' > ' + el.clientWidth);
+}
+return out.slice(0, 10);
+"""
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+@pytest.mark.parametrize("name", sorted(WIDE_PAGES))
+def test_nothing_wider_than_the_page(browser, base_url, name, width):
+    mobile = width < 600
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": mobile})
+    try:
+        browser.get(base_url + WIDE_PAGES[name])
+        assert browser.execute_script("return window.innerWidth") == width
+        wide = browser.execute_script(OVERFLOW)
+        height = browser.execute_script("return document.documentElement.scrollHeight")
+        browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": width, "height": min(height, 4000), "deviceScaleFactor": 1, "mobile": mobile})
+        browser.save_screenshot(str(SHOTS / f"{name}-{width}.png"))
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    assert wide == [], wide
+
+
+def test_no_request_leaves_the_site(browser, base_url):
+    """No call to a placeholder repository (the theme's GitHub stars widget) or anywhere else off the local server."""
+    browser.get(base_url + "notices/cq-2018-medical-poverty-alleviation/")
+    time.sleep(1)
+    names = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    outside = [n for n in names if not n.startswith(base_url)]
+    assert outside == [], outside
