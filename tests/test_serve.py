@@ -68,8 +68,14 @@ def test_health_and_versions_name_both_sets_newest_first(service, bundles):
     assert h["default"] == {"version": NEW_VERSION, "fingerprint": fps[1]}
     vs = service.get("/v1/versions").json()["versions"]
     assert [(v["version"], v["fingerprint"], v["default"]) for v in vs] == [(NEW_VERSION, fps[1], True), (OLD_VERSION, fps[0], False)]
+    assert [v["source"] for v in vs] == ["bundle:new.json", "bundle:old.json"]  # no server path
     one = service.get(f"/v1/versions/{OLD_VERSION}")
     assert one.json()["fingerprint"] == fps[0] and one.headers["Yibao-Policy-Fingerprint"] == fps[0]
+
+
+def test_root_points_to_the_api_and_its_docs(service):
+    for path in ("/", "/v1"):
+        assert service.get(path).json() == {"service": "yibao-rules", "api": "/v1", "docs": "/v1/docs", "openapi": "/v1/openapi.json"}
 
 
 def test_pinned_old_version_and_newest_answer_differently(service, bundles):
@@ -144,6 +150,9 @@ def test_openapi_is_built_from_the_contract_schemas(service):
     assert spec["components"]["schemas"]["Result"] == result_schema
     assert {"/v1/settle", "/v1/versions/{version}/settle", "/v1/params", "/v1/documents", "/v1/documents/{doc_id}",
             "/v1/gaps", "/v1/versions", "/v1/health"} <= set(spec["paths"])
+    from openapi_spec_validator import validate
+
+    validate(spec)
     page = service.get("/v1/docs")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert NEW_VERSION in page.text and "/v1/versions/{version}/settle" in page.text and "<script" not in page.text
@@ -290,3 +299,9 @@ def test_worker_processes_load_the_same_sets(bundles, monkeypatch):
     catalog = app_from_env().state.catalog
     assert [s.version for s in catalog.sets] == [NEW_VERSION, OLD_VERSION]
     assert [s.fingerprint for s in catalog.sets] == [json.loads(b.read_text())["fingerprint"] for b in reversed(bundles)]
+
+
+def test_a_port_in_use_is_exit_2_in_one_line(service, capsys):
+    port = int(str(service.base_url).rsplit(":", 1)[1].strip("/"))
+    assert main(["serve", "--port", str(port)]) == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import uuid
 from typing import Any, Callable
 
@@ -123,8 +124,9 @@ async def params(request: Request) -> Response:
     cats = q.getlist("category")
     try:
         rows = params_table(served.ps, q["region"], day, cats, int(tier) if tier else None, scheme)
-    except InputError as exc:
-        raise Refusal(400, "serve.bad_query", field="region" if "region" in str(exc) else "category", detail=str(exc)) from None
+    except InputError as exc:  # "--region '…' is not a known region", "--category '…' …": the CLI's words
+        named = re.match(r"--(\w+)", str(exc))
+        raise Refusal(400, "serve.bad_query", field=named.group(1) if named else "", detail=str(exc)) from None
     return json_response({"policy_set": _set(served), "region": q["region"], "date": q["date"], "categories": cats,
                           "parameters": rows}, served=served)
 
