@@ -305,3 +305,19 @@ def test_a_port_in_use_is_exit_2_in_one_line(service, capsys):
     port = int(str(service.base_url).rsplit(":", 1)[1].strip("/"))
     assert main(["serve", "--port", str(port)]) == 2
     assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def test_strict_refuses_a_result_with_missing_values(service):
+    # examples/cq-2023-dibao.yaml: no Chongqing assistance rate is encoded, so medical assistance is listed as missing.
+    lenient = settle(service, case_json(), f"/v1/versions/{OLD_VERSION}/settle")
+    assert lenient.status_code == 200 and any(m["parameter"].startswith("medical_assistance") for m in lenient.json()["missing"])
+    strict = settle(service, case_json(), f"/v1/versions/{OLD_VERSION}/settle", params={"strict": "1", "lang": "en"})
+    assert strict.status_code == 400 and strict.json()["error"]["code"] == "strict_missing"
+    assert strict.json()["error"]["message"].startswith("strict: ")
+
+
+def test_a_parameter_no_rule_supplies_is_400_as_in_the_cli(service):
+    # As tests/test_evaluate.py: a national (CN) case in 2023 has no rule for the inpatient deductible.
+    r = settle(service, case_json(region="CN"), params={"lang": "en"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "missing_value"
+    assert "no rule in force supplies basic_insurance.inpatient.deductible" in r.json()["error"]["message"]
