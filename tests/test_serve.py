@@ -230,6 +230,11 @@ def test_unknown_version_is_404_and_conflicting_versions_400(service):
         assert OLD_VERSION in r.json()["error"]["message"] and NEW_VERSION in r.json()["error"]["message"]
     r = settle(service, case_json(), f"/v1/versions/{OLD_VERSION}/settle", headers={"Yibao-Policy-Version": NEW_VERSION})
     assert r.status_code == 400 and r.json()["error"]["code"] == "version_conflict"
+    r = settle(service, case_json(), "/v1/versions/0.0.1/settle", headers={"Yibao-Policy-Version": NEW_VERSION})
+    assert r.status_code == 404  # an unknown version is unknown, whatever else is asked
+    old_fp = service.get(f"/v1/versions/{OLD_VERSION}").json()["fingerprint"]
+    r = settle(service, case_json(), f"/v1/versions/{OLD_VERSION}/settle", headers={"Yibao-Policy-Version": old_fp})
+    assert r.status_code == 200  # the same set named twice, once by version and once by fingerprint
 
 
 def test_bad_params_query_is_400_naming_the_field(service):

@@ -57,13 +57,16 @@ def pick(request: Request) -> Served:
     catalog: Catalog = request.app.state.catalog
     path_v = request.path_params.get("version")
     header_v = request.headers.get(HEADER_VERSION)
-    if path_v and header_v and catalog.pick(path_v) is not catalog.pick(header_v):
-        raise Refusal(400, "serve.version_conflict", path=path_v, header=header_v)
-    want = path_v or header_v
-    served = catalog.pick(want)
-    if served is None:
-        raise Refusal(404, "serve.unknown_version", version=str(want)[:80], served=", ".join(s.version for s in catalog.sets))
-    return served
+    picked = []
+    for want in (path_v, header_v):
+        if want:
+            served = catalog.pick(want)
+            if served is None:
+                raise Refusal(404, "serve.unknown_version", version=want[:80], served=", ".join(s.version for s in catalog.sets))
+            picked.append(served)
+    if len(picked) == 2 and picked[0] is not picked[1]:
+        raise Refusal(400, "serve.version_conflict", path=path_v[:80], header=header_v[:80])
+    return picked[0] if picked else catalog.default
 
 
 async def read_body(request: Request) -> str:
