@@ -70,8 +70,14 @@ def test_health_and_versions_name_both_sets_newest_first(service, bundles):
     assert h["default"] == {"version": NEW_VERSION, "fingerprint": fps[1]}
     vs = service.get("/v1/versions").json()["versions"]
     assert [(v["version"], v["fingerprint"], v["default"]) for v in vs] == [(NEW_VERSION, fps[1], True), (OLD_VERSION, fps[0], False)]
+    assert [v["source"] for v in vs] == ["bundle:new.json", "bundle:old.json"]  # no server path
     one = service.get(f"/v1/versions/{OLD_VERSION}")
     assert one.json()["fingerprint"] == fps[0] and one.headers["Yibao-Policy-Fingerprint"] == fps[0]
+
+
+def test_root_points_to_the_api_and_its_docs(service):
+    for path in ("/", "/v1"):
+        assert service.get(path).json() == {"service": "yibao-rules", "api": "/v1", "docs": "/v1/docs", "openapi": "/v1/openapi.json"}
 
 
 def test_pinned_old_version_and_newest_answer_differently(service, bundles):
@@ -146,6 +152,9 @@ def test_openapi_is_built_from_the_contract_schemas(service):
     assert spec["components"]["schemas"]["Result"] == result_schema
     assert {"/v1/settle", "/v1/versions/{version}/settle", "/v1/params", "/v1/documents", "/v1/documents/{doc_id}",
             "/v1/gaps", "/v1/versions", "/v1/health"} <= set(spec["paths"])
+    from openapi_spec_validator import validate
+
+    validate(spec)
     page = service.get("/v1/docs")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert NEW_VERSION in page.text and "/v1/versions/{version}/settle" in page.text and "<script" not in page.text
@@ -224,6 +233,11 @@ def test_unknown_version_is_404_and_conflicting_versions_400(service):
         assert OLD_VERSION in r.json()["error"]["message"] and NEW_VERSION in r.json()["error"]["message"]
     r = settle(service, case_json(), f"/v1/versions/{OLD_VERSION}/settle", headers={"Yibao-Policy-Version": NEW_VERSION})
     assert r.status_code == 400 and r.json()["error"]["code"] == "version_conflict"
+    r = settle(service, case_json(), "/v1/versions/0.0.1/settle", headers={"Yibao-Policy-Version": NEW_VERSION})
+    assert r.status_code == 404  # an unknown version is unknown, whatever else is asked
+    old_fp = service.get(f"/v1/versions/{OLD_VERSION}").json()["fingerprint"]
+    r = settle(service, case_json(), f"/v1/versions/{OLD_VERSION}/settle", headers={"Yibao-Policy-Version": old_fp})
+    assert r.status_code == 200  # the same set named twice, once by version and once by fingerprint
 
 
 def test_bad_params_query_is_400_naming_the_field(service):
@@ -294,3 +308,25 @@ def test_worker_processes_load_the_same_sets(bundles, monkeypatch):
     catalog = app_from_env().state.catalog
     assert [s.version for s in catalog.sets] == [NEW_VERSION, OLD_VERSION]
     assert [s.fingerprint for s in catalog.sets] == [json.loads(b.read_text())["fingerprint"] for b in reversed(bundles)]
+
+
+def test_a_port_in_use_is_exit_2_in_one_line(service, capsys):
+    port = int(str(service.base_url).rsplit(":", 1)[1].strip("/"))
+    assert main(["serve", "--port", str(port)]) == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def test_strict_refuses_a_result_with_missing_values(service):
+    # examples/cq-2023-dibao.yaml: no Chongqing assistance rate is encoded, so medical assistance is listed as missing.
+    lenient = settle(service, case_json(), f"/v1/versions/{OLD_VERSION}/settle")
+    assert lenient.status_code == 200 and any(m["parameter"].startswith("medical_assistance") for m in lenient.json()["missing"])
+    strict = settle(service, case_json(), f"/v1/versions/{OLD_VERSION}/settle", params={"strict": "1", "lang": "en"})
+    assert strict.status_code == 400 and strict.json()["error"]["code"] == "strict_missing"
+    assert strict.json()["error"]["message"].startswith("strict: ")
+
+
+def test_a_parameter_no_rule_supplies_is_400_as_in_the_cli(service):
+    # As tests/test_evaluate.py: a national (CN) case in 2023 has no rule for the inpatient deductible.
+    r = settle(service, case_json(region="CN"), params={"lang": "en"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "missing_value"
+    assert "no rule in force supplies basic_insurance.inpatient.deductible" in r.json()["error"]["message"]

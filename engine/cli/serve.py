@@ -29,6 +29,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from engine.serve.versions import load_catalog
 
     catalog = load_catalog(args.bundle or [], args.policies or [])  # every set checked before the port opens
+    _can_listen(args.host, args.port)
     print(msg("serve.listening", args.lang, host=args.host, port=args.port, count=len(catalog.sets),
               versions=", ".join(f"{s.version} {s.fingerprint[:15]}…" for s in catalog.sets), default=catalog.default.version),
           file=sys.stderr)
@@ -41,6 +42,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
                                              "policies": [os.path.abspath(p) for p in args.policies or []]})
         uvicorn.run("engine.serve.app:app_from_env", factory=True, workers=args.workers, **common)
     return EXIT_OK
+
+
+def _can_listen(host: str, port: int) -> None:
+    """InputError (exit 2, one line) if the address cannot be bound, rather than uvicorn's exit 3."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(infos[0][4])
+    except OSError as exc:
+        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
 def add_serve(p: argparse.ArgumentParser) -> None:

@@ -56,13 +56,16 @@ def pick(request: Request) -> Served:
     catalog: Catalog = request.app.state.catalog
     path_v = request.path_params.get("version")
     header_v = request.headers.get(HEADER_VERSION)
-    if path_v and header_v and catalog.pick(path_v) is not catalog.pick(header_v):
-        raise Refusal(400, "serve.version_conflict", path=path_v, header=header_v)
-    want = path_v or header_v
-    served = catalog.pick(want)
-    if served is None:
-        raise Refusal(404, "serve.unknown_version", version=str(want)[:80], served=", ".join(s.version for s in catalog.sets))
-    return served
+    picked = []
+    for want in (path_v, header_v):
+        if want:
+            served = catalog.pick(want)
+            if served is None:
+                raise Refusal(404, "serve.unknown_version", version=want[:80], served=", ".join(s.version for s in catalog.sets))
+            picked.append(served)
+    if len(picked) == 2 and picked[0] is not picked[1]:
+        raise Refusal(400, "serve.version_conflict", path=path_v[:80], header=header_v[:80])
+    return picked[0] if picked else catalog.default
 
 
 async def read_body(request: Request) -> str:
@@ -123,8 +126,10 @@ async def params(request: Request) -> Response:
     cats = q.getlist("category")
     try:
         doc = params_document(served.ps, q["region"], day, cats, int(tier) if tier else None, scheme, lang_of(request))
-    except InputError as exc:
-        raise Refusal(400, "serve.bad_query", field="region" if "region" in str(exc) else "category", detail=str(exc)) from None
+    except InputError as exc:  # the CLI's own refusal of --region or --category, in the caller's language
+        where = exc.location()
+        named = (where.get("option") or where.get("field") or "").lstrip("-")
+        raise Refusal(400, "serve.bad_query", field=named, detail=exc.render(lang_of(request))) from None
     return json_response(doc, served=served)
 
 

@@ -60,10 +60,7 @@ def _decimal(text: str) -> Decimal:
 
 
 def parse_json(text: str) -> tuple[Any, bool]:
-    """The body as data (numbers exact and bounded as they are read) and whether no object names a key twice.
-
-    Raises LimitExceeded for every refusal; nesting is bounded by `check_depth`, run before the engine's YAML loader.
-    """
+    """The body as data (numbers exact, bounded as read) and whether no key is named twice; LimitExceeded if refused."""
     plain = True
     try:
         try:

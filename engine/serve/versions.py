@@ -100,11 +100,12 @@ def load_catalog(bundles: list[str], policies: list[str]) -> Catalog:
     """Load every bundle and policy folder named (none: the shipped policies), each checked, pinned and ready."""
     from engine.policy.bundle import load_bundle
 
-    found: list[tuple[str, PolicySet]] = [(f"bundle:{b}", load_bundle(b)) for b in bundles]
+    # The source names the file or folder only: where it lies on the server is not the callers' business.
+    found: list[tuple[str, PolicySet]] = [(f"bundle:{Path(b).name}", load_bundle(b)) for b in bundles]
     folders = policies if policies or bundles else [None]
     for d in folders:
         ps = require_valid(load_policy_set(d))
-        found.append((f"policies:{Path(ps.root)}", ps))
+        found.append((f"policies:{Path(ps.root).name}", ps))
     served = []
     for source, ps in found:
         pinned = PinnedSet.of(ps)

@@ -18,10 +18,10 @@ def params_table(ps: PolicySet, region: str, day: dt.date, categories: list[str]
     """One row per parameter (per hospital level where it depends on it)."""
     code = canonical_region(region)
     if code is None:
-        raise InputError(Text("usage.unknown_region", value=region))
+        raise InputError(Text("usage.unknown_region", option="--region", value=region))
     bad = [c for c in categories if c not in CATEGORIES]
     if bad:
-        raise InputError(Text("usage.unknown_category", value=bad[0], known=", ".join(sorted(CATEGORIES))))
+        raise InputError(Text("usage.unknown_category", option="--category", value=bad[0], known=", ".join(sorted(CATEGORIES))))
     res = ps.resolver
     rows = []
     in_force = res.in_force(code, day)
