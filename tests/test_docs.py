@@ -52,7 +52,7 @@ def test_notice_page_links_its_yaml_for_editing_and_flags_unverified(shipped_sit
     page = site.pages[notice_page("cq-baseline-resident-stand-in")]
     assert site.edit_paths[notice_page("cq-baseline-resident-stand-in")] == "../policies/500000/baseline-resident-stand-in.yaml"
     assert "/edit/main/policies/500000/baseline-resident-stand-in.yaml" in page
-    assert "未核实 unverified" in page and "Contains unverified values" in page
+    assert "低 low" in page and "Contains values below primary" in page and "可信度 Confidence grade" in page
 
 
 def test_summary_nav_only_links_pages_that_exist(shipped_site):
@@ -140,8 +140,8 @@ def test_cost_curve_is_settled_by_the_interpreter(synthetic):
 def test_chart_marks_unverified_and_draws_one_band_per_tier():
     pts = [Stack(Decimal(x), {"out_of_pocket": Decimal(x) / 2, "basic_insurance": Decimal(x) / 2}) for x in (0, 100, 200)]
     svg = stacked_chart(pts, ("out_of_pocket", "basic_insurance"), {}, "t", unverified=True)
-    assert svg.count("<polygon") == 2 and "含未核实数值" in svg
-    assert "含未核实数值" not in stacked_chart(pts, ("out_of_pocket", "basic_insurance"), {}, "t", unverified=False)
+    assert svg.count("<polygon") == 2 and "含非一手数值" in svg
+    assert "含非一手数值" not in stacked_chart(pts, ("out_of_pocket", "basic_insurance"), {}, "t", unverified=False)
 
 
 def test_region_without_settlement_rules_says_why(synthetic, tmp_path):

@@ -1,6 +1,7 @@
 """`yibao validate`: the shipped policies are valid, and each class of invalid document is reported at its line."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,14 @@ def test_shipped_policies_are_valid_and_summarised(capsys):
     assert code == 0, out
     last = out.strip().splitlines()[-1]
     assert last.startswith("valid: ") and "documents" in last and "rules" in last and "unverified" in last
+    assert "按可信度 一手" in last and "推算" in last
+
+
+def test_summary_counts_values_by_grade_in_json(capsys):
+    code, out, _ = _run(capsys, "validate", str(POLICIES), "--format", "json")
+    s = json.loads(out)["summary"]
+    assert code == 0 and set(s["grades"]) == {"primary", "secondary", "low", "inferred", "seed"}
+    assert sum(s["grades"].values()) == s["verified"] + s["unverified"] and s["grades"]["primary"] == s["verified"]
 
 
 @pytest.mark.parametrize("folder", sorted(CASES))

@@ -12,6 +12,7 @@ from typing import Any, Callable
 from engine import __version__
 from engine.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, UsageError, Parser, policy_args, policy_set
 from engine.core.problems import InputError, MissingParameter, PolicyError
+from engine.core.registry import GRADE_ORDER, GRADES, grade_rank
 from engine.policy.policyset import PolicySet, load_policy_set
 
 # -- commands -------------------------------------------------------------
@@ -24,21 +25,34 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(p)
         s = _summary(ps)
         state = "valid" if not ps.problems else f"INVALID, {len(ps.problems)} problem(s)"
+        grades = s["grades"]
+        if args.lang == "en":
+            by = ", ".join(f"{g} {grades[g]}" for g in GRADE_ORDER)
+        else:
+            by = "、".join(f"{GRADES[g][0]} {grades[g]}" for g in GRADE_ORDER)
+            by = f"按可信度 {by}"
         print(f"{state}: {s['documents']} documents, {s['rules']} rules, {s['reference_data']} reference figures; "
-              f"values verified {s['verified']}, unverified {s['unverified']}; version {ps.version}")
+              f"values primary {s['verified']}, below primary (unverified) {s['unverified']}; {by}; version {ps.version}")
     return EXIT_OK if not ps.problems else EXIT_FAIL
 
 
 def _summary(ps: PolicySet) -> dict[str, Any]:
-    c = Counter()
+    """Counts of documents, rules, reference figures, and of values by confidence grade."""
+    c = Counter({g: 0 for g in GRADE_ORDER})
     for r in ps.rules:
-        c["verified" if r.provenance.verified else "unverified"] += 1
+        c[r.provenance.grade] += 1
     for d in ps.documents.values():
         for x in d.data:
-            c["verified" if x.provenance.verified else "unverified"] += 1
+            c[x.provenance.grade] += 1
+    total = sum(c.values())
     return {"documents": len(ps.documents), "rules": len(ps.rules),
             "reference_data": sum(len(d.data) for d in ps.documents.values()),
-            "verified": c["verified"], "unverified": c["unverified"]}
+            "verified": c["primary"], "unverified": total - c["primary"], "grades": {g: c[g] for g in GRADE_ORDER}}
+
+
+def _below(res: dict[str, Any], min_grade: str) -> list[dict[str, Any]]:
+    """The figures a result used whose grade is below `min_grade`."""
+    return [u for u in res["unverified"] if grade_rank(u["grade"]) > grade_rank(min_grade)]
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -50,6 +64,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     case = read_case(args.case)
     settlement = Evaluator(ps).settle(case)
     res = result_json(settlement, ps)
+    if args.min_grade:
+        weak = _below(res, args.min_grade)
+        if weak:
+            listed = "; ".join(f"{u['parameter']} <- {u['rule']} ({u['grade']})" for u in weak)
+            raise InputError(f"{args.case}: --min-grade {args.min_grade}: {len(weak)} figure(s) below {args.min_grade} used: {listed}")
     if args.strict and res["missing"]:
         first = res["missing"][0]
         raise InputError(f"{args.case}: --strict: {len(res['missing'])} missing value(s), first {first['parameter']} for {first.get('for')} on {first.get('date')}: {first['reason']}")
@@ -104,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="settle a person-year")
     p.add_argument("case", help="case file, YAML or JSON")
     p.add_argument("--strict", action="store_true", help="a missing value (cap, threshold, tier rate) is an error")
+    p.add_argument("--min-grade", choices=GRADE_ORDER, metavar="GRADE",
+                   help="refuse the result if it uses a figure below this confidence grade "
+                        "(primary > secondary > low > inferred > seed), e.g. --strict --min-grade secondary")
     p.add_argument("--no-trace", action="store_true", help="text output without the trace")
     policy_args(p)
     p.set_defaults(func=cmd_evaluate)

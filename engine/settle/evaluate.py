@@ -80,12 +80,12 @@ class Evaluator:
             r = st.rule
             used[r.key] = r
             if not r.provenance.verified:
-                unverified[(name, r.key)] = {"parameter": name, "rule": r.key, "note": r.provenance.note or ""}
+                unverified[(name, r.key)] = below_primary(name, r.key, r.provenance)
             if st.action == "reference":
                 datum = st.value
                 ref = f"{datum.doc_id}#{datum.id}"
                 if not datum.provenance.verified:
-                    unverified[(name, ref)] = {"parameter": name, "rule": ref, "note": datum.provenance.note or ""}
+                    unverified[(name, ref)] = below_primary(name, ref, datum.provenance)
             items.append(_step(name, st, rv))
         return used, unverified, items
 
@@ -312,6 +312,14 @@ def missing_income(prof: Profile) -> MissingParameter:
                             f"for {prof.date.year - 1}, which the reference data does not have: add that figure with its source")
 
 
+def below_primary(name: str, key: str, prov: Any) -> dict[str, str]:
+    """The result's entry for a figure below primary: parameter, rule or datum, grade and the note (or derivation)."""
+    note = prov.note or prov.derivation or ""
+    if prov.derivation and prov.note and prov.derivation not in prov.note:
+        note = f"{prov.note} Derivation: {prov.derivation}"
+    return {"parameter": name, "rule": key, "grade": prov.grade, "note": note}
+
+
 def describe_person(p: Profile) -> str:
     cats = ",".join(sorted(p.categories)) or "ordinary insured"
     extra = f", tier {p.tier}" if p.tier else ""
@@ -327,9 +335,11 @@ def _step(name: str, st: Any, rv: Resolved) -> dict[str, Any]:
     else:
         shown = show_value(name, v)
     item = {"step": name, "value": shown, "rule": r.key, "document_version": r.doc_version, "clause": r.clause,
-            "action": st.action, "verified": r.provenance.verified}
+            "action": st.action, "verified": r.provenance.verified, "grade": r.provenance.grade}
     if st.action == "reference":
         item["detail"] = st.detail
+        item["grade"] = v.provenance.grade
+        item["verified"] = v.provenance.verified
     if rv.category:
         item["category"] = rv.category
     return item

@@ -8,7 +8,7 @@ from engine.settle.evaluate import TIERS, Settlement
 from engine.policy.model import Rule
 from engine.core.money import ZERO, money_str, rate_str
 from engine.policy.policyset import PolicySet
-from engine.core.registry import CATEGORIES, PARAMETERS, REGIONS
+from engine.core.registry import CATEGORIES, GRADES, PARAMETERS, REGIONS
 
 LABELS = {
     "zh": {"basic_insurance": "基本医保", "serious_illness": "大病保险", "medical_assistance": "医疗救助",
@@ -17,7 +17,7 @@ LABELS = {
            "none": "普通参保人", "encounter": "就诊", "totals": "合计", "rate": "实际报销比例",
            "premium": "个人缴费", "contribution": "个人缴费标准", "subsidy": "资助", "payable": "个人应缴",
            "monitoring": "监测预警", "warning": "预警", "no_warning": "未达预警线", "undetermined": "无法判定",
-           "unverified": "使用的未核实数值", "missing": "缺失参数", "policy_set": "政策集", "trace": "计算依据",
+           "unverified": "使用的非一手数值（按可信度分级）", "missing": "缺失参数", "policy_set": "政策集", "trace": "计算依据",
            "documents": "引用文件"},
     "en": {"basic_insurance": "Basic insurance", "serious_illness": "Serious illness", "medical_assistance": "Medical assistance",
            "out_of_pocket": "Out of pocket", "total_cost": "Total cost", "eligible_cost": "Policy-scope cost",
@@ -25,7 +25,7 @@ LABELS = {
            "none": "ordinary insured", "encounter": "Encounter", "totals": "Totals", "rate": "Reimbursement rate",
            "premium": "Premium", "contribution": "Individual contribution", "subsidy": "Subsidy", "payable": "Payable",
            "monitoring": "Monitoring", "warning": "WARNING", "no_warning": "below the warning threshold", "undetermined": "not determined",
-           "unverified": "Unverified values used", "missing": "Missing parameters", "policy_set": "Policy set", "trace": "Trace",
+           "unverified": "Figures below primary used (by confidence grade)", "missing": "Missing parameters", "policy_set": "Policy set", "trace": "Trace",
            "documents": "Documents"},
 }
 
@@ -87,7 +87,7 @@ def render_text(res: dict[str, Any], lang: str = "zh", show_trace: bool = True) 
             out.append(f"  {L['trace']}:")
             for st in e["trace"]:
                 cite = f"  ← {st['rule']} v{st['document_version']} 「{st['clause']}」" if st.get("rule") else ""
-                flag = " [未核实]" if lang == "zh" and st.get("verified") is False else (" [unverified]" if st.get("verified") is False else "")
+                flag = f" [{grade_label(st.get('grade', 'low'), lang)}]" if st.get("verified") is False else ""
                 extra = st.get("formula") or st.get("note") or st.get("detail") or ""
                 act = f" ({st['action']})" if st.get("action") and st["action"] != "set" else ""
                 out.append(f"    {st['step']}{act} = {st['value']}{flag}{cite}{('  ' + extra) if extra else ''}")
@@ -117,7 +117,7 @@ def render_text(res: dict[str, Any], lang: str = "zh", show_trace: bool = True) 
     if res["unverified"]:
         out.append(f"{L['unverified']} ({len(res['unverified'])}):")
         for u in res["unverified"]:
-            out.append(f"  ⚠ {u['parameter']} ← {u['rule']}: {u['note']}")
+            out.append(f"  ⚠ {u['parameter']} ← {u['rule']} [{grade_label(u.get('grade', 'low'), lang)}]: {u['note']}")
     if res["missing"]:
         out.append(f"{L['missing']} ({len(res['missing'])}):")
         for m_ in res["missing"]:
@@ -198,3 +198,9 @@ def value_words(param: str, v: Any, lang: str) -> str:
     if kind == "months":
         return f"{v}个月" if zh else f"{v} months"
     return f"{money_str(v)}元" if zh else f"{money_str(v)} yuan"
+
+
+def grade_label(grade: str, lang: str = "zh") -> str:
+    """The short label of a confidence grade (一手 primary, 二手 secondary, …)."""
+    zh, en, _ = GRADES.get(grade, (grade, grade, ""))
+    return f"{zh}" if lang == "zh" else en

@@ -7,7 +7,7 @@ from typing import Iterable
 
 from engine.settle.params import params_table
 from engine.policy.policyset import PolicySet
-from engine.core.registry import PARAMETERS, region_chain
+from engine.core.registry import GRADES, PARAMETERS, grade_rank, region_chain
 from engine.site.base import (STATUS, by_layer, categories_with_rules, cell, code_link, doc_title, fmt_value, link, notice_page,
                         region_name, region_page, regions_with_documents, span_text, tab_header)
 from engine.site.cost import cost_charts
@@ -21,7 +21,7 @@ class Cell:
 
     value: str | None
     rules: tuple[str, ...]
-    unverified: bool
+    unverified: str | None  # the weakest grade below primary among the figures used, or None
     kind: str  # value | no_cap | guardrail | missing
 
 
@@ -33,13 +33,14 @@ def snapshot(ps: PolicySet, code: str, day: dt.date, cat: str | None, tier: int 
         key = (row["parameter"], row["hospital_level"])
         steps = row.get("steps", [])
         rules = tuple(dict.fromkeys(s["rule"] for s in steps))
-        unver = any(not s["verified"] for s in steps)
+        weak = [s.get("grade", "low") for s in steps if not s["verified"]]
+        unver = max(weak, key=grade_rank) if weak else None
         if row.get("error"):
-            out[key] = Cell(None, (), False, "missing")
+            out[key] = Cell(None, (), None, "missing")
         elif row["value"] is None and steps:
             out[key] = Cell(None, rules, unver, "no_cap")
         elif row["value"] is None:
-            out[key] = Cell(None, tuple(g["rule"] for g in row.get("guardrails", [])), False, "guardrail")
+            out[key] = Cell(None, tuple(g["rule"] for g in row.get("guardrails", [])), None, "guardrail")
         else:
             out[key] = Cell(row["value"], rules, unver, "value")
     return out
@@ -54,7 +55,7 @@ def cell_text(param: str, c: Cell | None) -> str:
     if c.kind == "guardrail":
         return "仅底线 guardrail only"
     text = "不封顶 no cap" if c.kind == "no_cap" else fmt_value(param, c.value)
-    return text + (" ⚠" if c.unverified else "")
+    return text + (f" ⚠{GRADES[c.unverified][0]} {c.unverified}" if c.unverified else " ✔一手")
 
 
 def param_label(param: str, level: int | None) -> str:
@@ -98,9 +99,9 @@ def region_markdown(ps: PolicySet, code: str) -> str:
         out.append(f"| {region_name(d.jurisdiction)} | [{cell(doc_title(d))}]({link(src, notice_page(d.id))}) | {span_text(d.period)} | {STATUS.get(d.status, d.status)} |")
     out.append("")
     out += ["## 各年参数 Parameters in force on 1 July", "",
-            "每个身份类别一张表：该类参保人在各年 7 月 1 日适用的参数（已按就高不叠加取最优，⚠ 表示用到未核实数值）。"
+            "每个身份类别一张表：该类参保人在各年 7 月 1 日适用的参数（已按就高不叠加取最优；每个数值后标可信度：✔一手，⚠ 后为所用最弱的可信度：二手、低、推算、种子）。"
             " One table per category: what applies to a resident holding it on 1 July of each year (most favourable of the "
-            "baseline and the category, 就高不叠加; ⚠ = uses unverified values).", ""]
+            "baseline and the category, 就高不叠加; each value shows its confidence grade: ✔ primary, or ⚠ and the weakest grade used).", ""]
     for cat in cats:
         out += tab_header(cat) + _year_table(ps, code, cat, tier, years)
     out += ["## 参数变化时间线 How each parameter changed", "",

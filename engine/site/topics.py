@@ -28,7 +28,7 @@ def _rule_rows(ps: PolicySet, rules: list[Rule], src: str) -> list[str]:
     out = ["| 地区 Region | 规则 Rule | 含义 What it says | 有效期 In force | 核实 Provenance |", "| --- | --- | --- | --- | --- |"]
     for r in sorted(rules, key=lambda r: (layer(r.jurisdiction), r.period.start, r.key)):
         out.append(f"| {region_name(r.jurisdiction)} | {code_link(src, r.key, ps)} | {cell(describe_rule(r, 'zh'))} | "
-                   f"{span_text(r.period)} | {badge(r.provenance.verified)} |")
+                   f"{span_text(r.period)} | {badge(r.provenance.grade)} |")
     return out + [""]
 
 
