@@ -49,9 +49,10 @@ def test_every_rule_id_appears_on_its_notice_page_with_anchor_and_quote(shipped_
 
 def test_notice_page_links_its_yaml_for_editing_and_flags_unverified(shipped_site):
     ps, site = shipped_site
-    page = site.pages[notice_page("cq-baseline-resident-stand-in")]
-    assert site.edit_paths[notice_page("cq-baseline-resident-stand-in")] == "../policies/500000/baseline-resident-stand-in.yaml"
-    assert "/edit/main/policies/500000/baseline-resident-stand-in.yaml" in page
+    page = site.pages[notice_page("cq-2017-resident-inpatient-benefits")]
+    assert site.edit_paths[notice_page("cq-2017-resident-inpatient-benefits")] == "../policies/500000/2017-resident-inpatient-benefits.yaml"
+    assert "/edit/main/policies/500000/2017-resident-inpatient-benefits.yaml" in page
+    assert "推算 inferred" in page and "推导 derivation" in page
     assert "低 low" in page and "Contains values below primary" in page and "可信度 Confidence grade" in page
 
 
@@ -170,3 +171,10 @@ def test_site_pages_are_not_committed():
         assert not (docs / sub).exists(), f"docs/{sub} must be generated, not committed"
     assert not (docs / "SUMMARY.md").exists()
     assert Path(REPO_ROOT / "mkdocs.yml").is_file()
+
+
+def test_no_page_names_an_internal_file_as_a_source(shipped_site):
+    _, site = shipped_site
+    for name, page in site.pages.items():
+        for word in ("BRIEF.md", "shared/domain", "shared/seeds", "shared/research", "domain brief", "chongqing-sources.md"):
+            assert word not in page, f"{name} names {word}"

@@ -76,7 +76,7 @@ def test_files_live_under_their_jurisdiction_and_are_named_after_the_instrument(
 
 def test_the_health_check_catches_an_uncited_number(tmp_path):
     text = (POLICIES / "500000" / "2018-medical-poverty-alleviation.yaml").read_text(encoding="utf-8")
-    text = text.replace("    provenance: {status: verified, source: seed-004}\n", "    provenance: {status: verified}\n", 1)
+    text = text.replace("    provenance: {grade: secondary, source: cqcb-2019-07-05, note:", "    provenance: {grade: secondary, note:", 1)
     bad = tmp_path / "policies" / "500000"
     bad.mkdir(parents=True)
     (bad / "x.yaml").write_text(text, encoding="utf-8")
@@ -95,3 +95,21 @@ def test_an_inferred_figure_needs_its_derivation(tmp_path):
     from engine.policy.policyset import load_policy_set
     ps = load_policy_set(bad.parent)
     assert any("derivation" in str(p) for p in ps.problems), ps.problems
+
+
+def test_no_source_is_an_internal_file():
+    """Cite real sources only: the domain brief, research dossiers and file copies of seeds are material, never sources."""
+    from engine.policy.validate import INTERNAL
+
+    bad = []
+    for f in sorted(POLICIES.rglob("*.yaml")):
+        loaded, _ = load_file(f)
+        for i, src in enumerate(loaded.data["sources"]):
+            for key in ("url", "reference", "title", "mirror_of"):
+                if INTERNAL.search(str(src.get(key, ""))):
+                    bad.append(f"{f.relative_to(POLICIES.parent)}: sources/{i}/{key} = {src[key]!r}")
+        text = f.read_text(encoding="utf-8")
+        for word in ("BRIEF.md", "shared/", "domain brief", "chongqing-sources"):
+            if word in text:
+                bad.append(f"{f.relative_to(POLICIES.parent)}: mentions {word!r}")
+    assert not bad, "\n".join(bad)

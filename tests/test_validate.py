@@ -30,6 +30,7 @@ CASES = {
     "guardrail-violation": ("province.yaml", 13, "floor-province#rate makes serious_illness.rate = 0.50 for ordinary insured in 500000 from 2020-01-01: below the floor 0.60 set by guardrail floor-national#floor"),
     "billion-laughs": ("bad.yaml", 2, "alias '*a0' is not allowed"),
     "non-utf8": ("bad.yaml", 12, "file is not UTF-8"),
+    "internal-source": ("bad.yaml", 12, "source 'brief' names an internal file"),
 }
 
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import numpy as np
 
-from engine.settle.evaluate import add_months, describe_person, missing_income, missing_reference
+from engine.settle.evaluate import add_months, describe_person, missing_income, missing_reference, unknown_tier_rate
 from engine.core.money import fen
 from engine.core.problems import InputError, MissingParameter
-from engine.policy.resolve import Profile, ReferenceMissing, Resolver, as_bands
+from engine.policy.resolve import Profile, ReferenceMissing, Resolver, as_bands, tier_reaches
 
 NOCAP = 1 << 62  # fen sentinel: no cap applied (none set, or cap missing: both mean "not applied" in the interpreter)
 NEVER = 1 << 62  # fen sentinel: no warning threshold
@@ -108,6 +108,8 @@ def key_params(res: Resolver, p: Profile) -> KeyParams:
     except (MissingParameter, NotWholeFen) as e:
         k.basic_err = _err(e)
     try:
+        if _get(res, "serious_illness.rate", p) is None and tier_reaches(res, "serious_illness", p):
+            raise unknown_tier_rate("serious_illness", p)
         if _get(res, "serious_illness.rate", p) is not None:
             k.si_on = True
             t = _need(res, "serious_illness.threshold", p)
@@ -125,6 +127,8 @@ def key_params(res: Resolver, p: Profile) -> KeyParams:
     except (MissingParameter, NotWholeFen) as e:
         k.si_err = _err(e)
     try:
+        if _get(res, "medical_assistance.rate", p) is None and tier_reaches(res, "medical_assistance", p):
+            raise unknown_tier_rate("medical_assistance", p)
         if _get(res, "medical_assistance.rate", p) is not None:
             k.ma_on = True
             k.md, k.mr = _deductible_rate(res, "medical_assistance", p)
@@ -166,6 +170,8 @@ def premium_subsidy(res: Resolver, p: Profile) -> tuple[int | None, int | None, 
     if c is None:
         return None, None, ""
     contribution = fen(c.value)
+    if amount is None and share is None and p.categories:
+        return int(contribution * 100), None, ""  # a category is held but its subsidy is not known: not determined
     sub = max(amount.value if amount else Decimal(0), fen(contribution * share.value) if share else Decimal(0))
     sub = min(fen(sub), contribution)
     return int(contribution * 100), int(sub * 100), ""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from itertools import combinations
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,8 @@ if TYPE_CHECKING:
     from engine.policy.policyset import PolicySet
 
 ADJUST = ("scale", "add", "remove_cap")
+# Project-internal material that is never a source: the domain brief, research dossiers, seeds' file copies.
+INTERNAL = re.compile(r"(^|[\s/])shared/|BRIEF\.md|domain brief|research dossier|chongqing-sources\.md|/work/", re.IGNORECASE)
 KIND_EFFECTS = {
     "money": {"set", "scale", "guardrail"},
     "rate": {"set", "add", "scale", "guardrail"},
@@ -57,6 +60,10 @@ def _documents(ps: "PolicySet") -> list[Problem]:
         for i, sid in enumerate(source_ids):
             if sid in source_ids[:i]:
                 out.append(at(("sources", i, "id"), f"duplicate source id '{sid}'"))
+        for i, src in enumerate(d.raw["sources"]):
+            for field_ in ("url", "reference", "title"):
+                if INTERNAL.search(str(src.get(field_, ""))):
+                    out.append(at(("sources", i, field_), f"source '{src['id']}' names an internal file ({src[field_]!r}): cite the original publisher, date and the address where it was read"))
         num = d.raw.get("document_number")
         if num and num["provenance"].get("source") and num["provenance"]["source"] not in source_ids:
             out.append(at(("document_number", "provenance", "source"), f"source '{num['provenance']['source']}' is not in this document's sources"))

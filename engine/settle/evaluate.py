@@ -13,7 +13,7 @@ from engine.core.money import ZERO, fen, money_str, rate_str
 from engine.policy.policyset import PolicySet
 from engine.core.problems import InputError, MissingParameter
 from engine.core.registry import PARAMETERS
-from engine.policy.resolve import Profile, ReferenceMissing, Resolved, as_bands, matches
+from engine.policy.resolve import Profile, ReferenceMissing, Resolved, as_bands, tier_reaches
 
 TIERS = ("basic_insurance", "serious_illness", "medical_assistance")
 
@@ -98,12 +98,7 @@ class Evaluator:
 
     def reaches(self, tier: str, prof: Profile) -> bool:
         """True if any rule of the tier (a value or a guardrail) is in force for this person."""
-        for name, rules in self.res.in_force(prof.region, prof.date).items():
-            if name.startswith(tier + "."):
-                for r in rules:
-                    if matches(r, prof) and (not r.who.categories or set(r.who.categories) & prof.categories):
-                        return True
-        return False
+        return tier_reaches(self.res, tier, prof)
 
     # -- the year --------------------------------------------------------
     def settle(self, case: Case) -> Settlement:
@@ -184,8 +179,8 @@ class Evaluator:
         if self.res.resolve(f"{tier}.rate", prof) is not None:
             return True
         if self.reaches(tier, prof):
-            reason = f"a {tier} rule reaches this person but no rule in force sets {tier}.rate"
-            s.missing.append({"part": tier, "parameter": f"{tier}.rate", "encounter": enc.id, "date": prof.date.isoformat(), "for": describe_person(prof), "reason": reason})
+            # Some rule (a value or a national floor) says this tier applies, but no figure is known: refuse, never 0.00.
+            raise unknown_tier_rate(tier, prof)
         else:
             reason = f"no {tier} rule in force covers {describe_person(prof)}"
         trace.append({"step": f"{tier}.paid", "value": "0.00", "rule": None, "document_version": None, "clause": None, "note": f"not computed: {reason}"})
@@ -253,7 +248,9 @@ class Evaluator:
         contribution = fen(c.value)
         if amount is None and share is None and prof.categories:
             s.missing.append({"part": "premium", "parameter": "premium.subsidy", "date": day.isoformat(), "for": describe_person(prof),
-                              "reason": "no subsidy rule in force for the categories held; subsidy shown as 0.00"})
+                              "reason": "no subsidy rule in force for the categories held; subsidy and payable not determined"})
+            out.update(individual_contribution=money_str(contribution), subsidy=None, payable=None, trace=trace)
+            return out
         sub = max(amount.value if amount else ZERO, fen(contribution * share.value) if share else ZERO)
         sub = min(fen(sub), contribution)
         out.update(individual_contribution=money_str(contribution), subsidy=money_str(sub), payable=money_str(contribution - sub), trace=trace)
@@ -303,6 +300,13 @@ def missing_reference(name: str, prof: Profile, e: ReferenceMissing) -> MissingP
     return MissingParameter(name, describe_person(prof), prof.date.isoformat(), prof.region,
                             f"{e.rule.key} computes it from {e.series} of region {e.region} for {e.year}, "
                             f"which the reference data does not have: add that figure with its source")
+
+
+def unknown_tier_rate(tier: str, prof: Profile) -> MissingParameter:
+    """The error for a tier some rule says applies to the person but whose rate no rule supplies: refused, never 0.00."""
+    return MissingParameter(f"{tier}.rate", describe_person(prof), prof.date.isoformat(), prof.region,
+                            f"a {tier} rule reaches this person but no rule in force sets {tier}.rate: the figure "
+                            f"is not known, so {tier} cannot be paid (see 'yibao gaps --region {prof.region}')")
 
 
 def missing_income(prof: Profile) -> MissingParameter:

@@ -96,8 +96,11 @@ def render_text(res: dict[str, Any], lang: str = "zh", show_trace: bool = True) 
     out.append(f"{L['totals']}: {L['total_cost']} {t['total_cost']} · " + " · ".join(f"{L[k]} {t['paid'][k]}" for k in TIERS)
                + f" · {L['out_of_pocket']} {t['out_of_pocket']} · {L['rate']} {Decimal(t['reimbursement_rate']) * 100:.2f}%")
     p = res["premium"]
-    if p.get("individual_contribution") is not None:
+    if p.get("individual_contribution") is not None and p.get("subsidy") is not None:
         out.append(f"{L['premium']}: {L['contribution']} {p['individual_contribution']} · {L['subsidy']} {p['subsidy']} · {L['payable']} {p['payable']}")
+    elif p.get("individual_contribution") is not None:
+        why = next((m_["reason"] for m_ in res["missing"] if m_["parameter"] == "premium.subsidy"), "")
+        out.append(f"{L['premium']}: {L['contribution']} {p['individual_contribution']} · {L['subsidy']} {L['undetermined']} ({_zh_reason(why) if lang == 'zh' else why})")
     else:
         why = p.get("note") or next((m_["reason"] for m_ in res["missing"] if m_["part"] == "premium"), "")
         out.append(f"{L['premium']}: {L['undetermined']}" + (f" ({_zh_reason(why) if lang == 'zh' else why})" if why else ""))
@@ -130,7 +133,7 @@ def render_text(res: dict[str, Any], lang: str = "zh", show_trace: bool = True) 
 ZH_REASONS = {
     "no rule in force sets the annual cap; none applied": "无生效规则规定年度最高支付限额，未设封顶计算",
     "no rule in force sets the individual contribution": "无生效规则规定个人缴费标准",
-    "no subsidy rule in force for the categories held; subsidy shown as 0.00": "所持身份类别无生效的资助规则，资助按 0.00 显示",
+    "no subsidy rule in force for the categories held; subsidy and payable not determined": "所持身份类别无生效的资助规则，资助和个人应缴无法确定",
     "no warning threshold in force": "无生效的预警线",
     "employee contributions are payroll-based and not modelled": "职工医保按工资缴费，未建模",
 }
