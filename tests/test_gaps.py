@@ -8,6 +8,7 @@ import pytest
 
 from engine.cli.main import main
 from engine.core.problems import InputError, MissingParameter
+from engine.core.registry import CATEGORIES
 from engine.policy.policyset import load_policy_set
 from engine.review.gaps import find_gaps
 from engine.settle.case import case_from_data
@@ -106,3 +107,28 @@ def test_gaps_page_on_the_docs_site():
     page = site.pages["gaps/500000.md"]
     assert "serious_illness.threshold" in page and "结算被拒绝 refused" in page and "查找 Look for" in page
     assert "gaps/500000.md" in site.pages["SUMMARY.md"]
+
+
+def test_every_refusal_is_a_listed_gap_and_every_listed_gap_refuses(cq):
+    """For every category, tier and hospital level on two days of every year 2017-2026, a case settles exactly when no
+    'refused' gap covers it; a refused case names a missing figure."""
+    ps, gaps = cq
+    ev = Evaluator(ps)
+    refused = [g for g in gaps if g.need.effect == "refused"]
+    cats = ["ordinary", *sorted(CATEGORIES)]
+    seen = {"settled": 0, "refused": 0}
+    for year in range(2017, 2027):
+        for day in (dt.date(year, 1, 15), dt.date(year, 11, 15)):
+            for cat in cats:
+                for tier in (1, 2):
+                    for level in (1, 2, 3):
+                        covered = [g for g in refused if g.start <= day < g.end and (cat in g.categories or "*" in g.categories)
+                                   and level in g.levels and tier in g.tiers and "inpatient" in g.encounter_types]
+                        try:
+                            ev.settle(_case(day, cat, tier, level))
+                            ok = True
+                        except MissingParameter:
+                            ok = False
+                        assert ok == (not covered), (day, cat, tier, level, [g.need.parameter for g in covered])
+                        seen["settled" if ok else "refused"] += 1
+    assert seen["settled"] > 300 and seen["refused"] > 300, seen
