@@ -13,8 +13,8 @@ from engine.policy.bundle import bundle_data
 from engine.policy.policyset import fingerprint_of
 from engine.policy.policyset import canonical_json
 
-# The modified set raises Chongqing's stand-in inpatient rate at level-3 hospitals from 50% to 55%.
-CHANGED_DOC, CHANGED_RULE = "cq-baseline-resident-stand-in", "inpatient-rate"
+# The modified set raises Chongqing's tier-1 inpatient rate at level-3 hospitals (from 2022) from 50% to 55%.
+CHANGED_DOC, CHANGED_RULE = "cq-2022-resident-inpatient-rate-adjustment", "rate-tier-1-levels-2-3"
 
 
 def free_port() -> int:

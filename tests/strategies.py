@@ -32,6 +32,9 @@ class Facts:
     tiers: list[int | None]
     # (region, year, encounter type) -> list of [start, end) windows where a case of that type settles
     windows: dict[tuple[str, int, str], list[tuple[dt.date, dt.date]]] = field(default_factory=dict)
+    # (region, year) -> the tiers and categories with which a case settles on every window of that year
+    ok_tiers: dict[tuple[str, int], list[int | None]] = field(default_factory=dict)
+    ok_categories: dict[tuple[str, int], list[str]] = field(default_factory=dict)
 
     @property
     def keys(self) -> list[tuple[str, int, str]]:
@@ -75,10 +78,20 @@ def facts(name: str) -> Facts:
         cuts = [c for c in cuts if first <= c <= last]
         for a, b in zip(cuts, cuts[1:]):
             for etype in ENCOUNTER_TYPES:
-                ok = all(_probe(ev, region, a, etype, lvl, [], t) for lvl in (1, 2, 3) for t in tiers) and all(
-                    _probe(ev, region, a, etype, 2, [c], tiers[-1]) for c in cats) and _probe(ev, region, b - ONE_DAY, etype, 2, [], None)
-                if ok:
-                    f.windows.setdefault((region, a.year, etype), []).append((a, b))
+                # a region may refuse some tiers or categories (a figure no rule supplies): draw only those that settle
+                good_tiers = [t for t in tiers if all(_probe(ev, region, a, etype, lvl, [], t) for lvl in (1, 2, 3))
+                              and _probe(ev, region, b - ONE_DAY, etype, 2, [], t)]
+                if not good_tiers:
+                    continue
+                top = good_tiers[-1]
+                good_cats = [c for c in cats if all(_probe(ev, region, a, etype, lvl, [c], t) for lvl in (1, 2, 3) for t in good_tiers)]
+                f.windows.setdefault((region, a.year, etype), []).append((a, b))
+                key = (region, a.year)
+                f.ok_tiers[key] = [t for t in f.ok_tiers.get(key, good_tiers) if t in good_tiers]
+                f.ok_categories[key] = [c for c in f.ok_categories.get(key, good_cats) if c in good_cats]
+                del top
+    for key in [k for k in f.windows if not f.ok_tiers.get(k[:2])]:
+        del f.windows[key]
     return f
 
 
@@ -120,10 +133,11 @@ def cases(draw, f: Facts, max_encounters: int = 5, enrolment: bool = True, big: 
     n = draw(st.integers(1, max_encounters))
     encs = [draw(encounter(f, region, year, i, big)) for i in range(n)]
     person: dict[str, Any] = {"id": "p-1", "region": region, "scheme": "resident"}
-    tier = draw(st.sampled_from(f.tiers))
+    tier = draw(st.sampled_from(f.ok_tiers[(region, year)]))
     if tier is not None:
         person["contribution_tier"] = tier
-    cats = draw(st.lists(st.sampled_from(f.categories), max_size=3, unique=True))
+    allowed = f.ok_categories[(region, year)]
+    cats = draw(st.lists(st.sampled_from(allowed), max_size=3, unique=True)) if allowed else []
     if cats:
         person["categories"] = [draw(category_entry(c, year)) for c in cats]
     if enrolment and draw(st.booleans()) and draw(st.booleans()):

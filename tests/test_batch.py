@@ -44,11 +44,11 @@ def compare(ps, c) -> int:
         assert st_.py_error[py] < 0, st_.errors[st_.py_error[py]]
         for e in s.encounters:
             i = int(e["id"][1:])
-            got = [Decimal(int(v)) / 100 for v in (st_.basic[i], st_.si[i], st_.ma[i], st_.oop[i])]
-            want = [Decimal(e["paid"][t]) for t in ("basic_insurance", "serious_illness", "medical_assistance")] + [Decimal(e["out_of_pocket"])]
-            assert got == want, (case, e["id"])
-            for sid, v in e["paid"].items():  # every payment step, the further funds too
-                assert Decimal(int(st_.paid[sid][i])) / 100 == Decimal(v), (case, e["id"], sid)
+            assert Decimal(int(st_.oop[i])) / 100 == Decimal(e["out_of_pocket"]), (case, e["id"])
+            for sid, v in e["paid"].items():  # every payment step, the further funds too; null = not computed in both
+                assert bool(st_.unknown[sid][i]) == (v is None), (case, e["id"], sid)
+                if v is not None:
+                    assert Decimal(int(st_.paid[sid][i])) / 100 == Decimal(v), (case, e["id"], sid)
             seen += 1
         warning = s.monitoring.get("warning")
         assert bool(st_.py_warning[py]) == (warning is True)
@@ -123,9 +123,10 @@ def test_property_batch_equals_single_case(synthetic, rows):
 
 
 def test_generated_claims_on_shipped_policies_match_single_case():
-    # 3,000 SYNTHETIC encounters 2019-2024 on the shipped Chongqing policies (assistance not covered there: 0.00)
+    # 3,000 SYNTHETIC encounters 2019-2024 on the shipped Chongqing policies: both paths agree on every encounter; those of
+    # years or categories whose figures were not found (2019, 2021, assistance before 2022-10-28, ...) are refused by both
     ps = load_policy_set(None)
-    assert compare(ps, generate(3000, seed=7)) == 3000
+    assert 1000 <= compare(ps, generate(3000, seed=7)) < 3000
 
 
 def test_hand_counted_caps_and_bands(synthetic):
@@ -181,13 +182,14 @@ def test_cli_batch_writes_one_row_per_encounter(tmp_path: Path, capsys):
     from engine.cli.main import main
 
     f = tmp_path / "c.csv"
-    f.write_text("person_id,region,categories,date,type,hospital_level,total_cost,eligible_cost\n"
-                 "a,500000,dibao,2020-06-10,inpatient,2,22000.00,20000.00\n", encoding="utf-8")
+    f.write_text("person_id,region,categories,tier,date,type,hospital_level,total_cost,eligible_cost\n"
+                 "a,500000,dibao,1,2023-06-10,inpatient,2,55000.00,50000.00\n", encoding="utf-8")
     out = tmp_path / "out.csv"
     assert main(["batch", str(f), "-o", str(out), "--quiet"]) == 0
     lines = out.read_text(encoding="utf-8").splitlines()
-    # examples/cq-2020-dibao.yaml by hand: basic (20000 - 150) x 0.80 = 15880.00, out of pocket 6120.00
-    assert lines[1].split(",")[9:13] == ["15880.00", "0.00", "0.00", "6120.00"]
+    # examples/cq-2023-dibao.yaml by hand: basic (50000 - 300) x 0.70 = 34790.00; serious illness (15210 - 8450.50) x 0.65
+    # = 4393.68; assistance (50000 - 34790 - 4393.68) x 0.75 = 8112.24; out of pocket 7704.08
+    assert lines[1].split(",")[9:13] == ["34790.00", "4393.68", "8112.24", "7704.08"]
     assert main(["batch", str(tmp_path / "missing.csv"), "-o", str(out)]) == 2
 
 
@@ -197,13 +199,14 @@ def test_parquet_in_and_out_match_csv(tmp_path: Path):
 
     from engine.cli.main import main
 
-    rows = {"person_id": ["a", "a"], "region": ["500000", "500000"], "categories": ["dibao", "dibao"], "date": ["2020-06-10", "2020-07-01"],
-            "type": ["inpatient"] * 2, "hospital_level": [2, 1], "total_cost": ["22000.00", "1000.00"], "eligible_cost": ["20000.00", "900.00"]}
+    rows = {"person_id": ["a", "a"], "region": ["500000", "500000"], "categories": ["dibao", "dibao"], "tier": ["1", "1"],
+            "date": ["2023-06-10", "2023-07-01"], "type": ["inpatient"] * 2, "hospital_level": [2, 1],
+            "total_cost": ["55000.00", "1000.00"], "eligible_cost": ["50000.00", "900.00"]}
     pq.write_table(pa.table(rows), tmp_path / "c.parquet")
     assert main(["batch", str(tmp_path / "c.parquet"), "-o", str(tmp_path / "out.parquet"), "--quiet"]) == 0
     out = pq.read_table(tmp_path / "out.parquet").to_pydict()
-    # 1st as examples/cq-2020-dibao.yaml: 15880.00; 2nd level 1: deductible 100x0.5 = 50, rate 0.80+0.10: (900-50)x0.90 = 765.00
-    assert out["basic_insurance"] == ["15880.00", "765.00"] and out["status"] == ["ok", "ok"]
+    # 1st as examples/cq-2023-dibao.yaml: 34790.00; 2nd level 1, tier 1 (2023): (900 - 100) x 0.80 = 640.00
+    assert out["basic_insurance"] == ["34790.00", "640.00"] and out["status"] == ["ok", "ok"]
 
 
 def _claims_csv(path: Path, n: int = 3000, seed: int = 11) -> Path:

@@ -40,8 +40,8 @@ def test_same_case_same_bundle_is_byte_identical_across_processes(tmp_path: Path
         outs.append(subprocess.run([sys.executable, "-m", "engine.cli.main", "evaluate", str(ROOT / "examples" / "cq-2020-dibao.yaml"),
                                     "--bundle", str(bundle), "--format", "json"], capture_output=True, env=env, check=True).stdout)
     assert outs[0] == outs[1]
-    # by hand (example file): (20000 - 300 x 0.5) x (0.70 + 0.10) = 15880.00
-    assert json.loads(outs[0])["totals"]["paid"]["basic_insurance"] == "15880.00"
+    # by hand (example file): (40000 - 800 x 0.5) x (0.40 + 0.10) = 19800.00
+    assert json.loads(outs[0])["totals"]["paid"]["basic_insurance"] == "19800.00"
 
 
 def test_bundle_of_an_older_version_reproduces_it(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

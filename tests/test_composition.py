@@ -91,16 +91,19 @@ def test_a_rule_is_in_force_on_its_from_day_and_not_on_its_until_day(tmp_path):
     assert _rate(ps, "2022-01-01") == D("0.55")
 
 
-def test_shipped_chongqing_2020_dibao_tilts_cite_seed_004(tmp_path):
+def test_shipped_chongqing_2020_dibao_tilts_cite_their_sources(tmp_path):
     ps = load_policy_set()
     prof = Profile("500000", dt.date(2020, 6, 10), frozenset({"dibao"}), "resident", 1, "inpatient", 2)
     ded = ps.resolver.resolve("basic_insurance.inpatient.deductible", prof)
     rate = ps.resolver.resolve("basic_insurance.inpatient.rate", prof)
     thr = ps.resolver.resolve("serious_illness.threshold", prof)
     si = ps.resolver.resolve("serious_illness.rate", prof)
-    # stand-in 300 halved; 0.70 + 0.10; 0.5 x 28920 = 14460 halved; 0.60 + 0.05
-    assert (ded.value, rate.value, thr.value, si.value) == (D("150.0"), D("0.80"), D("7230.000"), D("0.65"))
+    # 300 halved; 0.65 + 0.10; 13193 halved; bands 0.50 / 0.60 each + 0.05
+    assert (ded.value, rate.value, thr.value) == (D("150.0"), D("0.75"), D("6596.5"))
+    assert si.value == ((D(0), D("0.55")), (D(186807), D("0.65")))
     assert ded.steps[-1].rule.key == "cq-2018-medical-poverty-alleviation#inpatient-deductible-halved"
     assert rate.steps[-1].rule.key == "cq-2018-medical-poverty-alleviation#inpatient-rate-plus-10"
     assert thr.steps[-1].rule.key == "cq-2018-medical-poverty-alleviation#serious-illness-threshold-halved"
     assert si.steps[-1].rule.key == "cq-2018-medical-poverty-alleviation#serious-illness-rate-plus-5"
+    assert si.steps[0].rule.key == "cq-2016-serious-illness-insurance-rate-adjustment#bands-2020"
+    assert "区县级" in rate.steps[-1].rule.quote["zh"]

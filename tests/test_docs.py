@@ -49,10 +49,11 @@ def test_every_rule_id_appears_on_its_notice_page_with_anchor_and_quote(shipped_
 
 def test_notice_page_links_its_yaml_for_editing_and_flags_unverified(shipped_site):
     ps, site = shipped_site
-    page = site.pages[notice_page("cq-baseline-resident-stand-in")]
-    assert site.edit_paths[notice_page("cq-baseline-resident-stand-in")] == "../policies/500000/baseline-resident-stand-in.yaml"
-    assert "/edit/main/policies/500000/baseline-resident-stand-in.yaml" in page
-    assert "未核实 unverified" in page and "Contains unverified values" in page
+    page = site.pages[notice_page("cq-2017-resident-inpatient-benefits")]
+    assert site.edit_paths[notice_page("cq-2017-resident-inpatient-benefits")] == "../policies/500000/2017-resident-inpatient-benefits.yaml"
+    assert "/edit/main/policies/500000/2017-resident-inpatient-benefits.yaml" in page
+    assert "推算 inferred" in page and "推导 derivation" in page
+    assert "低 low" in page and "Contains values below primary" in page and "可信度 Confidence grade" in page
 
 
 def test_summary_nav_only_links_pages_that_exist(shipped_site):
@@ -119,7 +120,7 @@ def test_region_change_log_names_the_rule_that_changed_the_deductible(synthetic)
     # x 0.8 replaces the national x 0.5: 1000 x 0.8 = 800.00.
     rows = [line for line in page.splitlines() if line.startswith("- **2021-01-01** 住院起付线（1级医院）")]
     assert rows, "no change row on 2021-01-01"
-    assert any("500.00 元 ⚠ → 800.00 元 ⚠" in r and "synthetic-local#tilt" in r for r in rows), rows
+    assert any("500.00 元 ⚠低 low → 800.00 元 ⚠低 low" in r and "synthetic-local#tilt" in r for r in rows), rows
 
 
 def test_region_parameters_one_table_per_parameter_years_as_rows(synthetic):
@@ -129,7 +130,7 @@ def test_region_parameters_one_table_per_parameter_years_as_rows(synthetic):
     table = page[at:page.index("", at + 4)]
     assert "| 年度 Year | 取值 Value |" in table and "<small>`basic_insurance.inpatient.deductible`</small>" in page[at + 2]
     rows = [r for r in table if r.startswith("| 20")]
-    assert rows[0].startswith("| 2020 | 普通参保人 1000.00 元 ⚠<br>低保对象 500.00 元 ⚠ |")
+    assert rows[0].startswith("| 2020 | 普通参保人 1000.00 元 ⚠低 low<br>低保对象 500.00 元 ⚠低 low |")
     assert "低保对象 800.00 元" in rows[1] and rows[1].split(" | ")[0].startswith("| 2021")
 
 
@@ -150,8 +151,8 @@ def test_cost_curve_is_settled_by_the_interpreter(synthetic):
 def test_chart_marks_unverified_and_draws_one_band_per_tier():
     pts = [Stack(Decimal(x), {"out_of_pocket": Decimal(x) / 2, "basic_insurance": Decimal(x) / 2}) for x in (0, 100, 200)]
     svg = stacked_chart(pts, ("out_of_pocket", "basic_insurance"), {}, "t", unverified=True)
-    assert svg.count("<polygon") == 2 and "含未核实数值" in svg
-    assert "含未核实数值" not in stacked_chart(pts, ("out_of_pocket", "basic_insurance"), {}, "t", unverified=False)
+    assert svg.count("<polygon") == 2 and "含非一手数值" in svg
+    assert "含非一手数值" not in stacked_chart(pts, ("out_of_pocket", "basic_insurance"), {}, "t", unverified=False)
 
 
 def test_region_without_settlement_rules_says_why(synthetic, tmp_path):
@@ -180,3 +181,10 @@ def test_site_pages_are_not_committed():
         assert not (docs / sub).exists(), f"docs/{sub} must be generated, not committed"
     assert not (docs / "SUMMARY.md").exists()
     assert Path(REPO_ROOT / "mkdocs.yml").is_file()
+
+
+def test_no_page_names_an_internal_file_as_a_source(shipped_site):
+    _, site = shipped_site
+    for name, page in site.pages.items():
+        for word in ("BRIEF.md", "shared/domain", "shared/seeds", "shared/research", "domain brief", "chongqing-sources.md"):
+            assert word not in page, f"{name} names {word}"

@@ -76,33 +76,33 @@ def test_runner_reports_a_wrong_expectation(tmp_path):
     """The runner can fail: a hand-made wrong figure is reported with the path, the expected and the actual value."""
     f = tmp_path / "s.yaml"
     f.write_text(
-        "document: cq-baseline-resident-stand-in\n"
+        "document: cq-2017-resident-inpatient-benefits\n"
         "scenarios:\n"
         "  - name: wrong on purpose\n"
-        "    # (20000 - 300) x 0.70 = 13790.00, so 13780.00 is wrong\n"
+        "    # (20000 - 300) x 0.65 = 12805.00, so 12800.00 is wrong\n"
         "    case:\n"
-        "      person: {id: p, region: \"500000\", scheme: resident}\n"
+        "      person: {id: p, region: \"500000\", scheme: resident, contribution_tier: 1}\n"
         "      encounters:\n"
         "        - {id: e-1, date: 2020-06-10, type: inpatient, hospital_level: 2, total_cost: \"22000.00\", eligible_cost: \"20000.00\"}\n"
         "    expect:\n"
-        "      encounters: {e-1: {paid: {basic_insurance: \"13780.00\"}}}\n"
+        "      encounters: {e-1: {paid: {basic_insurance: \"12800.00\"}}}\n"
         "      monitoring: {warning: false}\n", encoding="utf-8")
     (sc,), problems = load_scenario_files([f])
     assert not problems
     r = run_scenario(_policies(ROOT / "policies"), sc)
     assert not r.passed
-    assert r.mismatches == ["encounters.e-1.paid.basic_insurance: expected 13780.00, got 13790.00",
+    assert r.mismatches == ["encounters.e-1.paid.basic_insurance: expected 12800.00, got 12805.00",
                             "monitoring.warning: expected false, got null"]
 
 
 def test_bad_scenario_file_problems_have_lines(tmp_path):
     f = tmp_path / "bad.yaml"
     f.write_text(
-        "document: cq-baseline-resident-stand-in\n"
+        "document: cq-2017-resident-inpatient-benefits\n"
         "scenarios:\n"
         "  - name: eligible above total\n"
         "    case:\n"
-        "      person: {id: p, region: \"500000\", scheme: resident}\n"
+        "      person: {id: p, region: \"500000\", scheme: resident, contribution_tier: 1}\n"
         "      encounters:\n"
         "        - {id: e-1, date: 2020-06-10, type: inpatient, hospital_level: 2, total_cost: \"1.00\", eligible_cost: \"2.00\"}\n"
         "    expect: {year: 2020}\n"

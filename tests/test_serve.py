@@ -15,7 +15,7 @@ if not os.environ.get("CI"):  # CI installs the serve extra: there a missing pac
     pytest.importorskip("uvicorn")
     pytest.importorskip("httpx")
 import httpx  # noqa: E402
-from serve_support import ThreadServer, case_json, free_port, write_bundles  # noqa: E402
+from serve_support import CHANGED_DOC, CHANGED_RULE, ThreadServer, case_json, free_port, write_bundles  # noqa: E402
 from engine.policy.policyset import fingerprint_of  # noqa: E402
 from engine.core.messages import tr  # noqa: E402
 
@@ -128,8 +128,8 @@ def test_documents_and_one_document_with_its_rules(service, shipped):
     docs = r.json()["documents"]
     assert [d["id"] for d in docs] == sorted(shipped.documents)
     assert all(d["rules"] == len(shipped.documents[d["id"]].rules) for d in docs)
-    one = service.get("/v1/versions/9.0.0-test/documents/cq-baseline-resident-stand-in").json()
-    rule = next(x for x in one["document"]["rules"] if x["id"] == "inpatient-rate")
+    one = service.get(f"/v1/versions/9.0.0-test/documents/{CHANGED_DOC}").json()
+    rule = next(x for x in one["document"]["rules"] if x["id"] == CHANGED_RULE)
     assert rule["set"]["3"] == "0.55" and one["policy_set"]["version"] == NEW_VERSION
     missing = service.get("/v1/documents/no-such-doc")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "unknown_document"
@@ -317,10 +317,11 @@ def test_a_port_in_use_is_exit_2_in_one_line(service, capsys):
 
 
 def test_strict_refuses_a_result_with_missing_values(service):
-    # examples/cq-2023-dibao.yaml: no Chongqing assistance rate is encoded, so medical assistance is listed as missing.
-    lenient = settle(service, case_json(), f"/v1/versions/{OLD_VERSION}/settle")
+    # A dibao recipient on 2022-06-10: the assistance rate before 渝府办发〔2022〕116号 is not known, so medical assistance
+    # is not computed and listed as missing.
+    lenient = settle(service, case_json(date="2022-06-10"), f"/v1/versions/{OLD_VERSION}/settle")
     assert lenient.status_code == 200 and any(m["parameter"].startswith("medical_assistance") for m in lenient.json()["missing"])
-    strict = settle(service, case_json(), f"/v1/versions/{OLD_VERSION}/settle", params={"strict": "1", "lang": "en"})
+    strict = settle(service, case_json(date="2022-06-10"), f"/v1/versions/{OLD_VERSION}/settle", params={"strict": "1", "lang": "en"})
     assert strict.status_code == 400 and strict.json()["error"]["code"] == "strict_missing"
     assert strict.json()["error"]["message"].startswith("strict: ")
 

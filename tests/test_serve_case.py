@@ -91,4 +91,4 @@ def test_caches_start_afresh_and_answers_stay_the_same(monkeypatch):
     answers = [json.dumps(served.settle(case), sort_keys=True) for _ in range(7)]
     assert len(set(answers)) == 1
     assert served.evaluator is not first_ev and served.fingerprint == fp
-    assert json.loads(answers[0])["encounters"][0]["paid"]["basic_insurance"] == "24600.00"  # (50000 - 800) x 0.50
+    assert json.loads(answers[0])["encounters"][0]["paid"]["basic_insurance"] == "34790.00"  # (50000 - 300) x 0.70, level 2

@@ -31,6 +31,7 @@ CASES = {
     "guardrail-violation": ("province.yaml", 13, "floor-province#rate makes serious_illness.rate = 0.50 for ordinary insured in 500000 from 2020-01-01: below the floor 0.60 set by guardrail floor-national#floor"),
     "billion-laughs": ("bad.yaml", 2, "alias '*a0' is not allowed"),
     "non-utf8": ("bad.yaml", 12, "file is not UTF-8"),
+    "internal-source": ("bad.yaml", 12, "source 'brief' names an internal file"),
 }
 
 
@@ -44,10 +45,18 @@ def test_shipped_policies_are_valid_and_summarised(capsys):
     code, out, err = _run(capsys, "validate", str(POLICIES))
     assert code == 0, out
     last = out.strip().splitlines()[-1]
-    assert last.startswith("全部有效：") and "个文件" in last and "条规则" in last and "未核实" in last
+    assert last.startswith("全部有效：") and "个文件" in last and "条规则" in last and "低于一手来源" in last
+    assert "按可信度：一手" in last and "推算" in last
     code, out, err = _run(capsys, "validate", str(POLICIES), "--lang", "en")
     last = out.strip().splitlines()[-1]
-    assert last.startswith("valid: ") and "documents" in last and "rules" in last and "unverified" in last
+    assert last.startswith("valid: ") and "documents" in last and "rules" in last and "below primary" in last
+
+
+def test_summary_counts_values_by_grade_in_json(capsys):
+    code, out, _ = _run(capsys, "validate", str(POLICIES), "--format", "json")
+    s = json.loads(out)["summary"]
+    assert code == 0 and set(s["grades"]) == {"primary", "secondary", "low", "inferred", "seed"}
+    assert sum(s["grades"].values()) == s["verified"] + s["unverified"] and s["grades"]["primary"] == s["verified"]
 
 
 @pytest.mark.parametrize("folder", sorted(CASES))

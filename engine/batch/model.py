@@ -60,6 +60,7 @@ class Settled:
     py_subsidy: np.ndarray | None = None       # fen, -1 = not determined
     py_error: np.ndarray | None = None
     paid: dict[str, np.ndarray] = field(default_factory=dict)  # every payment step's amounts by step id (fen)
+    unknown: dict[str, np.ndarray] = field(default_factory=dict)  # per step: not computed for lack of a figure (null)
 
 
 def day_of(d: dt.date) -> int:

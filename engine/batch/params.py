@@ -85,6 +85,8 @@ def premium_subsidy(res: Resolver, p: Profile) -> tuple[int | None, int | None, 
     if c is None:
         return None, None, ""
     contribution = fen(c.value)
+    if amount is None and share is None and p.categories:
+        return int(contribution * 100), None, ""  # a category is held but its subsidy is not known: not determined
     sub = max(amount.value if amount else Decimal(0), fen(contribution * share.value) if share else Decimal(0))
     sub = min(fen(sub), contribution)
     return int(contribution * 100), int(sub * 100), ""

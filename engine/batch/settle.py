@@ -151,8 +151,12 @@ class Batch:
         py[order] = py_sorted
         zero = np.zeros(n, dtype=np.int64)
         paid = {sid: conv(res[sid]) for sid in steps.ids}
+        unknown = {}
+        for sid in steps.ids:
+            u = np.array([kp.steps[sid].unknown for kp in kps], dtype=bool)[inv]
+            unknown[sid] = u & ~waiting if steps.kinds[sid].waiting_period else u
         st = Settled(paid.get("basic_insurance", zero), paid.get("serious_illness", zero), paid.get("medical_assistance", zero),
-                     conv(res["oop"]), res["warn"], py, err, errors, paid=paid)
+                     conv(res["oop"]), res["warn"], py, err, errors, paid=paid, unknown=unknown)
         self._person_years(c, st, order, starts, counts, year, thr, eidx)
         return st
 

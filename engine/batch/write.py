@@ -46,6 +46,14 @@ def fen_strings(v: np.ndarray) -> Any:
     return text
 
 
+def _known(text: Any, unknown: np.ndarray) -> Any:
+    """Amounts as text, empty where not computed."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.if_else(pa.array(unknown), "", text) if unknown.any() else text
+
+
 def coded_strings(values: list[str], codes: np.ndarray) -> Any:
     """values[codes] as a pyarrow string array."""
     import pyarrow as pa
@@ -66,15 +74,24 @@ def category_texts(c: Columns) -> list[str]:
     return ["|".join(sorted(s)) for s in c.cat_sets]
 
 
+def _unknown(st: Any, sid: str, n: int) -> np.ndarray:
+    """Rows whose `sid` payment was not computed for lack of a figure (written empty: not computed, never 0.00)."""
+    u = getattr(st, "unknown", {}).get(sid)
+    return u if u is not None else np.zeros(n, dtype=bool)
+
+
 def result_rows(c: Columns, st: Any) -> Iterator[list[str]]:
-    """Output rows: the input's identifying fields and each tier's payment, out-of-pocket, warning flag and status."""
+    """Output rows: the input's identifying fields and each tier's payment (empty if not computed), out-of-pocket, warning, status."""
+    warn = warning_codes(st)
+    tiers = [(st.basic, _unknown(st, "basic_insurance", len(c))), (st.si, _unknown(st, "serious_illness", len(c))),
+             (st.ma, _unknown(st, "medical_assistance", len(c)))]
     for i in range(len(c)):
         err = int(st.error[i])
         yield [c.person_ids[c.person[i]], c.encounter_ids[i] if c.encounter_ids else str(int(c.lines[i]) if c.lines is not None else i),
                str(EPOCH + dt.timedelta(days=int(c.day[i]))), c.regions[c.region[i]], "|".join(sorted(c.cat_sets[c.cats[i]])),
                c.etypes[c.etype[i]], str(int(c.level[i])), fen_str(c.total[i]), fen_str(c.eligible[i]),
-               fen_str(st.basic[i]), fen_str(st.si[i]), fen_str(st.ma[i]), fen_str(st.oop[i]),
-               WARNING[warning_codes(st)[i]], "ok" if err < 0 else st.errors[err]]
+               *("" if u[i] else fen_str(v[i]) for v, u in tiers), fen_str(st.oop[i]),
+               WARNING[warn[i]], "ok" if err < 0 else st.errors[err]]
 
 
 def result_table(c: Columns, st: Any) -> Any:
@@ -90,7 +107,9 @@ def result_table(c: Columns, st: Any) -> Any:
     cols = [coded_strings(c.person_ids, c.person), eid, date_strings(c.day),
             coded_strings(c.regions, c.region), coded_strings(category_texts(c), c.cats), coded_strings(c.etypes, c.etype),
             pc.cast(pa.array(c.level), pa.string()), fen_strings(c.total), fen_strings(c.eligible),
-            fen_strings(st.basic), fen_strings(st.si), fen_strings(st.ma), fen_strings(st.oop),
+            *(_known(fen_strings(v), _unknown(st, sid, n)) for v, sid in ((st.basic, "basic_insurance"), (st.si, "serious_illness"),
+                                                                           (st.ma, "medical_assistance"))),
+            fen_strings(st.oop),
             coded_strings(list(WARNING), warning_codes(st)), coded_strings(["ok", *st.errors], st.error + 1)]
     return pa.table(dict(zip(OUT_HEADER, cols)))
 

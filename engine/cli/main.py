@@ -12,6 +12,7 @@ from engine import __version__
 from engine.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, UsageError, Parser, policy_args, policy_set
 from engine.core.messages import Name, Text, msg, tr
 from engine.core.problems import InputError, MissingParameter, PolicyError
+from engine.core.registry import GRADE_ORDER, GRADES, grade_rank
 from engine.policy.policyset import PolicySet, load_policy_set, require_valid
 
 # -- commands -------------------------------------------------------------
@@ -25,20 +26,29 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(p.render(args.lang))
         s = _summary(ps)
         state = msg("validate.valid", args.lang) if not ps.problems else msg("validate.invalid", args.lang, n=len(ps.problems))
-        print(msg("validate.summary", args.lang, state=state, version=ps.version, **s))
+        sep = "、" if args.lang == "zh" else ", "
+        by = sep.join(f"{GRADES[g][0] if args.lang == 'zh' else g} {s['grades'][g]}" for g in GRADE_ORDER)
+        print(msg("validate.summary", args.lang, state=state, version=ps.version, by=by, **s))
     return EXIT_OK if not ps.problems else EXIT_FAIL
 
 
 def _summary(ps: PolicySet) -> dict[str, Any]:
-    c = Counter()
+    """Counts of documents, rules, reference figures, and of values by confidence grade."""
+    c = Counter({g: 0 for g in GRADE_ORDER})
     for r in ps.rules:
-        c["verified" if r.provenance.verified else "unverified"] += 1
+        c[r.provenance.grade] += 1
     for d in ps.documents.values():
         for x in d.data:
-            c["verified" if x.provenance.verified else "unverified"] += 1
+            c[x.provenance.grade] += 1
+    total = sum(c.values())
     return {"documents": len(ps.documents), "rules": len(ps.rules),
             "reference_data": sum(len(d.data) for d in ps.documents.values()),
-            "verified": c["verified"], "unverified": c["unverified"]}
+            "verified": c["primary"], "unverified": total - c["primary"], "grades": {g: c[g] for g in GRADE_ORDER}}
+
+
+def _below(res: dict[str, Any], min_grade: str) -> list[dict[str, Any]]:
+    """The figures a result used whose grade is below `min_grade`."""
+    return [u for u in res["unverified"] if grade_rank(u["grade"]) > grade_rank(min_grade)]
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -50,6 +60,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     case = read_case(args.case)
     settlement = Evaluator(ps, args.lang).settle(case)
     res = result_json(settlement, ps)
+    if args.min_grade:
+        weak = _below(res, args.min_grade)
+        if weak:
+            listed = "; ".join(f"{u['parameter']} <- {u['rule']} ({u['grade']})" for u in weak)
+            raise InputError(Text("usage.min_grade", path=args.case, grade=args.min_grade, n=len(weak), listed=listed))
     if args.strict and res["missing"]:
         first = res["missing"][0]
         raise InputError(Text("usage.strict", path=args.case, n=len(res["missing"]), parameter=first["parameter"], label=Name("param", first["parameter"]),
@@ -118,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="settle a person-year")
     p.add_argument("case", help="case file, YAML or JSON")
     p.add_argument("--strict", action="store_true", help="a missing value (cap, threshold, tier rate) is an error")
+    p.add_argument("--min-grade", choices=GRADE_ORDER, metavar="GRADE",
+                   help="refuse the result if it uses a figure below this confidence grade "
+                        "(primary > secondary > low > inferred > seed), e.g. --strict --min-grade secondary")
     p.add_argument("--no-trace", action="store_true", help="text output without the trace")
     policy_args(p)
     p.set_defaults(func=cmd_evaluate)

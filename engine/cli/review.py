@@ -91,7 +91,37 @@ def _add_test(p: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_test)
 
 
+def cmd_gaps(args: argparse.Namespace) -> int:
+    """`yibao gaps [--region CODE]`: every figure a settlement may need that no rule supplies; exit 1 if any."""
+    from engine.core.registry import canonical_region
+    from engine.review.gaps import gaps_json, regions_to_report, render_gaps
+
+    ps = policy_set(args)
+    region = None
+    if args.region:
+        region = canonical_region(args.region)
+        if region is None:
+            raise InputError(f"--region '{args.region}' is not a known region code")
+    if not (1949 <= args.first <= args.last <= 2100):
+        raise InputError(f"--from {args.first} --to {args.last}: give years with from <= to")
+    report = gaps_json(ps, regions_to_report(ps, region), args.first, args.last)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(render_gaps(report, args.lang))
+    return EXIT_FAIL if any(r["gaps"] for r in report["regions"]) else EXIT_OK
+
+
+def _add_gaps(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--region", metavar="CODE", help="one region (default: every region below the national level that has rules)")
+    p.add_argument("--from", dest="first", type=int, default=2017, metavar="YEAR", help="first year (default 2017)")
+    p.add_argument("--to", dest="last", type=int, default=2026, metavar="YEAR", help="last year (default 2026)")
+    policy_args(p)
+    p.set_defaults(func=cmd_gaps)
+
+
 COMMANDS = {
+    "gaps": ("every figure a settlement may need that no rule supplies, by period and who (exit 1 if any)", _add_gaps),
     "diff": ("what changed between two versions of the policies, in words, with its impact", _diff_parser),
     "release-check": ("release problems since BASE (default: the last v* tag): versions, CHANGELOG", _release_parser),
     "test": ("run the YAML scenario tests (default: tests/scenarios)", _add_test),

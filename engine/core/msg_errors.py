@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 ERRORS: dict[str, tuple[str, str]] = {
+    "policy.internal_source": ("来源“{id}”指向内部文件（{value}）：请引用原始发布机构、日期和读取地址",
+                               "source '{id}' names an internal file ({value!r}): cite the original publisher, date and the address where it was read"),
     "limits.json_float": ("数字 {value} 带小数或指数：小数请写成字符串（\"0.70\"）", "the number {value} has a fraction or exponent: write decimals as strings (\"0.70\")"),
     "limits.json_long_number": ("数字 {value}… 有 {length} 位，超过上限 {limit}", "the number {value}… is {length} digits long, over the limit of {limit}"),
     "limits.json_not_number": ("{value} 不是数字", "{value} is not a number"),

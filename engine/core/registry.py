@@ -164,3 +164,20 @@ NAMED_PARAMETERS = frozenset(PARAMETERS)  # the contract's names; step figures a
 REFERENCE_SERIES = {
     "per_capita_disposable_income": ("居民人均可支配收入", "per-capita disposable income of residents"),
 }
+
+# Confidence grades of a figure, strongest first. `--min-grade G` accepts G and every grade before it.
+GRADES: dict[str, tuple[str, str, str]] = {
+    "primary": ("一手", "primary", "官方文本或注明文号、发文机关和日期的忠实转载 the official text, or a faithful repost with number, issuer and date"),
+    "secondary": ("二手", "secondary", "可靠的新闻报道 a reputable news report"),
+    "low": ("低", "low", "聚合站点或来源不明的镜像 an aggregator or an unidentified mirror"),
+    "inferred": ("推算", "inferred", "由其他数值推算或推理得出，推导过程已写明 derived by arithmetic or reasoning, derivation written down"),
+    "seed": ("种子", "seed", "项目种子文章（英文摘要）a project seed article (an English summary)"),
+}
+GRADE_ORDER = tuple(GRADES)
+# How a document written in the old verified/unverified form is read: a verified figure takes the grade of its source's kind.
+KIND_GRADE = {"official": "primary", "news": "secondary", "secondary": "low", "seed": "seed", "aggregator": "low"}
+
+
+def grade_rank(grade: str) -> int:
+    """Position of a grade, 0 = strongest (primary)."""
+    return GRADE_ORDER.index(grade)

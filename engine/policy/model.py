@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from engine.core.registry import KIND_GRADE
+
 EFFECTS = ("set", "scale", "add", "remove_cap", "guardrail")
 FAR_FUTURE = dt.date(9999, 12, 31)
 
@@ -55,15 +57,22 @@ class ShareOf:
 
 @dataclass(frozen=True)
 class Provenance:
-    """Verified with a source, or unverified with a note."""
+    """Where a figure comes from: its confidence grade, the source it cites, a note and (if inferred) its derivation."""
 
-    status: str
+    grade: str
     source: str | None
     note: str | None
+    derivation: str | None = None
 
     @property
     def verified(self) -> bool:
-        return self.status == "verified"
+        """True for a primary figure (the official text or a faithful repost)."""
+        return self.grade == "primary"
+
+    @property
+    def status(self) -> str:
+        """The old two-way flag, kept for readers of earlier results: verified only when primary."""
+        return "verified" if self.verified else "unverified"
 
 
 @dataclass(frozen=True)
@@ -206,7 +215,7 @@ def build_step(raw: dict[str, Any], doc: "Document", i: int) -> PayStep:
         period, raw["base"], raw["accumulation"], raw.get("deductible", "none"),
         None if raw.get("ceiling") else raw["rate"], bool(raw.get("share_limit")), bool(raw.get("ceiling")),
         bool(raw.get("annual_cap")), bool(raw.get("required")), bool(raw.get("waiting_period")),
-        raw.get("where"), tuple(raw.get("hospital_admin_levels", ())), names, _prov(raw["provenance"]),
+        raw.get("where"), tuple(raw.get("hospital_admin_levels", ())), names, _prov(raw["provenance"], {x["id"]: x["kind"] for x in doc.raw.get("sources", [])}),
         doc.jurisdiction, ("steps", i),
     )
 
@@ -243,8 +252,12 @@ def _value(v: Any) -> Any:
     return dec(v)
 
 
-def _prov(p: dict[str, Any]) -> Provenance:
-    return Provenance(p["status"], p.get("source"), p.get("note"))
+def _prov(p: dict[str, Any], kinds: dict[str, str]) -> Provenance:
+    """A Provenance; a document in the old form (status verified/unverified) gets the grade its source's kind implies."""
+    grade = p.get("grade")
+    if grade is None:
+        grade = KIND_GRADE.get(kinds.get(p.get("source") or "", ""), "low") if p.get("status") == "verified" else "low"
+    return Provenance(grade, p.get("source"), p.get("note"), p.get("derivation"))
 
 
 def build_document(raw: dict[str, Any], path: str) -> Document:
@@ -252,6 +265,7 @@ def build_document(raw: dict[str, Any], path: str) -> Document:
     eff = raw["effective"]
     period = Period(as_date(eff["from"]), as_date(eff.get("until")))
     doc = Document(raw["id"], raw["version"], path, raw, raw["jurisdiction"], period, raw["status"])
+    kinds = {x["id"]: x["kind"] for x in raw.get("sources", [])}
     for i, r in enumerate(raw.get("rules", [])):
         effect = next(k for k in EFFECTS if k in r)
         w = r.get("who", {})
@@ -275,12 +289,12 @@ def build_document(raw: dict[str, Any], path: str) -> Document:
                     tuple(w.get("contribution_tiers", ())), w.get("age_below")),
                 rp, r["parameter"], effect, value,
                 tuple(r.get("implements", ())), tuple(r.get("stacks_with", ())),
-                _prov(r["provenance"]), doc.jurisdiction, r.get("note"), ("rules", i),
+                _prov(r["provenance"], kinds), doc.jurisdiction, r.get("note"), ("rules", i),
             )
         )
     for i, st in enumerate(raw.get("steps", [])):
         doc.steps.append(build_step(st, doc, i))
     for i, d in enumerate(raw.get("reference_data", [])):
         doc.data.append(Datum(doc.id, d["id"], d["series"], str(d["region"]), int(d["year"]),
-                              dec(d["value"]), _prov(d["provenance"]), ("reference_data", i)))
+                              dec(d["value"]), _prov(d["provenance"], kinds), ("reference_data", i)))
     return doc

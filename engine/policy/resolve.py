@@ -79,6 +79,16 @@ def matches(rule: Rule, p: Profile) -> bool:
     return True
 
 
+def tier_reaches(res: "Resolver", tier: str, p: Profile) -> bool:
+    """True if any rule of the tier (a value or a guardrail) is in force for this person: the tier applies to them."""
+    for name, rules in res.in_force(p.region, p.date).items():
+        if name.startswith(tier + "."):
+            for r in rules:
+                if matches(r, p) and (not r.who.categories or set(r.who.categories) & p.categories):
+                    return True
+    return False
+
+
 def _at_level(value: Any, level: int | None) -> Any:
     if isinstance(value, dict):
         return value.get(level) if level is not None else None

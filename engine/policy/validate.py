@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from itertools import combinations
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from engine.policy.policyset import PolicySet
 
 ADJUST = ("scale", "add", "remove_cap")
+# Project-internal material that is never a source: the domain brief, research dossiers, seeds' file copies.
+INTERNAL = re.compile(r"(^|[\s/])shared/|BRIEF\.md|domain brief|research dossier|chongqing-sources\.md|/work/", re.IGNORECASE)
 KIND_EFFECTS = {
     "money": {"set", "scale", "guardrail"},
     "rate": {"set", "add", "scale", "guardrail"},
@@ -59,6 +62,10 @@ def _documents(ps: "PolicySet") -> list[Problem]:
         for i, sid in enumerate(source_ids):
             if sid in source_ids[:i]:
                 out.append(at(("sources", i, "id"), Text("policy.duplicate_source", id=sid)))
+        for i, src in enumerate(d.raw["sources"]):
+            for field_ in ("url", "reference", "title"):
+                if INTERNAL.search(str(src.get(field_, ""))):
+                    out.append(at(("sources", i, field_), Text("policy.internal_source", id=src["id"], value=src[field_])))
         num = d.raw.get("document_number")
         if num and num["provenance"].get("source") and num["provenance"]["source"] not in source_ids:
             out.append(at(("document_number", "provenance", "source"), Text("policy.unknown_source", id=num["provenance"]["source"])))

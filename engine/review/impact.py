@@ -89,7 +89,7 @@ def _settle(ps: PolicySet, case_data: dict[str, Any]) -> tuple[dict[str, Any] | 
 
 def _amounts(res: dict[str, Any]) -> dict[str, Decimal]:
     t = res["totals"]
-    out = {k: Decimal(t["paid"][k]) for k in TIERS}
+    out = {k: Decimal(t["paid_known"][k]) for k in TIERS}  # a part not computed adds nothing (results list it in missing)
     out["out_of_pocket"] = Decimal(t["out_of_pocket"])
     sub = (res.get("premium") or {}).get("subsidy")
     out["premium_subsidy"] = Decimal(sub) if sub is not None else ZERO

@@ -84,12 +84,12 @@ class Evaluator:
             r = st.rule
             used[r.key] = r
             if not r.provenance.verified:
-                unverified[(name, r.key)] = {"parameter": name, "rule": r.key, "note": r.provenance.note or ""}
+                unverified[(name, r.key)] = below_primary(name, r.key, r.provenance)
             if st.action == "reference":
                 datum = st.value
                 ref = f"{datum.doc_id}#{datum.id}"
                 if not datum.provenance.verified:
-                    unverified[(name, ref)] = {"parameter": name, "rule": ref, "note": datum.provenance.note or ""}
+                    unverified[(name, ref)] = below_primary(name, ref, datum.provenance)
             items.append(_step(name, st, rv, level, self.lang))
         return used, unverified, items
 
@@ -167,10 +167,11 @@ class Evaluator:
             if st is None:
                 continue
             trace.extend(pl.items[sid])
-            paid[sid] = money_str(Decimal(amount) / 100)
+            # a step some rule reaches but whose key figure is missing is not computed: null, never "0.00" (the contract)
+            paid[sid] = None if (out.missing and not out.figs.on) else money_str(Decimal(amount) / 100)
             trace.append(step_entry(st, amount, det, sc, out, self.lang))
         oop = sum(owed)
-        trace.append(_calc("out_of_pocket", Decimal(oop) / 100, f"{enc.total_cost} - " + " - ".join(paid.values())))
+        trace.append(_calc("out_of_pocket", Decimal(oop) / 100, f"{enc.total_cost} - " + " - ".join(v for v in paid.values() if v is not None)))
         for t in TIERS:
             paid.setdefault(t, "0.00")
         return {
@@ -225,7 +226,9 @@ class Evaluator:
         contribution = fen(c.value)
         if amount is None and share is None and prof.categories:
             s.missing.append({"part": "premium", "parameter": "premium.subsidy", "date": day.isoformat(), "for": describe_person(prof),
-                              "reason": "no subsidy rule in force for the categories held; subsidy shown as 0.00"})
+                              "reason": "no subsidy rule in force for the categories held; subsidy and payable not determined"})
+            out.update(individual_contribution=money_str(contribution), subsidy=None, payable=None, trace=trace)
+            return out
         sub = max(amount.value if amount else ZERO, fen(contribution * share.value) if share else ZERO)
         sub = min(fen(sub), contribution)
         out.update(individual_contribution=money_str(contribution), subsidy=money_str(sub), payable=money_str(contribution - sub), trace=trace)
@@ -276,6 +279,14 @@ def missing_income(prof: Profile) -> MissingParameter:
                             Text("error.income_missing", region=Name("region", prof.region), region_id=prof.region, year=prof.date.year - 1))
 
 
+def below_primary(name: str, key: str, prov: Any) -> dict[str, str]:
+    """The result's entry for a figure below primary: parameter, rule or datum, grade and the note (or derivation)."""
+    note = prov.note or prov.derivation or ""
+    if prov.derivation and prov.note and prov.derivation not in prov.note:
+        note = f"{prov.note} Derivation: {prov.derivation}"
+    return {"parameter": name, "rule": key, "grade": prov.grade, "note": note}
+
+
 def _step(name: str, st: Any, rv: Resolved, level: int | None = None, lang: str = "zh") -> dict[str, Any]:
     r = st.rule
     v = st.value
@@ -284,9 +295,11 @@ def _step(name: str, st: Any, rv: Resolved, level: int | None = None, lang: str 
     else:
         shown = show_value(name, v)
     item = {"step": name, "value": shown, "rule": r.key, "document_version": r.doc_version, "clause": r.clause,
-            "action": st.action, "verified": r.provenance.verified}
+            "action": st.action, "verified": r.provenance.verified, "grade": r.provenance.grade}
     if st.action == "reference":
         item["detail"] = st.detail
+        item["grade"] = v.provenance.grade
+        item["verified"] = v.provenance.verified
     item["text"] = param_text(name, st, shown, level, lang)
     if rv.category:
         item["category"] = rv.category

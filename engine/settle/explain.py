@@ -10,7 +10,7 @@ from engine.policy.model import Rule
 from engine.core.messages import Name, Text, msg, tr
 from engine.core.money import ZERO, money_str, rate_str
 from engine.policy.policyset import PolicySet
-from engine.core.registry import CATEGORIES, PARAMETERS, REGIONS
+from engine.core.registry import CATEGORIES, GRADES, PARAMETERS, REGIONS
 
 LABELS = {
     "zh": {"basic_insurance": "基本医保", "serious_illness": "大病保险", "medical_assistance": "医疗救助",
@@ -19,7 +19,7 @@ LABELS = {
            "none": "普通参保人", "encounter": "就诊", "totals": "合计", "rate": "实际报销比例",
            "premium": "个人缴费", "contribution": "个人缴费标准", "subsidy": "资助", "payable": "个人应缴",
            "monitoring": "监测预警", "warning": "预警", "no_warning": "未达预警线", "undetermined": "无法判定",
-           "unverified": "使用的未核实数值", "missing": "缺失参数", "policy_set": "政策集", "trace": "计算依据",
+           "unverified": "使用的非一手数值（按可信度分级）", "missing": "缺失参数", "policy_set": "政策集", "trace": "计算依据",
            "documents": "引用文件"},
     "en": {"basic_insurance": "Basic insurance", "serious_illness": "Serious illness", "medical_assistance": "Medical assistance",
            "out_of_pocket": "Out of pocket", "total_cost": "Total cost", "eligible_cost": "Policy-scope cost",
@@ -27,7 +27,7 @@ LABELS = {
            "none": "ordinary insured", "encounter": "Encounter", "totals": "Totals", "rate": "Reimbursement rate",
            "premium": "Premium", "contribution": "Individual contribution", "subsidy": "Subsidy", "payable": "Payable",
            "monitoring": "Monitoring", "warning": "WARNING", "no_warning": "below the warning threshold", "undetermined": "not determined",
-           "unverified": "Unverified values used", "missing": "Missing parameters", "policy_set": "Policy set", "trace": "Trace",
+           "unverified": "Figures below primary used (by confidence grade)", "missing": "Missing parameters", "policy_set": "Policy set", "trace": "Trace",
            "documents": "Documents"},
 }
 
@@ -35,12 +35,14 @@ LABELS = {
 def result_json(s: Settlement, ps: PolicySet) -> dict[str, Any]:
     """The contract's result document."""
     totals_paid = {t: ZERO for t in TIERS}
+    unknown: set[str] = set()
     total = oop = ZERO
     for e in s.encounters:
+        unknown.update(t for t, v in e["paid"].items() if v is None)
         total += Decimal(e["total_cost"])
         oop += Decimal(e["out_of_pocket"])
         for t, v in e["paid"].items():
-            totals_paid[t] = totals_paid.get(t, ZERO) + Decimal(v)
+            totals_paid[t] = totals_paid.get(t, ZERO) + (Decimal(v) if v is not None else ZERO)  # known part; see undetermined
     paid_sum = sum(totals_paid.values(), ZERO)
     eligible = sum((Decimal(e["eligible_cost"]) for e in s.encounters), ZERO)
     docs = sorted({(r.doc_id, r.doc_version) for r in s.used.values()})
@@ -52,10 +54,12 @@ def result_json(s: Settlement, ps: PolicySet) -> dict[str, Any]:
         "encounters": s.encounters,
         "totals": {
             "total_cost": money_str(total), "eligible_cost": money_str(eligible),
-            "paid": {t: money_str(v) for t, v in totals_paid.items()},
+            # a part not computed in some encounter has no total (null); paid_known adds what was computed
+            "paid": {t: None if t in unknown else money_str(v) for t, v in totals_paid.items()},
+            "paid_known": {t: money_str(v) for t, v in totals_paid.items()},
             "out_of_pocket": money_str(oop),
-            "reimbursement_rate": rate_str((paid_sum / total).quantize(Decimal("0.0001"))) if total else "0.00",
-            "policy_scope_reimbursement_rate": rate_str((paid_sum / eligible).quantize(Decimal("0.0001"))) if eligible else "0.00",
+            "reimbursement_rate": None if unknown else (rate_str((paid_sum / total).quantize(Decimal("0.0001"))) if total else "0.00"),
+            "policy_scope_reimbursement_rate": None if unknown else (rate_str((paid_sum / eligible).quantize(Decimal("0.0001"))) if eligible else "0.00"),
             "undetermined": sum(1 for u in unknowns.undetermined(s.missing) if u["part"] in TIERS),
         },
         "premium": s.premium,
@@ -93,14 +97,15 @@ def render_text(res: dict[str, Any], lang: str = "zh", show_trace: bool = True) 
             out.append(f"  {L['trace']}:")
             for st in e["trace"]:
                 cite = f"  ← {st['rule']} v{st['document_version']} 「{st['clause']}」" if st.get("rule") else ""
-                flag = " [未核实]" if lang == "zh" and st.get("verified") is False else (" [unverified]" if st.get("verified") is False else "")
+                flag = f" [{grade_label(st.get('grade', 'low'), lang)}]" if st.get("verified") is False else ""
                 extra = st.get("text") or st.get("formula") or st.get("note") or st.get("detail") or ""
                 act = f" ({st['action']})" if st.get("action") and st["action"] != "set" else ""
-                out.append(f"    {st['step']}{act} = {st['value']}{flag}{cite}{('  ' + extra) if extra else ''}")
+                value = st["value"] if st["value"] is not None else msg("params.no_cap", lang)
+                out.append(f"    {st['step']}{act} = {value}{flag}{cite}{('  ' + extra) if extra else ''}")
         out.append("")
     t = res["totals"]
     counts = {k: unknowns.tier_count(res, k) for k in TIERS}
-    shown = {k: t["paid"][k] if not counts[k] else msg("unknown.total", lang, n=counts[k], known=t["paid"][k]) for k in TIERS}
+    shown = {k: t["paid"][k] if not counts[k] else msg("unknown.total", lang, n=counts[k], known=t["paid_known"][k]) for k in TIERS}
     rate = f"{Decimal(t['reimbursement_rate']) * 100:.2f}%" if not any(counts.values()) else msg("unknown.undetermined", lang)
     oop_total = t["out_of_pocket"] if not any(counts.values()) else msg("unknown.at_most", lang, value=t["out_of_pocket"])
     n_unknown = res.get("undetermined", {}).get("count", 0)
@@ -132,7 +137,7 @@ def render_text(res: dict[str, Any], lang: str = "zh", show_trace: bool = True) 
     if res["unverified"]:
         out.append(f"{L['unverified']} ({len(res['unverified'])}):")
         for u in res["unverified"]:
-            out.append(f"  ⚠ {u['parameter']} ← {u['rule']}: {u['note']}")
+            out.append(f"  ⚠ {u['parameter']} ← {u['rule']} [{grade_label(u.get('grade', 'low'), lang)}]: {u['note']}")
     if res["missing"]:
         out.append(f"{L['missing']} ({len(res['missing'])}):")
         for m_ in res["missing"]:
@@ -146,6 +151,7 @@ REASONS = {  # the settlement's missing-value reasons (result JSON keeps the Eng
     "no rule in force sets the annual cap; none applied": "reason.no_cap",
     "no rule in force sets the individual contribution": "reason.no_contribution",
     "no subsidy rule in force for the categories held; subsidy shown as 0.00": "reason.no_subsidy",
+    "no subsidy rule in force for the categories held; subsidy and payable not determined": "reason.no_subsidy",
     "no warning threshold in force": "reason.no_threshold",
     "employee contributions are payroll-based and not modelled": "reason.employee",
 }
@@ -216,3 +222,9 @@ def value_words(param: str, v: Any, lang: str) -> str:
     if kind == "months":
         return f"{v}个月" if zh else f"{v} months"
     return f"{money_str(v)}元" if zh else f"{money_str(v)} yuan"
+
+
+def grade_label(grade: str, lang: str = "zh") -> str:
+    """The short label of a confidence grade (一手 primary, 二手 secondary, …)."""
+    zh, en, _ = GRADES.get(grade, (grade, grade, ""))
+    return f"{zh}" if lang == "zh" else en

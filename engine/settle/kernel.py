@@ -66,6 +66,7 @@ class Figures:
     rates: tuple[Fraction, ...] = (Fraction(0),)
     cap: int = NOCAP                    # annual cap, whole fen
     err: str = ""
+    unknown: bool = False               # a rule reaches the person but the key figure is missing: not computed (null)
 
 
 def whole_fen(x: Any, what: str) -> int:

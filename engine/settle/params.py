@@ -5,7 +5,7 @@ import datetime as dt
 from typing import Any
 
 from engine.settle.evaluate import show_value
-from engine.settle.explain import describe_rule
+from engine.settle.explain import describe_rule, grade_label
 from engine.policy.policyset import PolicySet
 from engine.core.messages import Name, Text, msg, words
 from engine.core.problems import InputError
@@ -53,7 +53,7 @@ def params_table(ps: PolicySet, region: str, day: dt.date, categories: list[str]
                 r = st.rule
                 row["steps"].append({"rule": r.key, "document_version": r.doc_version, "clause": r.clause, "action": st.action,
                                      "value": str(st.value.value) if st.action == "reference" else show_value(name, st.value),
-                                     "verified": r.provenance.verified})
+                                     "verified": r.provenance.verified, "grade": r.provenance.grade})
             rows.append(row)
     return rows
 
@@ -77,7 +77,7 @@ def render_params(rows: list[dict[str, Any]], lang: str = "zh") -> str:
         if row.get("error"):
             out.append(f"    ! {row['error']}")
         for st in row.get("steps", []):
-            flag = "" if st["verified"] else (" [未核实]" if lang == "zh" else " [unverified]")
+            flag = "" if st["verified"] else f" [{grade_label(st.get('grade', 'low'), lang)}]"
             out.append(f"    {msg('action.' + st['action'], lang):<10} {st['value'] or '':>12}  ← {st['rule']} v{st['document_version']} 「{st['clause']}」{flag}")
         for g in row.get("guardrails", []):
             out.append(f"    {msg('params.guardrail', lang)}  {g['says_zh'] if lang == 'zh' else g['says_en']}  ← {g['rule']}")

@@ -122,7 +122,8 @@ def batch_figures(res: Resolver, step: PayStep | None, prof: Profile, facts: Fac
         return Figures()
     get = lambda name: _quiet(res, name, prof)  # noqa: E731
     try:
-        return step_outcome(res, step, prof, get, False, facts, "").figs
+        out = step_outcome(res, step, prof, get, False, facts, "")
+        return Figures(unknown=True) if out.missing and not out.figs.on else out.figs
     except MissingParameter as e:
         return Figures(err=f"missing value: {e}: {e.hint}")
     except (NotWholeFen, InputError) as e:

@@ -75,7 +75,8 @@ def param_text(name: str, st: Any, value: str | None, level: int | None, lang: s
         where = (f"（{level}级医院）" if lang != "en" else f" (level {level} hospital)") if isinstance(st.rule.value, dict) and level else ""
         if cats:
             where += f"（{who}）" if lang != "en" else f" ({who})"
-        return msg("trace.param.set", lang, label=label, value=value, where=where)
+        shown = value if value is not None else msg("params.no_cap", lang)  # only a cap may be set to null (validated)
+        return msg("trace.param.set", lang, label=label, value=shown, where=where)
     if st.action == "scale":
         return msg("trace.param.scale", lang, who=who, factor=rate_str(st.rule.value), value=value)
     if st.action == "add":

@@ -50,8 +50,8 @@ def subsidy_unknown(res: dict[str, Any]) -> bool:
 
 
 def payable_bound(p: dict[str, Any]) -> str | None:
-    """What is payable at most when the subsidy is unknown."""
-    return p.get("payable_at_most") or p.get("payable")
+    """What is payable at most when the subsidy is unknown: the whole individual contribution."""
+    return p.get("payable") or p.get("individual_contribution")
 
 
 def tier_count(res: dict[str, Any], tier: str) -> int:

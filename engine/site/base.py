@@ -124,11 +124,19 @@ def category_name(cat: str | None) -> str:
     return f"{zh} {en}"
 
 
-def badge(verified: bool) -> str:
-    """A provenance badge."""
-    if verified:
-        return '<span class="yb-badge yb-verified">✔ 已核实 verified</span>'
-    return '<span class="yb-badge yb-unverified">⚠ 未核实 unverified</span>'
+GRADE_BADGES = {"primary": ("✔", "yb-verified"), "secondary": ("◐", "yb-secondary"), "low": ("⚠", "yb-unverified"),
+                "inferred": ("≈", "yb-inferred"), "seed": ("◌", "yb-seed")}
+
+
+def badge(grade: "str | bool") -> str:
+    """A confidence-grade badge (一手 primary, 二手 secondary, 低 low, 推算 inferred, 种子 seed)."""
+    from engine.core.registry import GRADES
+
+    if isinstance(grade, bool):
+        grade = "primary" if grade else "low"
+    mark, css = GRADE_BADGES[grade]
+    zh, en, _ = GRADES[grade]
+    return f'<span class="yb-badge {css}" title="可信度 confidence grade">{mark} {zh} {en}</span>'
 
 
 def period_text(start: dt.date, end: dt.date | None) -> str:

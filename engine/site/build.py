@@ -8,11 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.policy.policyset import PolicySet
-from engine.core.registry import CATEGORIES
+from engine.core.registry import CATEGORIES, NATIONAL
 from engine.site.base import (DEFAULT_REPO_URL, Index, Site, categories_with_rules, cell, code_link, doc_link, doc_title, link,
                         notice_page, own_documents, region_name, region_page, regions_with_documents, short, source_path,
                         url)
 from engine.site.cost import chart_year, cost_charts, settle_curve
+from engine.site.gaps import gaps_markdown
 from engine.site.notice import notice_markdown, notices_index
 from engine.site.ref import add_reference_pages
 from engine.site.region import change_log, region_markdown, regions_index, snapshot
@@ -35,6 +36,8 @@ def build_site(ps: PolicySet, repo_root: Path, repo_url: str = DEFAULT_REPO_URL,
     for code in regions_with_documents(ps):
         site.pages[region_page(code)] = region_markdown(ps, code)
         site.edit_paths[region_page(code)] = None
+        if code != NATIONAL:
+            site.pages[gaps_page(code)] = gaps_markdown(ps, code)
     site.pages["notices/index.md"] = notices_index(ps)
     site.pages["regions/index.md"] = regions_index(ps)
     for topic in TOPICS:
@@ -51,6 +54,11 @@ def build_site(ps: PolicySet, repo_root: Path, repo_url: str = DEFAULT_REPO_URL,
     return site
 
 
+def gaps_page(code: str) -> str:
+    """The path of a region's missing-figures page."""
+    return f"gaps/{code}.md"
+
+
 def summary(ps: PolicySet, site: Site) -> str:
     """The literate-nav SUMMARY.md: by jurisdiction, by topic, pictures, examples, reference."""
     lines = ["* [首页 Home](index.md)",
@@ -65,6 +73,8 @@ def summary(ps: PolicySet, site: Site) -> str:
     for code in regions_with_documents(ps):
         lines.append(f"    * {region_name(code)}")
         lines.append(f"        * [参数与变化 Parameters]({region_page(code)})")
+        if code != NATIONAL:
+            lines.append(f"        * [缺失数值 Missing figures]({gaps_page(code)})")
         for d in own_documents(ps, code):
             lines.append(f"        * [{short(doc_title(d), 30).replace(']', '')}]({notice_page(d.id)})")
     lines.append("* 按主题 By topic")

@@ -101,7 +101,7 @@ def _level_chart(ps: PolicySet, code: str, cat: str | None, tier: int | None, da
             out.append(f"    | {x:,.0f} | " + " | ".join(f"{p.parts[t]:,.2f}" for t in (*PAID_TIERS, "out_of_pocket")) + " |")
     out.append("")
     if unver:
-        out += ["    ⚠ 此图用到未核实数值 This chart uses unverified values (see the notices' provenance).", ""]
+        out += ["    ⚠ 此图用到非一手数值 This chart uses figures below primary (see the notices' provenance).", ""]
     if missing:
         out += ["    缺失 Missing: " + "；".join(cell(m) for m in missing), ""]
     return out

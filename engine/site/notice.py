@@ -4,7 +4,9 @@ from __future__ import annotations
 from engine.settle.explain import describe_rule
 from engine.policy.model import Document, Rule
 from engine.policy.policyset import PolicySet
-from engine.core.registry import ENCOUNTER_TYPES, PARAMETERS, SCHEMES
+from collections import Counter
+
+from engine.core.registry import ENCOUNTER_TYPES, GRADE_ORDER, GRADES, PARAMETERS, SCHEMES
 from engine.site.base import (STATUS, Index, badge, category_name, cell, code_link, doc_link, doc_title, link, notice_page,
                         own_documents, period_text, region_name, region_page, regions_with_documents, source_path,
                         span_text)
@@ -25,9 +27,12 @@ def notice_markdown(ps: PolicySet, doc: Document, idx: Index, blob: str) -> str:
     out = [f"# {doc_title(doc)}", "", f"*{raw['title'].get('en', '')}*", ""]
     unverified = [r for r in doc.rules if not r.provenance.verified] + [x for x in doc.data if not x.provenance.verified]
     if unverified:
-        out += ['!!! warning "含未核实数值 Contains unverified values"', "",
-                f"    本文件有 {len(unverified)} 项数值未经核实，计算结果中会标注。"
-                f" {len(unverified)} value(s) in this file are unverified and are flagged in every result.", ""]
+        counts = Counter(x.provenance.grade for x in unverified)
+        by = "、".join(f"{GRADES[g][0]} {counts[g]}" for g in GRADE_ORDER if counts[g])
+        by_en = ", ".join(f"{g} {counts[g]}" for g in GRADE_ORDER if counts[g])
+        out += ['!!! warning "含非一手数值（未核实） Contains values below primary (unverified)"', "",
+                f"    本文件有 {len(unverified)} 项数值不是一手来源（{by}），计算结果中会按可信度标注。"
+                f" {len(unverified)} value(s) in this file are below primary ({by_en}) and are flagged with their grade in every result.", ""]
     out += _metadata(doc, path, blob, src)
     out += ["## 来源 Sources", ""]
     for s in raw["sources"]:
@@ -46,7 +51,7 @@ def notice_markdown(ps: PolicySet, doc: Document, idx: Index, blob: str) -> str:
         out += ["## 参考数据 Reference data", "", "| 标识 Id | 序列 Series | 地区 Region | 年份 Year | 数值 Value | 核实 Provenance |",
                 "| --- | --- | --- | --- | --- | --- |"]
         for x in doc.data:
-            prov = badge(x.provenance.verified) + (f" {cell(x.provenance.note)}" if x.provenance.note else "")
+            prov = badge(x.provenance.grade) + (f" 来源 source `{x.provenance.source}`" if x.provenance.source else "") + (f" {cell(x.provenance.note)}" if x.provenance.note else "") + (f" 推导 derivation: {cell(x.provenance.derivation)}" if x.provenance.derivation else "")
             out.append(f'| <span id="{x.id}"></span>`{x.id}` | {x.series} | {region_name(x.region)} | {x.year} | {x.value} 元 | {prov} |')
         out.append("")
     if raw.get("notes"):
@@ -75,7 +80,7 @@ def _metadata(doc: Document, path: str, blob: str, src: str) -> list[str]:
     raw = doc.raw
     number = raw.get("document_number")
     if number:
-        num = f"{number['value']} {badge(number['provenance']['status'] == 'verified')}"
+        num = f"{number['value']} {badge(number['provenance'].get('grade') or number['provenance']['status'] == 'verified')}"
         if number["provenance"].get("note"):
             num += f" {cell(number['provenance']['note'])}"
     else:
@@ -143,9 +148,10 @@ def _rule_section(ps: PolicySet, r: Rule, idx: Index, src: str) -> list[str]:
            f"- **适用对象 Applies to**：{who_text(r)}",
            f"- **参数 Parameter**：`{r.parameter}`（{p.zh} {p.en}）· **效果 Effect**：{EFFECTS[r.effect]}",
            f"- **有效期 In force**：{period_text(r.period.start, r.period.end)}",
-           f"- **核实 Provenance**：{badge(r.provenance.verified)}"
+           f"- **可信度 Confidence grade**：{badge(r.provenance.grade)}"
            + (f" 来源 source `{r.provenance.source}`" if r.provenance.source else "")
-           + (f" — {cell(r.provenance.note)}" if r.provenance.note else "")]
+           + (f" — {cell(r.provenance.note)}" if r.provenance.note else "")
+           + (f" — 推导 derivation: {cell(r.provenance.derivation)}" if r.provenance.derivation else "")]
     if r.implements:
         out.append("- **实施并取代 Implements (replaces here)**：" + "；".join(code_link(src, k, ps) for k in r.implements))
     below = idx.rule_implemented_by.get(r.key, [])

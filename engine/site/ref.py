@@ -15,7 +15,7 @@ from engine.policy.policyset import PolicySet, load_policy_set
 from engine.core.problems import InputError, MissingParameter
 from engine.core.registry import CATEGORIES, ENCOUNTER_TYPES, PARAMETERS, REGIONS, REFERENCE_SERIES, SCHEMES
 from engine.core.messages import msg, words
-from engine.site.base import Site, cell, code_link, link, short
+from engine.site.base import Site, badge, cell, code_link, link, short
 
 TIERS = ("basic_insurance", "serious_illness", "medical_assistance")
 
@@ -203,8 +203,8 @@ def result_section(res: dict[str, Any], src: str, ps: PolicySet) -> list[str]:
     """Settlement table, unverified values, documents used and the full trace."""
     out = settlement_table(res)
     if res.get("unverified"):
-        out += ['!!! warning "用到未核实数值 Uses unverified values"', ""]
-        out += [f"    - `{u['parameter']}` ← {code_link(src, u['rule'], ps)}: {cell(u['note'])}" for u in res["unverified"]]
+        out += ['!!! warning "用到非一手数值 Uses figures below primary"', ""]
+        out += [f"    - `{u['parameter']}` ← {code_link(src, u['rule'], ps)} {badge(u.get('grade', 'low'))}: {cell(u['note'])}" for u in res["unverified"]]
         out.append("")
     docs = [d["id"] for d in res.get("documents", [])]
     if docs:

@@ -7,7 +7,7 @@ from typing import Iterable
 
 from engine.settle.params import params_table
 from engine.policy.policyset import PolicySet
-from engine.core.registry import PARAMETERS, region_chain
+from engine.core.registry import GRADES, PARAMETERS, grade_rank, region_chain
 from engine.site.base import (STATUS, by_layer, categories_with_rules, category_name, category_tab, cell, code_link, doc_title,
                         fmt_value, link, notice_page, region_name, region_page, regions_with_documents, span_text)
 from engine.site.cost import cost_charts
@@ -21,7 +21,7 @@ class Cell:
 
     value: str | None
     rules: tuple[str, ...]
-    unverified: bool
+    unverified: str | None  # the weakest grade below primary among the figures used, or None
     kind: str  # value | no_cap | guardrail | missing
 
 
@@ -33,13 +33,14 @@ def snapshot(ps: PolicySet, code: str, day: dt.date, cat: str | None, tier: int 
         key = (row["parameter"], row["hospital_level"])
         steps = row.get("steps", [])
         rules = tuple(dict.fromkeys(s["rule"] for s in steps))
-        unver = any(not s["verified"] for s in steps)
+        weak = [s.get("grade", "low") for s in steps if not s["verified"]]
+        unver = max(weak, key=grade_rank) if weak else None
         if row.get("error"):
-            out[key] = Cell(None, (), False, "missing")
+            out[key] = Cell(None, (), None, "missing")
         elif row["value"] is None and steps:
             out[key] = Cell(None, rules, unver, "no_cap")
         elif row["value"] is None:
-            out[key] = Cell(None, tuple(g["rule"] for g in row.get("guardrails", [])), False, "guardrail")
+            out[key] = Cell(None, tuple(g["rule"] for g in row.get("guardrails", [])), None, "guardrail")
         else:
             out[key] = Cell(row["value"], rules, unver, "value")
     return out
@@ -54,7 +55,7 @@ def cell_text(param: str, c: Cell | None) -> str:
     if c.kind == "guardrail":
         return "仅底线 guardrail only"
     text = "不封顶 no cap" if c.kind == "no_cap" else fmt_value(param, c.value)
-    return text + (" ⚠" if c.unverified else "")
+    return text + (f" ⚠{GRADES[c.unverified][0]} {c.unverified}" if c.unverified else " ✔一手")
 
 
 def param_label(param: str, level: int | None) -> str:
@@ -99,9 +100,10 @@ def region_markdown(ps: PolicySet, code: str) -> str:
     out.append("")
     out += ["## 各年参数 Parameters in force on 1 July", "",
             "每个参数一张表，每行一个年度（取 7 月 1 日；取值相同的相邻年度合并）：普通参保人的取值，以及各身份类别不同于此的取值"
-            "（已按就高不叠加取最优，⚠ 表示用到未核实数值）。One table per parameter, a row per year (1 July; equal years "
-            "merged): the ordinary resident's value and each category's where it differs (most favourable, 就高不叠加; "
-            "⚠ = unverified values).", ""]
+            "（已按就高不叠加取最优；每个数值后标可信度：✔ 一手，⚠ 后为所用最弱的可信度：二手、低、推算、种子）。"
+            "One table per parameter, a row per year (1 July; equal years merged): the ordinary resident's value and each "
+            "category's where it differs (most favourable, 就高不叠加; each value shows its confidence grade: ✔ primary, "
+            "or ⚠ and the weakest grade used).", ""]
     out += _parameter_tables(ps, code, cats, tier, years)
     out += ["## 参数变化时间线 How each parameter changed", "",
             "在每个规则生效或失效的日期比较前后参数，列出变化及引起变化的规则。"

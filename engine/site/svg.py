@@ -96,8 +96,8 @@ def stacked_chart(points: Sequence[Stack], tiers: Sequence[str], labels: dict[st
         out.append(_swatch(left + pw + 12, ly, TIER_COLOURS.get(tier, "#999"), labels.get(tier, tier)))
         ly += 20
     if unverified:
-        out.append(f'<text class="yb-unverified" x="{left + pw + 12}" y="{ly + 16}" fill="#b00020" font-weight="bold">⚠ 含未核实数值</text>')
-        out.append(f'<text x="{left + pw + 12}" y="{ly + 32}" fill="#b00020">uses unverified values</text>')
+        out.append(f'<text class="yb-unverified" x="{left + pw + 12}" y="{ly + 16}" fill="#b00020" font-weight="bold">⚠ 含非一手数值</text>')
+        out.append(f'<text x="{left + pw + 12}" y="{ly + 32}" fill="#b00020">uses figures below primary</text>')
     out.append("</svg>")
     return "".join(out)
 

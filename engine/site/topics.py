@@ -8,7 +8,7 @@ from engine.policy.model import Rule
 from engine.policy.policyset import PolicySet
 from engine.core.registry import CATEGORIES, PARAMETERS, REGIONS, layer
 from engine.site.base import (Index, badge, by_layer, categories_with_rules, cell, code_link, doc_link, doc_title, link,
-                        notice_page, region_name, short, span_text, url)
+                        notice_page, region_name, span_text, url)
 from engine.site.svg import Bar, Edge, Node, graph_chart, timeline_chart
 
 LAYER_NAMES = ("全国 national", "省级 province", "统筹地区 pooling area")
@@ -28,7 +28,7 @@ def _rule_rows(ps: PolicySet, rules: list[Rule], src: str) -> list[str]:
     out = ["| 地区 Region | 规则 Rule | 含义 What it says | 有效期 In force | 核实 Provenance |", "| --- | --- | --- | --- | --- |"]
     for r in sorted(rules, key=lambda r: (layer(r.jurisdiction), r.period.start, r.key)):
         out.append(f"| {region_name(r.jurisdiction)} | {code_link(src, r.key, ps)} | {cell(describe_rule(r, 'zh'))} | "
-                   f"{span_text(r.period)} | {badge(r.provenance.verified)} |")
+                   f"{span_text(r.period)} | {badge(r.provenance.grade)} |")
     return out + [""]
 
 

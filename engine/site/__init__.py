@@ -1,0 +1,1 @@
+"""The docs site: Markdown pages and SVG pictures generated from the policy set."""
