@@ -79,6 +79,8 @@ COMMANDS = {
     "diff bad ref": ["diff", "no-such-ref", str(UNK / "policies")],
     "release-check": ["release-check", str(EX / "synthetic-policies"), str(UNK / "policies")],
     "test": ["test", str(ROOT / "tests" / "scenarios" / "CN")],
+    "test failing": ["test", str(UNK / "scenarios" / "failing.yaml")],
+    "test bad file": ["test", str(INVALID / "three-problems" / "bad.yaml")],
 }
 # trace notes and policy notes are the settlement helpers' part (#11 trace, Chongqing notes); the diff report is
 # bilingual markdown not yet split by language

@@ -31,6 +31,7 @@ CLI: dict[str, tuple[str, str]] = {
     "reason.no_rate": ("有规则适用于此人（如全国底线），但无生效规则规定{label}，该部分未计算",
                        "a rule reaches this person but no rule in force sets {parameter}"),
     "words.person": ("{cats}（{scheme}{tier}{level}）", "{cat_ids} ({scheme_id}{tier_id}{level_id})"),
+    "words.stay": ("{type} {level}级医院", "{type} level {level}"),
     "words.tier": ("，第{n}档", ", tier {n}"),
     "words.level": ("，{type} {level}级医院", ", {type} level {level}"),
 }
