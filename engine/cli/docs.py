@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from engine.cli.common import EXIT_FAIL, EXIT_OK
+from engine.cli.common import EXIT_FAIL, EXIT_OK, h
 from engine.policy.policyset import REPO_ROOT
 from engine.core.problems import InputError
 
@@ -56,13 +56,13 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def _add_docs(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-o", "--output", metavar="DIR", help="where to write the site (default: site/ in the repository)")
-    p.add_argument("--serve", action="store_true", help="serve with live reload instead of building")
-    p.add_argument("--addr", default="127.0.0.1:8000", help="address for --serve")
-    p.add_argument("--policies", metavar="DIR", help="policy folder (default: the shipped one)")
+    p.add_argument("-o", "--output", metavar="DIR", help=h(p, "docs_output"))
+    p.add_argument("--serve", action="store_true", help=h(p, "serve"))
+    p.add_argument("--addr", default="127.0.0.1:8000", help=h(p, "addr"))
+    p.add_argument("--policies", metavar="DIR", help=h(p, "policies"))
     p.set_defaults(func=cmd_docs)
 
 
 COMMANDS = {
-    "docs": ("build the docs site from the policies (mkdocs build --strict), or --serve it", _add_docs),
+    "docs": ("help.cmd.docs", _add_docs),
 }

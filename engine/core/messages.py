@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.core.msg_errors import ERRORS
+from engine.core.msg_help import HELP
 from engine.core.msg_output import CLI, DIFF, REPORT, REVIEW, SITE
 
 LANGS = ("zh", "en")
@@ -17,7 +18,7 @@ TRACE: dict[str, tuple[str, str]] = {
     "trace.not_computed": ("未计算：{reason}", "not computed: {reason}"),
 }
 
-CATALOGUE: dict[str, tuple[str, str]] = {**TRACE, **ERRORS, **CLI, **REPORT, **REVIEW, **DIFF, **SITE}
+CATALOGUE: dict[str, tuple[str, str]] = {**TRACE, **ERRORS, **CLI, **REPORT, **REVIEW, **DIFF, **SITE, **HELP}
 
 
 def msg(key: str, /, lang: str = "zh", **fields: Any) -> str:

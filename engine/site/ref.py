@@ -151,17 +151,21 @@ def vocabulary_page() -> str:
 
 # -- command line ---------------------------------------------------------------------
 def cli_page() -> str:
-    """Every command and option, from engine.cli.main.build_parser()."""
+    """Every command and option, from engine.cli.main.build_parser(), its help in Chinese and English."""
     from engine.cli.main import build_parser
 
-    parser = build_parser()
+    parser, english = build_parser("zh"), build_parser("en")
     out = ["# 命令行参考 Command-line reference", "", "由 `engine.cli.main.build_parser()` 生成。Generated from `engine.cli.main.build_parser()`.", "",
            "```text", parser.format_usage().strip(), "```", "",
            "退出码 Exit codes：0 成功 ok；1 有无效或失败 some invalid/fail；2 用法或输入错误 bad usage or input.", ""]
-    subs = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+    subs = _subparsers(parser)
+    subs_en = _subparsers(english)
     helps = {a.dest: a.help for a in subs._choices_actions} if subs else {}
+    helps_en = {a.dest: a.help for a in subs_en._choices_actions} if subs_en else {}
     for name, sub in (subs.choices.items() if subs else []):
-        out += [f"## `yibao {name}`", "", cell(helps.get(name) or ""), "", "```text", sub.format_usage().strip(), "```", "",
+        en_help = {a.dest: a.help for a in subs_en.choices[name]._actions} if subs_en else {}
+        out += [f"## `yibao {name}`", "", cell(helps.get(name) or ""), "", cell(helps_en.get(name) or ""), "",
+                "```text", sub.format_usage().strip(), "```", "",
                 "| 参数 Argument | 说明 Help | 默认 Default |", "| --- | --- | --- |"]
         for a in sub._actions:
             if isinstance(a, argparse._HelpAction) or a.help == argparse.SUPPRESS:
@@ -169,9 +173,14 @@ def cli_page() -> str:
             names = ", ".join(f"`{o}`" for o in a.option_strings) or f"`{a.dest}`"
             choices = f" ({', '.join(map(str, a.choices))})" if a.choices else ""
             default = "" if a.default in (None, False, argparse.SUPPRESS) else f"`{a.default}`"
-            out.append(f"| {names} | {cell((a.help or '') + choices)} | {default} |")
+            both = (a.help or "").replace("%%", "%") + "<br>" + (en_help.get(a.dest) or "").replace("%%", "%")
+            out.append(f"| {names} | {cell(both + choices)} | {default} |")
         out.append("")
     return "\n".join(out) + "\n"
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> Any:
+    return next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
 
 
 # -- worked examples ----------------------------------------------------------------------
