@@ -18,6 +18,8 @@ CLI: dict[str, tuple[str, str]] = {
     "params.guardrail_only": ("无（仅有全国底线）", "none (only a guardrail)"),
     "params.guardrail": ("全国底线", "guardrail"),
     "params.none": ("无生效参数", "no parameters in force"),
+    "docs.failed": ("mkdocs 失败（退出码 {rc}）；请看上面的警告", "mkdocs failed (exit {rc}); see the warnings above"),
+    "docs.built": ("网站已构建在 {path}", "site built in {path}"),
     "validate.valid": ("全部有效", "valid"),
     "validate.invalid": ("无效，共 {n} 个问题", "INVALID, {n} problem(s)"),
     "validate.summary": ("{state}：{documents} 个文件，{rules} 条规则，{reference_data} 个参考数据；已核实 {verified} 个数值，未核实 {unverified} 个；版本 {version}",
