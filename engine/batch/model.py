@@ -58,6 +58,7 @@ class Settled:
     py_contribution: np.ndarray | None = None  # fen, -1 = not determined
     py_subsidy: np.ndarray | None = None       # fen, -1 = not determined
     py_error: np.ndarray | None = None
+    ma_missing: np.ndarray | None = None       # per row: medical assistance reaches the person but was not computed (no rate)
 
 
 def day_of(d: dt.date) -> int:

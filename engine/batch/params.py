@@ -13,7 +13,7 @@ import numpy as np
 from engine.settle.evaluate import add_months, describe_person, missing_income, missing_reference
 from engine.core.money import fen
 from engine.core.problems import InputError, MissingParameter
-from engine.policy.resolve import Profile, ReferenceMissing, Resolver, as_bands
+from engine.policy.resolve import Profile, ReferenceMissing, Resolver, as_bands, matches
 
 NOCAP = 1 << 62  # fen sentinel: no cap applied (none set, or cap missing: both mean "not applied" in the interpreter)
 NEVER = 1 << 62  # fen sentinel: no warning threshold
@@ -59,6 +59,7 @@ class KeyParams:
     md: tuple[int, int] = (0, 1)
     mr: tuple[int, int] = (0, 1)
     m_cap: int = NOCAP
+    ma_missing: bool = False          # a medical-assistance rule reaches the person but no rate is in force: not computed
 
 
 def _need(res: Resolver, name: str, p: Profile) -> Any:
@@ -131,7 +132,14 @@ def key_params(res: Resolver, p: Profile) -> KeyParams:
             k.m_cap = _cap(res, "medical_assistance.annual_cap", p)
     except (MissingParameter, NotWholeFen) as e:
         k.ma_err = _err(e)
+    k.ma_missing = not k.ma_on and not k.ma_err and _reaches(res, "medical_assistance", p)
     return k
+
+
+def _reaches(res: Resolver, tier: str, p: Profile) -> bool:
+    """True if a rule of the tier (a value or a guardrail) is in force for this person (as Evaluator.reaches)."""
+    return any(name.startswith(tier + ".") and matches(r, p) and (not r.who.categories or set(r.who.categories) & p.categories)
+               for name, rules in res.in_force(p.region, p.date).items() for r in rules)
 
 
 def monitoring_threshold(res: Resolver, p: Profile) -> tuple[int, str]:
@@ -207,6 +215,7 @@ def tables(kps: list[KeyParams]) -> dict:
         t[name] = np.array(vs, dtype=object if big else np.int64)
     t["si_on"] = np.array([k.si_on and not k.si_err for k in kps], dtype=bool)
     t["ma_on"] = np.array([k.ma_on and not k.ma_err for k in kps], dtype=bool)
+    t["ma_missing"] = np.array([k.ma_missing for k in kps], dtype=bool)
     return t
 
 

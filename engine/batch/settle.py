@@ -157,6 +157,7 @@ class Batch:
         py = np.empty(n, dtype=np.int64)
         py[order] = py_sorted
         st = Settled(conv(res["basic"]), conv(res["si"]), conv(res["ma"]), conv(res["oop"]), res["warn"], py, err, errors)
+        st.ma_missing = np.asarray(g["ma_missing"], dtype=bool)
         self._person_years(c, st, order, starts, counts, year, thr, eidx)
         return st
 

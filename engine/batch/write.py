@@ -15,11 +15,21 @@ from engine.batch.csvio import is_parquet
 from engine.core.messages import Text
 from engine.core.problems import InputError
 
-RESULT = ("basic_insurance", "serious_illness", "medical_assistance", "out_of_pocket", "warning", "status")
+RESULT = ("basic_insurance", "serious_illness", "medical_assistance", "out_of_pocket", "warning", "status", "undetermined")
 OUT_HEADER = ("person_id", "encounter_id", "date", "region", "categories", "type", "hospital_level", "total_cost", "eligible_cost") + RESULT
 
 
 WARNING = ("false", "true", "undetermined")  # the warning column: undetermined where no threshold is in force
+# the undetermined column: what the row cannot state as a figure (its medical_assistance cell is then empty, not 0.00)
+UNDETERMINED = ("", "medical_assistance.rate", "monitoring.threshold", "medical_assistance.rate|monitoring.threshold")
+
+
+def undetermined_codes(st: Any) -> np.ndarray:
+    """Per row: 1 assistance not computed, 2 warning undetermined, 3 both, 0 neither (rows that did not settle: 0)."""
+    n = len(st.error)
+    ma = np.asarray(st.ma_missing, dtype=bool) if getattr(st, "ma_missing", None) is not None else np.zeros(n, dtype=bool)
+    und = st.py_undetermined[st.py] if getattr(st, "py_undetermined", None) is not None and n else np.zeros(n, dtype=bool)
+    return np.where(st.error < 0, ma.astype(np.int64) + 2 * (und & ~st.warn).astype(np.int64), 0)
 
 
 def warning_codes(st: Any) -> np.ndarray:
@@ -68,13 +78,14 @@ def category_texts(c: Columns) -> list[str]:
 
 def result_rows(c: Columns, st: Any) -> Iterator[list[str]]:
     """Output rows: the input's identifying fields and each tier's payment, out-of-pocket, warning flag and status."""
+    warn, und = warning_codes(st), undetermined_codes(st)
     for i in range(len(c)):
         err = int(st.error[i])
         yield [c.person_ids[c.person[i]], c.encounter_ids[i] if c.encounter_ids else str(int(c.lines[i]) if c.lines is not None else i),
                str(EPOCH + dt.timedelta(days=int(c.day[i]))), c.regions[c.region[i]], "|".join(sorted(c.cat_sets[c.cats[i]])),
                c.etypes[c.etype[i]], str(int(c.level[i])), fen_str(c.total[i]), fen_str(c.eligible[i]),
-               fen_str(st.basic[i]), fen_str(st.si[i]), fen_str(st.ma[i]), fen_str(st.oop[i]),
-               WARNING[warning_codes(st)[i]], "ok" if err < 0 else st.errors[err]]
+               fen_str(st.basic[i]), fen_str(st.si[i]), "" if und[i] & 1 else fen_str(st.ma[i]), fen_str(st.oop[i]),
+               WARNING[warn[i]], "ok" if err < 0 else st.errors[err], UNDETERMINED[und[i]]]
 
 
 def result_table(c: Columns, st: Any) -> Any:
@@ -83,6 +94,7 @@ def result_table(c: Columns, st: Any) -> Any:
     import pyarrow.compute as pc
 
     n = len(c)
+    und = undetermined_codes(st)
     if c.encounter_ids:
         eid = pa.array(c.encounter_ids, pa.string())
     else:
@@ -90,8 +102,9 @@ def result_table(c: Columns, st: Any) -> Any:
     cols = [coded_strings(c.person_ids, c.person), eid, date_strings(c.day),
             coded_strings(c.regions, c.region), coded_strings(category_texts(c), c.cats), coded_strings(c.etypes, c.etype),
             pc.cast(pa.array(c.level), pa.string()), fen_strings(c.total), fen_strings(c.eligible),
-            fen_strings(st.basic), fen_strings(st.si), fen_strings(st.ma), fen_strings(st.oop),
-            coded_strings(list(WARNING), warning_codes(st)), coded_strings(["ok", *st.errors], st.error + 1)]
+            fen_strings(st.basic), fen_strings(st.si), pc.if_else(pa.array((und & 1) > 0), "", fen_strings(st.ma)), fen_strings(st.oop),
+            coded_strings(list(WARNING), warning_codes(st)), coded_strings(["ok", *st.errors], st.error + 1),
+            coded_strings(list(UNDETERMINED), und)]
     return pa.table(dict(zip(OUT_HEADER, cols)))
 
 

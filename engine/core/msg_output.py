@@ -5,6 +5,7 @@ from __future__ import annotations
 CLI: dict[str, tuple[str, str]] = {
     "unknown.not_computed": ("未计算：缺少{what}", "not computed: {what} missing"),
     "unknown.undetermined": ("不确定", "undetermined"),
+    "unknown.at_least": ("不确定（至少 {value}）", "undetermined (at least {value})"),
     "unknown.at_most": ("不确定（至多 {value}）", "undetermined (at most {value})"),
     "unknown.total": ("不确定（{n} 项未计算；已计算部分 {known}）", "undetermined ({n} not computed; computed part {known})"),
     "unknown.count": ("不确定项 {n}", "undetermined items {n}"),
@@ -57,6 +58,8 @@ REPORT: dict[str, tuple[str, str]] = {
     "report.total": ("合计", "total"),
     "report.warnings_undetermined": ("{n}（另 {undetermined} 人年不确定）", "{n} ({undetermined} undetermined)"),
     "report.undetermined_note": ("预警不确定的人年（无生效预警线）：{n}", "person-years whose warning is undetermined (no threshold in force): {n}"),
+    "report.ma_undetermined_note": ("医疗救助未计算的就诊（有救助规则适用但没有生效的救助比例）：{n}；这些就诊的医疗救助、合计支付、个人自付和报销比例不确定",
+                                    "encounters whose medical assistance was not computed (a rule reaches the person but no rate is in force): {n}; their assistance, paid total, out of pocket and rates are undetermined"),
     "report.unsettled_note": ("未能结算的人年：{n}（{encounters} 次就诊），未计入上列金额", "person-years not settled: {n} ({encounters} encounters), not in the amounts above"),
 }
 
