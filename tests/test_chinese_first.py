@@ -63,6 +63,7 @@ COMMANDS = {
     "usage bad choice": ["evaluate", "x.yaml", "--format", "xml"],
     "usage bad int": ["params", "--region", "500000", "--date", "2020-01-01", "--tier", "x"],
     "params": ["params", "--region", "500000", "--date", "2024-06-10", "--category", "tekun"],
+    "params missing figure": ["params", "--region", "500000", "--date", "2018-01-01", "--category", "dibao"],
     "params bad date": ["params", "--region", "500000", "--date", "2020-13-01"],
     "params bad region": ["params", "--region", "999999", "--date", "2020-01-01"],
     "report bad by": ["report", "c.csv", "--by", "hospital"],

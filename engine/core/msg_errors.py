@@ -14,6 +14,8 @@ ERRORS: dict[str, tuple[str, str]] = {
                                      "add a rule that sets {parameter} (or check the region, date and categories)"),
     "error.reference_missing": ("{rule} 由{region}（{region_id}）{year} 年的{series}计算，但参考数据中没有这个数：请添加该数值及其来源",
                                 "{rule} computes it from {series_id} of region {region_id} for {year}, which the reference data does not have: add that figure with its source"),
+    "error.reference_absent": ("参考数据中没有{region}（{region_id}）{year} 年的{series}（{rule} 需要）",
+                               "no {series_id} for region {region_id}, year {year} (needed by {rule})"),
     "error.income_missing": ("预警线是{region}（{region_id}）{year} 年居民人均可支配收入的一定比例，但参考数据中没有这个数：请添加该数值及其来源",
                              "the warning threshold is a share of per_capita_disposable_income of region {region_id} for {year}, which the reference data does not have: add that figure with its source"),
     # usage (argparse and options)
