@@ -162,6 +162,8 @@ DIFF: dict[str, tuple[str, str]] = {
     "diff.col_when": ("何时", "when"),
     "diff.largest": ("变化最大的几人（各项支付合计）：", "Largest changes (paid by all tiers):"),
     "diff.when": ("{first} 起 {n} 次住院", "{n} stay(s) from {first}"),
+    "impact.no_module": ("engine.review.scenarios 不可用：未运行场景测试", "engine.review.scenarios is not available: scenario tests were not run"),
+    "impact.no_files": ("没有找到 tests/scenarios/**.yaml 文件：未运行场景测试", "no tests/scenarios/**.yaml files found: scenario tests were not run"),
     "impact.no_rule": ("没有生效的规则规定{label}", "no rule in force supplies {parameter}"),
     "tier.basic_insurance": ("基本医保", "basic insurance"),
     "tier.serious_illness": ("大病保险", "serious illness"),

@@ -15,7 +15,7 @@ from engine.policy.policyset import PolicySet, load_policy_set
 from engine.core.problems import InputError, MissingParameter
 from engine.core.registry import CATEGORIES, ENCOUNTER_TYPES, PARAMETERS, REGIONS, REFERENCE_SERIES, SCHEMES
 from engine.core.messages import msg, words
-from engine.site.base import Site, cell, code_link, link, short
+from engine.site.base import Site, cell, code_link, link, short, why_text
 
 TIERS = ("basic_insurance", "serious_illness", "medical_assistance")
 
@@ -128,7 +128,7 @@ def case_page(ps: PolicySet, root: Path) -> str:
             out += ["", "## 结果示例 Example result", "", "`yibao evaluate examples/cq-2020-dibao.yaml --format json`:", "",
                     "```json", json.dumps(res, ensure_ascii=False, indent=2), "```", ""]
         except (InputError, MissingParameter) as exc:
-            out += ["", f"示例无法结算 The example does not settle: {cell(exc)}", ""]
+            out += ["", f"示例无法结算 The example does not settle: {why_text(exc)}", ""]
     return "\n".join(out)
 
 
@@ -262,7 +262,7 @@ def example_pages(site: Site, ps: PolicySet, root: Path) -> None:
             res = result_json(Evaluator(policies).settle(read_case(path)), policies)
             out += ["## 结算 Settlement", ""] + result_section(res, src, ps)
         except (InputError, MissingParameter) as exc:
-            out += ['!!! failure "无法结算 Does not settle"', "", f"    {cell(exc)}", ""]
+            out += ['!!! failure "无法结算 Does not settle"', "", f"    {why_text(exc)}", ""]
         site.pages[src] = "\n".join(out)
         site.edit_paths[src] = f"../examples/{path.name}"
 
