@@ -25,7 +25,11 @@ ALLOW = {"yibao", "yaml", "json", "csv", "utf", "v", "sha", "l", "e", "git", "he
          "stacks_with", "supersedes", "inpatient", "outpatient_special", "resident", "employee", "synthetic", "unverified",
          "text", "markdown", "evaluate", "validate", "params", "test", "diff", "bundle", "docs", "report", "participation",
          "release", "check", "generate", "claims", "region", "date", "category", "tier", "scheme", "format", "lang", "strict",
-         "policies", "ref", "by", "case", "categories", "person", "encounters", "id", "type", "cost", "value", "total_cost", "eligible_cost"}
+         "policies", "ref", "by", "case", "categories",
+         "parquet", "arrow", "auto", "python", "zh", "en", "mkdocs", "build", "serve", "base", "head", "roster", "paths",
+         "dir", "changelog", "tests", "scenarios", "gb", "person", "encounters", "id", "type", "cost", "value", "total_cost", "eligible_cost",
+         "primary", "secondary", "low", "inferred", "seed", "gaps", "year", "code", "host", "port", "workers",
+         "critical", "info", "debug", "grade"}  # option values and names
 
 
 def english_words(text: str) -> list[str]:
@@ -33,7 +37,7 @@ def english_words(text: str) -> list[str]:
     text = re.sub(r"\S*[/\\]\S*", " ", text)                       # file paths
     text = re.sub(r"sha256:[0-9a-f]+", " ", text)                    # fingerprints
     text = re.sub(r"`[^`]*`", " ", text)                              # code spans: ids, versions, fingerprints
-    text = re.sub(r"(?:[a-z_]+, )+[a-z_]+", " ", text)                 # lists of keys or ids
+    text = re.sub(r"(?:[a-z_]+(?:, |、))+[a-z_]+", " ", text)           # lists of keys or ids (column names)
     text = re.sub(r"'[^']*'|\"[^\"]*\"|「[^」]*」", " ", text)          # quoted values and clause names
     text = re.sub(r"[A-Za-z0-9_]+(?:[.#-][A-Za-z0-9_]+)+", " ", text)  # dotted names, rule and document ids, dates
     text = re.sub(r"\b[a-z0-9]+_[a-z0-9_]+\b", " ", text)            # snake_case ids
@@ -61,6 +65,7 @@ COMMANDS = {
     "usage bad choice": ["evaluate", "x.yaml", "--format", "xml"],
     "usage bad int": ["params", "--region", "500000", "--date", "2020-01-01", "--tier", "x"],
     "params": ["params", "--region", "500000", "--date", "2024-06-10", "--category", "tekun"],
+    "params missing figure": ["params", "--region", "500000", "--date", "2018-01-01", "--category", "dibao"],
     "params bad date": ["params", "--region", "500000", "--date", "2020-13-01"],
     "params bad region": ["params", "--region", "999999", "--date", "2020-01-01"],
     "report bad by": ["report", "c.csv", "--by", "hospital"],
@@ -79,7 +84,11 @@ COMMANDS = {
     "diff bad ref": ["diff", "no-such-ref", str(UNK / "policies")],
     "release-check": ["release-check", str(EX / "synthetic-policies"), str(UNK / "policies")],
     "test": ["test", str(ROOT / "tests" / "scenarios" / "CN")],
+    "test failing": ["test", str(UNK / "scenarios" / "failing.yaml")],
+    "test bad file": ["test", str(INVALID / "three-problems" / "bad.yaml")],
 }
+HELP = {f"help {c}": [c, "--help"] for c in ("validate", "evaluate", "params", "bundle", "diff", "release-check", "test", "report",
+                                               "batch", "generate-claims", "participation", "docs")}
 # trace notes and policy notes are the settlement helpers' part (#11 trace, Chongqing notes); the diff report is
 # bilingual markdown not yet split by language
 NOT_YET = {"evaluate with trace": ["evaluate", str(EX / "cq-2020-dibao.yaml")]}
@@ -97,6 +106,18 @@ def test_chinese_by_default_english_on_request(capsys, tmp_path, name):
     assert code_en == code and "Traceback" not in out_en + err_en
     assert re.search(r"[A-Za-z]{3,}", out_en + err_en)
     assert not re.search(r"[\u4e00-\u9fff]", err_en), (name, err_en)   # errors in English (Chinese only inside data)
+
+
+@pytest.mark.parametrize("name", sorted(HELP))
+def test_help_in_chinese_by_default(capsys, name):
+    with pytest.raises(SystemExit) as done:
+        main(HELP[name])
+    out = capsys.readouterr().out
+    assert done.value.code == 0 and out.startswith("用法：")
+    assert not english_words(out), (name, english_words(out), out)
+    with pytest.raises(SystemExit):
+        main([*HELP[name], "--lang", "en"])
+    assert capsys.readouterr().out.startswith("usage: ")
 
 
 @pytest.mark.parametrize("name", sorted(NOT_YET))

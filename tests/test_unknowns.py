@@ -52,3 +52,42 @@ def test_a_settled_year_counts_only_what_is_unknown(capsys):
     res = json.loads(_run(capsys, str(ex / "synthetic-high-cost-warning.yaml"), "--policies", str(ex / "synthetic-policies"), "--format", "json"))
     assert res["undetermined"]["count"] == 1 and res["undetermined"]["items"][0]["parameter"] == "premium.individual_contribution"
     assert res["totals"]["undetermined"] == 0 and res["monitoring"]["warning"] is True
+
+
+def _claims(tmp_path: Path) -> Path:
+    # u-1 as case.yaml (dibao: assistance reaches, no rate); u-2 ordinary: assistance does not reach -> 0.00 is a fact
+    f = tmp_path / "claims.csv"
+    f.write_text("person_id,region,date,type,hospital_level,total_cost,eligible_cost,categories\n"
+                 "u-1,500000,2024-05-01,inpatient,2,10000.00,10000.00,dibao\n"
+                 "u-2,500000,2024-05-01,inpatient,2,10000.00,10000.00,\n", encoding="utf-8")
+    return f
+
+
+def test_batch_rows_leave_unknowns_blank_and_name_them(tmp_path, capsys):
+    import csv
+
+    pytest_np = __import__("pytest").importorskip("numpy")  # noqa: F841
+    for engine in ("python", "auto"):
+        out = tmp_path / f"rows-{engine}.csv"
+        assert main(["batch", str(_claims(tmp_path)), "-o", str(out), "--policies", str(FIX / "policies"), "--quiet", "--engine", engine]) == 0
+        rows = {r["person_id"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
+        # basic (10000 - 1000) x 0.50 = 4500.00 for both; no warning threshold anywhere
+        assert rows["u-1"]["basic_insurance"] == "4500.00" and rows["u-1"]["medical_assistance"] == ""
+        assert rows["u-1"]["undetermined"] == "medical_assistance.rate|monitoring.threshold"
+        assert rows["u-2"]["medical_assistance"] == "0.00" and rows["u-2"]["undetermined"] == "monitoring.threshold"
+        assert {r["warning"] for r in rows.values()} == {"undetermined"} and {r["status"] for r in rows.values()} == {"ok"}
+
+
+def test_report_counts_unknowns_beside_the_totals(tmp_path, capsys):
+    __import__("pytest").importorskip("numpy")
+    args = ["report", str(_claims(tmp_path)), "--policies", str(FIX / "policies"), "--quiet"]
+    assert main([*args, "--format", "json"]) == 0
+    total = json.loads(capsys.readouterr().out)["total"]
+    assert total["medical_assistance_undetermined"] == 1 and total["monitoring_undetermined"] == 2 and total["warnings"] == 0
+    assert main([*args, "--format", "markdown"]) == 0
+    md = capsys.readouterr().out
+    total_row = next(l for l in md.splitlines() if l.startswith("| 合计 |"))
+    assert "| 不确定（1 项未计算；已计算部分 0.00） | 不确定（至少 9000.00） | 不确定（至多 11000.00） | 不确定 |" in total_row
+    assert "| 0（另 2 人年不确定） |" in total_row
+    assert main([*args, "--format", "csv"]) == 0
+    assert "medical_assistance_undetermined" in capsys.readouterr().out.splitlines()[0]

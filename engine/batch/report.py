@@ -17,7 +17,7 @@ from engine.core.registry import CATEGORIES, REGIONS
 
 BY = ("region", "category", "year")
 SUMS = ("encounters", "total_cost", "eligible_cost", "basic_insurance", "serious_illness", "medical_assistance", "out_of_pocket",
-        "persons", "warnings", "monitoring_undetermined", "premium_subsidy", "premium_subsidised_persons",
+        "persons", "warnings", "monitoring_undetermined", "medical_assistance_undetermined", "premium_subsidy", "premium_subsidised_persons",
         "unsettled_encounters", "unsettled_person_years")
 MONEY = ("total_cost", "eligible_cost", "basic_insurance", "serious_illness", "medical_assistance", "paid_total", "out_of_pocket", "premium_subsidy")
 ORDINARY = "ordinary"
@@ -56,6 +56,8 @@ class Indicators:
                           ("medical_assistance", st.ma), ("out_of_pocket", st.oop)):
             sums[name] = _sum(gid, np.where(ok, arr, 0), G)
         sums["encounters"] = _sum(gid, ok.astype(np.int64), G)
+        ma_missing = st.unknown.get("medical_assistance", np.zeros(n, dtype=bool))
+        sums["medical_assistance_undetermined"] = _sum(gid, (ok & ma_missing).astype(np.int64), G)
         sums["unsettled_encounters"] = _sum(gid, (~ok).astype(np.int64), G)
         unit = c.person if "year" not in self.by else st.py  # distinct persons (person-years when grouped by year)
         pairs = np.unique(unit[ok].astype(np.int64) * G + gid[ok])
@@ -96,7 +98,7 @@ class Indicators:
         row["reimbursement_rate"] = _rate(paid, v["total_cost"])
         row["policy_scope_rate"] = _rate(paid, v["eligible_cost"])
         row["out_of_pocket_share"] = _rate(v["out_of_pocket"], v["total_cost"])
-        for k in ("warnings", "monitoring_undetermined"):
+        for k in ("warnings", "monitoring_undetermined", "medical_assistance_undetermined"):
             row[k] = v[k]
         row["premium_subsidy"] = fen_str(v["premium_subsidy"])
         row["premium_subsidised_persons"] = v["premium_subsidised_persons"]
@@ -149,7 +151,9 @@ def render(rows: list[dict[str, Any]], total: dict[str, Any], fmt: str, lang: st
         v = r.get(k, "")
         if r is total and k in ("region", "category", "year"):
             return msg("report.total", lang) if k == next(c for c in cols if c in ("region", "category", "year")) else ""
-        if k.endswith("_rate") or k.endswith("_share"):
+        if r.get("medical_assistance_undetermined") and k in ("medical_assistance", "paid_total", "out_of_pocket", *RATES):
+            return _open_cell(r, k, v, lang)  # assistance not computed: it and what depends on it are not facts
+        if k in RATES:
             return "" if v is None else f"{Decimal(v) * 100:.2f}"
         if k == "region_name":
             return words("region", str(r.get("region", "")), lang) if r is not total else ""
@@ -170,9 +174,22 @@ def render(rows: list[dict[str, Any]], total: dict[str, Any], fmt: str, lang: st
     return "\n".join(out) + "\n" + _notes(total, lang)
 
 
+RATES = ("reimbursement_rate", "policy_scope_rate", "out_of_pocket_share")
+
+
+def _open_cell(r: dict[str, Any], k: str, v: Any, lang: str) -> str:
+    """A figure that depends on assistance not computed: 不确定, with the bound the computed part gives."""
+    if k == "medical_assistance":
+        return msg("unknown.total", lang, n=r["medical_assistance_undetermined"], known=v)
+    key = {"paid_total": "unknown.at_least", "out_of_pocket": "unknown.at_most"}.get(k)
+    return msg(key, lang, value=v) if key else msg("unknown.undetermined", lang)
+
+
 def _notes(total: dict[str, Any], lang: str) -> str:
     """What the totals leave open: undetermined warnings and person-years not settled, in words."""
     out = [msg("report.undetermined_note", lang, n=total.get("monitoring_undetermined", 0))]
+    if total.get("medical_assistance_undetermined"):
+        out.append(msg("report.ma_undetermined_note", lang, n=total["medical_assistance_undetermined"]))
     if total.get("unsettled_person_years"):
         out.append(msg("report.unsettled_note", lang, n=total["unsettled_person_years"], encounters=total.get("unsettled_encounters", 0)))
     return "\n".join(out) + "\n"

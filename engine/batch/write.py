@@ -15,11 +15,26 @@ from engine.batch.csvio import is_parquet
 from engine.core.messages import Text
 from engine.core.problems import InputError
 
-RESULT = ("basic_insurance", "serious_illness", "medical_assistance", "out_of_pocket", "warning", "status")
+RESULT = ("basic_insurance", "serious_illness", "medical_assistance", "out_of_pocket", "warning", "status", "undetermined")
 OUT_HEADER = ("person_id", "encounter_id", "date", "region", "categories", "type", "hospital_level", "total_cost", "eligible_cost") + RESULT
 
 
 WARNING = ("false", "true", "undetermined")  # the warning column: undetermined where no threshold is in force
+# the undetermined column: what the row cannot state as a figure (its medical_assistance cell is then empty, not 0.00)
+def undetermined_codes(st: Any) -> tuple[np.ndarray, list[str]]:
+    """Per row a code, and the text of each code: the parts not computed ("medical_assistance.rate") and an undetermined
+    warning ("monitoring.threshold"), joined by '|'; empty for rows that settled fully or did not settle."""
+    n = len(st.error)
+    unknown = getattr(st, "unknown", {}) or {}
+    sids = [sid for sid, u in unknown.items() if u is not None and u.any()]
+    codes = np.zeros(n, dtype=np.int64)
+    for j, sid in enumerate(sids):
+        codes |= unknown[sid].astype(np.int64) << j
+    und = st.py_undetermined[st.py] if getattr(st, "py_undetermined", None) is not None and n else np.zeros(n, dtype=bool)
+    codes |= (und & ~st.warn).astype(np.int64) << len(sids)
+    names = [f"{sid}.rate" for sid in sids] + ["monitoring.threshold"]
+    texts = ["|".join(name for j, name in enumerate(names) if code >> j & 1) for code in range(1 << len(names))]
+    return np.where(st.error < 0, codes, 0), texts
 
 
 def warning_codes(st: Any) -> np.ndarray:
@@ -82,7 +97,7 @@ def _unknown(st: Any, sid: str, n: int) -> np.ndarray:
 
 def result_rows(c: Columns, st: Any) -> Iterator[list[str]]:
     """Output rows: the input's identifying fields and each tier's payment (empty if not computed), out-of-pocket, warning, status."""
-    warn = warning_codes(st)
+    warn, (und, und_text) = warning_codes(st), undetermined_codes(st)
     tiers = [(st.basic, _unknown(st, "basic_insurance", len(c))), (st.si, _unknown(st, "serious_illness", len(c))),
              (st.ma, _unknown(st, "medical_assistance", len(c)))]
     for i in range(len(c)):
@@ -91,7 +106,7 @@ def result_rows(c: Columns, st: Any) -> Iterator[list[str]]:
                str(EPOCH + dt.timedelta(days=int(c.day[i]))), c.regions[c.region[i]], "|".join(sorted(c.cat_sets[c.cats[i]])),
                c.etypes[c.etype[i]], str(int(c.level[i])), fen_str(c.total[i]), fen_str(c.eligible[i]),
                *("" if u[i] else fen_str(v[i]) for v, u in tiers), fen_str(st.oop[i]),
-               WARNING[warn[i]], "ok" if err < 0 else st.errors[err]]
+               WARNING[warn[i]], "ok" if err < 0 else st.errors[err], und_text[und[i]]]
 
 
 def result_table(c: Columns, st: Any) -> Any:
@@ -110,7 +125,8 @@ def result_table(c: Columns, st: Any) -> Any:
             *(_known(fen_strings(v), _unknown(st, sid, n)) for v, sid in ((st.basic, "basic_insurance"), (st.si, "serious_illness"),
                                                                            (st.ma, "medical_assistance"))),
             fen_strings(st.oop),
-            coded_strings(list(WARNING), warning_codes(st)), coded_strings(["ok", *st.errors], st.error + 1)]
+            coded_strings(list(WARNING), warning_codes(st)), coded_strings(["ok", *st.errors], st.error + 1),
+            coded_strings(*reversed(undetermined_codes(st)))]
     return pa.table(dict(zip(OUT_HEADER, cols)))
 
 

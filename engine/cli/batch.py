@@ -11,7 +11,7 @@ import datetime as dt
 import json
 from decimal import Decimal
 
-from engine.cli.common import lang_arg, policy_args, policy_set
+from engine.cli.common import h, lang_arg, policy_args, policy_set
 from engine.core.messages import Name, Text, msg, words
 from engine.batch.participation import PARTICIPATION_FLOOR, ROSTER, duplicates, rates, read_population, read_roster
 from engine.core.problems import InputError, KeyedInputError
@@ -69,17 +69,17 @@ def settle_file(args: argparse.Namespace, sink: Any, encounter_ids: bool = True)
 
 def _common(p: argparse.ArgumentParser) -> None:
 
-    p.add_argument("claims", help="claims table: CSV, or Parquet (.parquet, needs pyarrow)")
-    p.add_argument("--chunk-rows", type=int, default=200_000, help="rows read at a time (input larger than one chunk must be sorted by person_id)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("claims", help=h(p, "claims"))
+    p.add_argument("--chunk-rows", type=int, default=200_000, help=h(p, "chunk_rows"))
+    p.add_argument("--quiet", action="store_true", help=h(p, "quiet"))
     p.add_argument("--engine", choices=("auto", "arrow", "python"), default="auto",
-                   help="CSV reader: arrow (vectorised, needs pyarrow), python (row by row) or auto (arrow when installed); same results")
+                   help=h(p, "engine"))
     policy_args(p)
 
 
 def _report_cli(p: argparse.ArgumentParser) -> None:
     _common(p)
-    p.add_argument("--by", default="region,category,year", help="grouping: a comma list of region, category, year (default all three)")
+    p.add_argument("--by", default="region,category,year", help=h(p, "by"))
     p.set_defaults(func=cmd_report)
     for a in p._actions:  # --format: text, markdown, csv, json
         if a.dest == "format":
@@ -102,7 +102,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def _batch_cli(p: argparse.ArgumentParser) -> None:
     _common(p)
-    p.add_argument("-o", "--output", required=True, metavar="FILE", help="results: CSV, or Parquet when FILE ends in .parquet")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help=h(p, "results"))
     p.set_defaults(func=cmd_batch)
 
 
@@ -123,10 +123,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def _cli(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-n", "--encounters", type=int, default=10_000, help="number of encounters (default 10000)")
-    p.add_argument("--seed", type=int, default=20261122)
-    p.add_argument("-o", "--output", metavar="FILE", help="CSV file, or Parquet when FILE ends in .parquet (written a million at a time; "
-                   "needs pyarrow) (default: CSV on standard output)")
+    p.add_argument("-n", "--encounters", type=int, default=10_000, help=h(p, "encounters"))
+    p.add_argument("--seed", type=int, default=20261122, help=h(p, "seed"))
+    p.add_argument("-o", "--output", metavar="FILE", help=h(p, "claims_output"))
     lang_arg(p)
     p.set_defaults(func=_run)
 
@@ -159,10 +158,10 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _participation_cli(p: argparse.ArgumentParser) -> None:
-    p.add_argument("roster", help=f"enrolment roster CSV: {', '.join(ROSTER)}")
-    p.add_argument("--date", required=True, help="day on which participation is measured (YYYY-MM-DD)")
-    p.add_argument("--population", metavar="CSV", help="denominators: region, category, population (default: the roster's own persons)")
-    p.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    p.add_argument("roster", help=h(p, "roster", columns=", ".join(ROSTER)))
+    p.add_argument("--date", required=True, help=h(p, "participation_date"))
+    p.add_argument("--population", metavar="CSV", help=h(p, "population"))
+    p.add_argument("--format", choices=("text", "json", "csv"), default="text", help=h(p, "format"))
     lang_arg(p)
     p.set_defaults(func=cmd_participation)
 
@@ -204,8 +203,8 @@ def cmd_participation(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {
-    "report": ("indicators by region, category and year from a claims table (batch settlement)", _report_cli),
-    "batch": ("settle every encounter of a claims table exactly, writing one result row per encounter", _batch_cli),
-    "generate-claims": ("write SYNTHETIC claims (seeded, invented) in the batch CSV format", _cli),
-    "participation": ("participation by pooling area and category against the 99%% floor, and duplicate enrolments", _participation_cli),
+    "report": ("help.cmd.report", _report_cli),
+    "batch": ("help.cmd.batch", _batch_cli),
+    "generate-claims": ("help.cmd.generate-claims", _cli),
+    "participation": ("help.cmd.participation", _participation_cli),
 }

@@ -6,7 +6,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from engine.core.messages import Text
+from engine.core.messages import Text, msg
 from engine.core.problems import InputError
 from engine.policy.policyset import PolicySet, load_policy_set, require_valid
 
@@ -41,24 +41,55 @@ def usage_text(message: str) -> Text:
     return Text("usage.other", detail=message)
 
 
+class Formatter(argparse.HelpFormatter):
+    """argparse's help with its own words ('usage: ') in the parser's language."""
+
+    lang = "zh"
+
+    def add_usage(self, usage, actions, groups, prefix=None) -> None:  # type: ignore[no-untyped-def]
+        super().add_usage(usage, actions, groups, prefix if prefix is not None else msg("help.usage", self.lang))
+
+
 class Parser(argparse.ArgumentParser):
+    """An argument parser whose help is in `lang` and whose errors are one catalogue sentence."""
+
+    lang = "zh"
+
+    def localise(self, lang: str) -> "Parser":
+        """Help in `lang`: section titles, the help and version options, the usage prefix."""
+        self.lang = lang
+        self.formatter_class = type("Formatter", (Formatter,), {"lang": lang})
+        self._positionals.title = msg("help.positionals", lang)
+        self._optionals.title = msg("help.options", lang)
+        for a in self._actions:
+            if isinstance(a, argparse._HelpAction):
+                a.help = msg("help.help", lang)
+            elif isinstance(a, argparse._VersionAction):
+                a.help = msg("help.version", lang)
+        return self
+
     def error(self, message: str) -> None:  # argparse would exit itself; we want our one-paragraph form
         prog = self.prog.removeprefix("yibao").strip()
         raise UsageError(Text("usage.error", detail=usage_text(message), prog=f"yibao {prog}".strip()))
 
 
+def h(p: argparse.ArgumentParser, key: str, **fields: object) -> str:
+    """Help text `help.<key>` in the parser's language."""
+    return msg(f"help.{key}", getattr(p, "lang", "zh"), **fields)
+
+
 def policy_args(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--policies", metavar="DIR", help="policy folder (default: the shipped one)")
-    g.add_argument("--bundle", metavar="FILE", help="a bundle written by 'yibao bundle'")
-    g.add_argument("--ref", metavar="GIT_REF", help="the policies/ folder of a git revision of this repository")
-    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    g.add_argument("--policies", metavar="DIR", help=h(p, "policies"))
+    g.add_argument("--bundle", metavar="FILE", help=h(p, "bundle"))
+    g.add_argument("--ref", metavar="GIT_REF", help=h(p, "ref"))
+    p.add_argument("--format", choices=("text", "json"), default="text", help=h(p, "format"))
     lang_arg(p)
 
 
 def lang_arg(p: argparse.ArgumentParser) -> None:
     """`--lang zh|en` (Chinese by default)."""
-    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of text output and messages (default zh)")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help=h(p, "lang"))
 
 
 def policy_set(args: argparse.Namespace) -> PolicySet:

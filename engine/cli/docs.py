@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from engine.cli.common import EXIT_FAIL, EXIT_OK
+from engine.cli.common import EXIT_FAIL, EXIT_OK, h, lang_arg
+from engine.core.messages import Text, msg
 from engine.policy.policyset import REPO_ROOT
 from engine.core.problems import InputError, KeyedInputError
 
@@ -34,14 +35,14 @@ def cmd_docs(args: argparse.Namespace) -> int:
     """Build or serve the site; exit 1 if mkdocs reports a problem (strict mode)."""
     config = REPO_ROOT / "mkdocs.yml"
     if not config.is_file():
-        raise InputError(f"{config} not found: 'yibao docs' runs from a checkout of the repository")
+        raise InputError(Text("usage.docs_no_config", path=config))
     missing = missing_tools()
     if missing:
-        raise InputError(f"the docs tools are not installed (missing: {', '.join(missing)}); run: pip install -e '.[docs]'")
+        raise InputError(Text("usage.docs_tools", missing=", ".join(missing)))
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true")
     if args.policies:
         if not Path(args.policies).is_dir():
-            raise InputError(f"--policies '{args.policies}' is not a folder")
+            raise InputError(Text("usage.not_a_folder", option="--policies", value=args.policies))
         env["YIBAO_POLICIES"] = str(Path(args.policies).resolve())
     if args.serve:
         try:
@@ -54,10 +55,10 @@ def cmd_docs(args: argparse.Namespace) -> int:
         except _BuildFailed as exc:
             rc = exc.args[0]
     if rc != 0:
-        print(f"yibao docs: mkdocs failed (exit {rc}); see the warnings above", file=sys.stderr)
+        print("yibao docs: " + msg("docs.failed", args.lang, rc=rc), file=sys.stderr)
         return EXIT_FAIL
     if not args.serve:
-        print(f"yibao docs: site built in {Path(args.output).resolve()}", file=sys.stderr)
+        print("yibao docs: " + msg("docs.built", args.lang, path=Path(args.output).resolve()), file=sys.stderr)
     return EXIT_OK
 
 
@@ -86,13 +87,14 @@ class _BuildFailed(Exception):
 
 
 def _add_docs(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-o", "--output", metavar="DIR", help="where to write the site (default: site/ in the repository)")
-    p.add_argument("--serve", action="store_true", help="serve with live reload instead of building")
-    p.add_argument("--addr", default="127.0.0.1:8000", help="address for --serve")
-    p.add_argument("--policies", metavar="DIR", help="policy folder (default: the shipped one)")
+    p.add_argument("-o", "--output", metavar="DIR", help=h(p, "docs_output"))
+    p.add_argument("--serve", action="store_true", help=h(p, "serve"))
+    p.add_argument("--addr", default="127.0.0.1:8000", help=h(p, "addr"))
+    p.add_argument("--policies", metavar="DIR", help=h(p, "policies"))
+    lang_arg(p)
     p.set_defaults(func=cmd_docs)
 
 
 COMMANDS = {
-    "docs": ("build the docs site from the policies (mkdocs build --strict), or --serve it", _add_docs),
+    "docs": ("help.cmd.docs", _add_docs),
 }

@@ -9,8 +9,8 @@ from collections import Counter
 from typing import Any, Callable
 
 from engine import __version__
-from engine.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, UsageError, Parser, policy_args, policy_set
-from engine.core.messages import Name, Text, msg, tr
+from engine.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, UsageError, Parser, h, lang_arg, policy_args, policy_set
+from engine.core.messages import CATALOGUE, Name, Text, msg, tr
 from engine.core.problems import InputError, MissingParameter, PolicyError
 from engine.core.registry import GRADE_ORDER, GRADES, grade_rank
 from engine.policy.policyset import PolicySet, load_policy_set, require_valid
@@ -119,41 +119,42 @@ class VersionAction(argparse.Action):
         parser.exit(0)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of every command."""
-    ap = Parser(prog="yibao", description="Rules as code for China's medical-security poverty-alleviation policy.")
-    ap.add_argument("--version", action=VersionAction, nargs=0, help="package version, policy-set version and fingerprint")
-    sub = ap.add_subparsers(dest="command", parser_class=Parser)
-    p = sub.add_parser("validate", help="schema and semantic checks of every policy document")
-    p.add_argument("dir", nargs="?", help="policy folder (default: the shipped one)")
+def build_parser(lang: str = "zh") -> argparse.ArgumentParser:
+    """The argument parser of every command, its help in `lang`."""
+    ap = Parser(prog="yibao", description=msg("help.description", lang)).localise(lang)
+    ap.add_argument("--version", action=VersionAction, nargs=0, help=msg("help.version", lang))
+    sub = ap.add_subparsers(dest="command", parser_class=Parser, title=msg("help.commands", lang))
+
+    def command(name: str, helptext: str) -> Parser:
+        return sub.add_parser(name, help=msg(helptext, lang) if helptext in CATALOGUE else helptext).localise(lang)
+
+    p = command("validate", "help.cmd.validate")
+    p.add_argument("dir", nargs="?", help=h(p, "policies"))
     p.add_argument("--policies", metavar="DIR", help=argparse.SUPPRESS)
-    p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+    p.add_argument("--format", choices=("text", "json"), default="text", help=h(p, "format"))
+    lang_arg(p)
     p.set_defaults(func=cmd_validate)
-    p = sub.add_parser("evaluate", help="settle a person-year")
-    p.add_argument("case", help="case file, YAML or JSON")
-    p.add_argument("--strict", action="store_true", help="a missing value (cap, threshold, tier rate) is an error")
-    p.add_argument("--min-grade", choices=GRADE_ORDER, metavar="GRADE",
-                   help="refuse the result if it uses a figure below this confidence grade "
-                        "(primary > secondary > low > inferred > seed), e.g. --strict --min-grade secondary")
-    p.add_argument("--no-trace", action="store_true", help="text output without the trace")
+    p = command("evaluate", "help.cmd.evaluate")
+    p.add_argument("case", help=h(p, "case"))
+    p.add_argument("--strict", action="store_true", help=h(p, "strict"))
+    p.add_argument("--min-grade", choices=GRADE_ORDER, metavar="GRADE", help=h(p, "min_grade"))
+    p.add_argument("--no-trace", action="store_true", help=h(p, "no_trace"))
     policy_args(p)
     p.set_defaults(func=cmd_evaluate)
-    p = sub.add_parser("params", help="parameters in force for a person on a day, with the rule each came from")
-    p.add_argument("--region", required=True)
-    p.add_argument("--date", required=True)
-    p.add_argument("--category", action="append", help="a category held (repeatable)")
-    p.add_argument("--tier", type=int)
-    p.add_argument("--scheme", choices=("resident", "employee"), default="resident")
+    p = command("params", "help.cmd.params")
+    p.add_argument("--region", required=True, help=h(p, "region"))
+    p.add_argument("--date", required=True, help=h(p, "date"))
+    p.add_argument("--category", action="append", help=h(p, "category"))
+    p.add_argument("--tier", type=int, help=h(p, "tier"))
+    p.add_argument("--scheme", choices=("resident", "employee"), default="resident", help=h(p, "scheme"))
     policy_args(p)
     p.set_defaults(func=cmd_params)
-    p = sub.add_parser("bundle", help="one canonical JSON file of the whole policy set")
-    p.add_argument("-o", "--output", metavar="FILE")
+    p = command("bundle", "help.cmd.bundle")
+    p.add_argument("-o", "--output", metavar="FILE", help=h(p, "output"))
     policy_args(p)
     p.set_defaults(func=cmd_bundle)
     for name, (helptext, adder) in extra_commands().items():
-        p = sub.add_parser(name, help=helptext)
-        adder(p)
+        adder(command(name, helptext))
     return ap
 
 
@@ -194,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     lang, as_json = wanted(argv)
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(lang).parse_args(argv)
         if not getattr(args, "func", None):
             raise UsageError(Text("usage.command_required"))
         return args.func(args)

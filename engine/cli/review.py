@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from engine.cli.common import EXIT_FAIL, EXIT_OK, lang_arg, policy_args, policy_set
+from engine.cli.common import EXIT_FAIL, EXIT_OK, h, lang_arg, policy_args, policy_set
 from engine.core.messages import Text, msg, tr
 from engine.core.problems import InputError
 from engine.review.diff import render_markdown, run_diff
@@ -24,22 +24,22 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def _diff_parser(p: argparse.ArgumentParser) -> None:
-    p.add_argument("base", help="git revision of the repository, or a folder (policies/ or a repository root)")
-    p.add_argument("head", help="git revision or folder, as BASE")
-    p.add_argument("--repo", type=Path, help="git repository the revisions belong to (default: this one)")
-    p.add_argument("--format", choices=("markdown", "json"), default="markdown")
-    p.add_argument("--no-impact", action="store_true", help="skip scenario tests and the synthetic population")
-    p.add_argument("--no-release-check", action="store_true", help="report only; never exit 1")
-    p.add_argument("--release-check", action="store_true", help="(default) check versions and CHANGELOG; exit 1 on a problem")
+    p.add_argument("base", help=h(p, "base"))
+    p.add_argument("head", help=h(p, "head"))
+    p.add_argument("--repo", type=Path, help=h(p, "repo"))
+    p.add_argument("--format", choices=("markdown", "json"), default="markdown", help=h(p, "format"))
+    p.add_argument("--no-impact", action="store_true", help=h(p, "no_impact"))
+    p.add_argument("--no-release-check", action="store_true", help=h(p, "no_release_check"))
+    p.add_argument("--release-check", action="store_true", help=h(p, "release_check"))
     lang_arg(p)
     p.set_defaults(func=cmd_diff)
 
 
 def _release_parser(p: argparse.ArgumentParser) -> None:
-    p.add_argument("base", nargs="?", help="git revision or folder (default: the last release tag v*)")
-    p.add_argument("head", nargs="?", help="git revision or folder (default: the working tree)")
-    p.add_argument("--repo", type=Path, help="git repository the revisions belong to (default: this one)")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("base", nargs="?", help=h(p, "release_base"))
+    p.add_argument("head", nargs="?", help=h(p, "release_head"))
+    p.add_argument("--repo", type=Path, help=h(p, "repo"))
+    p.add_argument("--format", choices=("text", "json"), default="text", help=h(p, "format"))
     lang_arg(p)
     p.set_defaults(func=cmd_release_check)
 
@@ -86,7 +86,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def _add_test(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="*", metavar="PATH", help="scenario files or folders (default: tests/scenarios)")
+    p.add_argument("paths", nargs="*", metavar="PATH", help=h(p, "paths"))
     policy_args(p)
     p.set_defaults(func=cmd_test)
 
@@ -103,7 +103,7 @@ def cmd_gaps(args: argparse.Namespace) -> int:
         if region is None:
             raise InputError(f"--region '{args.region}' is not a known region code")
     if not (1949 <= args.first <= args.last <= 2100):
-        raise InputError(f"--from {args.first} --to {args.last}: give years with from <= to")
+        raise InputError(Text("usage.gaps_years", first=args.first, last=args.last))
     report = gaps_json(ps, regions_to_report(ps, region), args.first, args.last)
     if args.format == "json":
         sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
@@ -113,16 +113,16 @@ def cmd_gaps(args: argparse.Namespace) -> int:
 
 
 def _add_gaps(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--region", metavar="CODE", help="one region (default: every region below the national level that has rules)")
-    p.add_argument("--from", dest="first", type=int, default=2017, metavar="YEAR", help="first year (default 2017)")
-    p.add_argument("--to", dest="last", type=int, default=2026, metavar="YEAR", help="last year (default 2026)")
+    p.add_argument("--region", metavar="CODE", help=h(p, "gaps_region"))
+    p.add_argument("--from", dest="first", type=int, default=2017, metavar="YEAR", help=h(p, "gaps_from"))
+    p.add_argument("--to", dest="last", type=int, default=2026, metavar="YEAR", help=h(p, "gaps_to"))
     policy_args(p)
     p.set_defaults(func=cmd_gaps)
 
 
 COMMANDS = {
-    "gaps": ("every figure a settlement may need that no rule supplies, by period and who (exit 1 if any)", _add_gaps),
-    "diff": ("what changed between two versions of the policies, in words, with its impact", _diff_parser),
-    "release-check": ("release problems since BASE (default: the last v* tag): versions, CHANGELOG", _release_parser),
-    "test": ("run the YAML scenario tests (default: tests/scenarios)", _add_test),
+    "gaps": ("help.cmd.gaps", _add_gaps),
+    "diff": ("help.cmd.diff", _diff_parser),
+    "release-check": ("help.cmd.release-check", _release_parser),
+    "test": ("help.cmd.test", _add_test),
 }

@@ -7,7 +7,7 @@ import json
 import os
 import sys
 
-from engine.cli.common import EXIT_OK
+from engine.cli.common import EXIT_OK, h
 from engine.core.messages import msg
 from engine.core.problems import InputError
 
@@ -59,15 +59,15 @@ def _can_listen(host: str, port: int) -> None:
 
 def add_serve(p: argparse.ArgumentParser) -> None:
     """Options of `yibao serve`."""
-    p.add_argument("--bundle", action="append", metavar="FILE", help="a bundle to serve (repeatable: several pinned versions at once)")
-    p.add_argument("--policies", action="append", metavar="DIR", help="a policy folder to serve (repeatable; default: the shipped one when no --bundle)")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=1, help="worker processes (each loads the policy sets once)")
-    p.add_argument("--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug"))
-    p.add_argument("--access-log", action="store_true", help="log every request")
-    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the start-up line")
+    p.add_argument("--bundle", action="append", metavar="FILE", help=h(p, "serve_bundle"))
+    p.add_argument("--policies", action="append", metavar="DIR", help=h(p, "serve_policies"))
+    p.add_argument("--host", default="127.0.0.1", help=h(p, "serve_host"))
+    p.add_argument("--port", type=int, default=8000, help=h(p, "serve_port"))
+    p.add_argument("--workers", type=int, default=1, help=h(p, "serve_workers"))
+    p.add_argument("--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug"), help=h(p, "serve_log_level"))
+    p.add_argument("--access-log", action="store_true", help=h(p, "serve_access_log"))
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help=h(p, "lang"))
     p.set_defaults(func=cmd_serve)
 
 
-COMMANDS = {"serve": ("the HTTP service: several pinned policy versions, JSON under /v1, OpenAPI", add_serve)}
+COMMANDS = {"serve": ("help.cmd.serve", add_serve)}

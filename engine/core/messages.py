@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.core.msg_errors import ERRORS
+from engine.core.msg_help import HELP
 from engine.core.msg_output import CLI, DIFF, REPORT, REVIEW, SITE
 
 LANGS = ("zh", "en")
@@ -61,7 +62,7 @@ TRACE: dict[str, tuple[str, str]] = {
     "trace.param.reference": ("{detail}", "{detail}"),
 }
 
-CATALOGUE: dict[str, tuple[str, str]] = {**TRACE, **ERRORS, **CLI, **REPORT, **REVIEW, **DIFF, **SITE}
+CATALOGUE: dict[str, tuple[str, str]] = {**TRACE, **ERRORS, **CLI, **REPORT, **REVIEW, **DIFF, **SITE, **HELP}
 
 
 def msg(key: str, /, lang: str = "zh", **fields: Any) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 ERRORS: dict[str, tuple[str, str]] = {
+    "usage.gaps_years": ("--from {first} --to {last}：起始年度不能晚于结束年度", "--from {first} --to {last}: give years with from <= to"),
     "policy.internal_source": ("来源“{id}”指向内部文件（{value}）：请引用原始发布机构、日期和读取地址",
                                "source '{id}' names an internal file ({value!r}): cite the original publisher, date and the address where it was read"),
     "limits.json_float": ("数字 {value} 带小数或指数：小数请写成字符串（\"0.70\"）", "the number {value} has a fraction or exponent: write decimals as strings (\"0.70\")"),
@@ -23,6 +24,8 @@ ERRORS: dict[str, tuple[str, str]] = {
                                      "add a rule that sets {parameter} (or check the region, date and categories)"),
     "error.reference_missing": ("{rule} 由{region}（{region_id}）{year} 年的{series}计算，但参考数据中没有这个数：请添加该数值及其来源",
                                 "{rule} computes it from {series_id} of region {region_id} for {year}, which the reference data does not have: add that figure with its source"),
+    "error.reference_absent": ("参考数据中没有{region}（{region_id}）{year} 年的{series}（{rule} 需要）",
+                               "no {series_id} for region {region_id}, year {year} (needed by {rule})"),
     "error.income_missing": ("预警线是{region}（{region_id}）{year} 年居民人均可支配收入的一定比例，但参考数据中没有这个数：请添加该数值及其来源",
                              "the warning threshold is a share of per_capita_disposable_income of region {region_id} for {year}, which the reference data does not have: add that figure with its source"),
     # usage (argparse and options)
@@ -160,6 +163,22 @@ ERRORS: dict[str, tuple[str, str]] = {
     # scenario files
     "scenario.not_found": ("找不到场景文件或文件夹", "scenario file or folder not found"),
     "scenario.unknown_key": ("未知的键 '{key}'（允许：{allowed}）", "unknown key '{key}' (allowed: {allowed})"),
+    "scenario.file_mapping": ("场景文件须是含 'document' 和 'scenarios' 的映射", "a scenario file must be a mapping with 'document' and 'scenarios'"),
+    "scenario.document": ("'document' 须写明所测试的政策文件编号", "'document' must name the id of the policy document exercised"),
+    "scenario.list": ("'scenarios' 须是非空列表", "'scenarios' must be a non-empty list"),
+    "scenario.mapping": ("每个场景须是含 name、case 和 expect（或 expect_error）的映射", "a scenario must be a mapping with name, case and expect (or expect_error)"),
+    "scenario.name": ("'name' 须是一句说明应当发生什么的话", "'name' must be a sentence saying what should happen"),
+    "scenario.duplicate_name": ("场景名称 '{name}' 重复", "duplicate scenario name '{name}'"),
+    "scenario.case": ("'case' 须是直接写出的案例（person 和 encounters）", "'case' must be a case (person and encounters), written inline"),
+    "scenario.one_expect": ("'expect'（结果的一部分）和 'expect_error'（报错的一部分）须恰好给出一个", "give exactly one of 'expect' (a partial result) or 'expect_error' (a message part)"),
+    "scenario.expect": ("'expect' 须是非空映射，即 JSON 结果的一部分", "'expect' must be a non-empty mapping, a part of the JSON result"),
+    "scenario.expect_error": ("'expect_error' 须是非空字符串", "'expect_error' must be a non-empty string"),
+    "scenario.expected_error_settled": ("预期报错包含 '{expected}'，但案例结算成功", "expected an error containing '{expected}', but the case settled"),
+    "scenario.expected_error_other": ("预期报错包含 '{expected}'，实际报错：{got}", "expected an error containing '{expected}', got: {got}"),
+    "scenario.did_not_settle": ("案例未能结算：{error}", "the case did not settle: {error}"),
+    "scenario.expected_mapping": ("{path}：预期为映射，实际为 {got}", "{path}: expected a mapping, got {got}"),
+    "scenario.got_nothing": ("{path}：预期 {expected}，实际没有该项", "{path}: expected {expected}, got nothing"),
+    "scenario.mismatch": ("{path}：预期 {expected}，实际 {got}", "{path}: expected {expected}, got {got}"),
     "scenario.unknown_document": ("政策集中没有文件 '{doc}'", "document '{doc}' is not in the policy set"),
     # claims tables and rosters
     "batch.field": ("{field}：{why}", "{field}: {why}"),

@@ -42,6 +42,7 @@ CLI: dict[str, tuple[str, str]] = {
                         "yibao serve: http://{host}:{port}/v1 serves {count} policy version(s) ({versions}), default {default}; docs at http://{host}:{port}/v1/docs"),
     "unknown.not_computed": ("未计算：缺少{what}", "not computed: {what} missing"),
     "unknown.undetermined": ("不确定", "undetermined"),
+    "unknown.at_least": ("不确定（至少 {value}）", "undetermined (at least {value})"),
     "unknown.at_most": ("不确定（至多 {value}）", "undetermined (at most {value})"),
     "unknown.total": ("不确定（{n} 项未计算；已计算部分 {known}）", "undetermined ({n} not computed; computed part {known})"),
     "unknown.count": ("不确定项 {n}", "undetermined items {n}"),
@@ -55,6 +56,8 @@ CLI: dict[str, tuple[str, str]] = {
     "params.guardrail_only": ("无（仅有全国底线）", "none (only a guardrail)"),
     "params.guardrail": ("全国底线", "guardrail"),
     "params.none": ("无生效参数", "no parameters in force"),
+    "docs.failed": ("mkdocs 失败（退出码 {rc}）；请看上面的警告", "mkdocs failed (exit {rc}); see the warnings above"),
+    "docs.built": ("网站已构建在 {path}", "site built in {path}"),
     "validate.valid": ("全部有效", "valid"),
     "validate.invalid": ("无效，共 {n} 个问题", "INVALID, {n} problem(s)"),
     "validate.summary": ("{state}：{documents} 个文件，{rules} 条规则，{reference_data} 个参考数据；一手来源 {verified} 个数值，低于一手来源 {unverified} 个（按可信度：{by}）；版本 {version}",
@@ -69,6 +72,7 @@ CLI: dict[str, tuple[str, str]] = {
     "reason.no_rate": ("有规则适用于此人（如全国底线），但无生效规则规定{label}，该部分未计算",
                        "a rule reaches this person but no rule in force sets {parameter}"),
     "words.person": ("{cats}（{scheme}{tier}{level}）", "{cat_ids} ({scheme_id}{tier_id}{level_id})"),
+    "words.stay": ("{type} {level}级医院", "{type} level {level}"),
     "words.tier": ("，第{n}档", ", tier {n}"),
     "words.level": ("，{type} {level}级医院", ", {type} level {level}"),
 }
@@ -92,6 +96,8 @@ REPORT: dict[str, tuple[str, str]] = {
     "report.total": ("合计", "total"),
     "report.warnings_undetermined": ("{n}（另 {undetermined} 人年不确定）", "{n} ({undetermined} undetermined)"),
     "report.undetermined_note": ("预警不确定的人年（无生效预警线）：{n}", "person-years whose warning is undetermined (no threshold in force): {n}"),
+    "report.ma_undetermined_note": ("医疗救助未计算的就诊（有救助规则适用但没有生效的救助比例）：{n}；这些就诊的医疗救助、合计支付、个人自付和报销比例不确定",
+                                    "encounters whose medical assistance was not computed (a rule reaches the person but no rate is in force): {n}; their assistance, paid total, out of pocket and rates are undetermined"),
     "report.unsettled_note": ("未能结算的人年：{n}（{encounters} 次就诊），未计入上列金额", "person-years not settled: {n} ({encounters} encounters), not in the amounts above"),
 }
 
@@ -194,6 +200,8 @@ DIFF: dict[str, tuple[str, str]] = {
     "diff.col_when": ("何时", "when"),
     "diff.largest": ("变化最大的几人（各项支付合计）：", "Largest changes (paid by all tiers):"),
     "diff.when": ("{first} 起 {n} 次住院", "{n} stay(s) from {first}"),
+    "impact.no_module": ("engine.review.scenarios 不可用：未运行场景测试", "engine.review.scenarios is not available: scenario tests were not run"),
+    "impact.no_files": ("没有找到 tests/scenarios/**.yaml 文件：未运行场景测试", "no tests/scenarios/**.yaml files found: scenario tests were not run"),
     "impact.no_rule": ("没有生效的规则规定{label}", "no rule in force supplies {parameter}"),
     "tier.basic_insurance": ("基本医保", "basic insurance"),
     "tier.serious_illness": ("大病保险", "serious illness"),

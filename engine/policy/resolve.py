@@ -10,6 +10,7 @@ from typing import Any, Iterable
 from engine.policy.model import Rule, ShareOf
 from engine.core.problems import MissingFact
 from engine.core.registry import PARAMETERS, layer, region_chain
+from engine.core.messages import Name, Text
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ class ReferenceMissing(Exception):
     """A rule points at reference data the set does not have."""
 
     def __init__(self, series: str, region: str, year: int, rule: Rule) -> None:
-        super().__init__(f"no {series} for region {region}, year {year} (needed by {rule.key})")
+        super().__init__(Text("error.reference_absent", series=Name("series", series), series_id=series, region=Name("region", region),
+                              region_id=region, year=year, rule=rule.key))
         self.series, self.region, self.year, self.rule = series, region, year, rule
 
 

@@ -41,10 +41,10 @@ def scenario_impact(base: Any, head: Any, repo: Path) -> dict[str, Any]:
     except ModuleNotFoundError as exc:
         if exc.name != "engine.review.scenarios":
             raise
-        return {"skipped": "engine.review.scenarios is not available: scenario tests were not run"}
+        return {"skipped": Text("impact.no_module")}
     files = scenario_files(head, repo)
     if not files:
-        return {"skipped": "no tests/scenarios/**.yaml files found: scenario tests were not run"}
+        return {"skipped": Text("impact.no_files")}
     scs, problems = sc_mod.load_scenario_files(files)
     changed = []
     for i, sc in enumerate(scs):
@@ -57,7 +57,7 @@ def scenario_impact(base: Any, head: Any, repo: Path) -> dict[str, Any]:
                         "passed_before": rb.passed, "passed_after": rh.passed,
                         "paid_before": paid(rb), "paid_after": paid(rh),
                         "error_before": rb.error, "error_after": rh.error})
-    return {"files": len(files), "scenarios": len(scs), "problems": [str(p) for p in problems], "changed": changed}
+    return {"files": len(files), "scenarios": len(scs), "problems": [Text("usage.reason", zh=p.render("zh"), en=str(p)) for p in problems], "changed": changed}
 
 
 def _relative(path: str, side: Any, repo: Path) -> str:

@@ -93,7 +93,7 @@ def impact_md(imp: dict[str, Any], lang: str = "zh") -> list[str]:
     out = [f"### {_m('impact', lang)}", "", f"#### {_m('scenarios', lang)}", ""]
     sc = imp["scenarios"]
     if "skipped" in sc:
-        out.append(_m("scenarios_skipped", lang, why=sc["skipped"]))
+        out.append(_m("scenarios_skipped", lang, why=tr(sc["skipped"], lang)))
     else:
         out.append(_m("scenarios_changed", lang, n=len(sc["changed"]), of=sc["scenarios"]))
         for c in sc["changed"]:

@@ -98,38 +98,38 @@ def load_scenario_files(paths: list[Path]) -> tuple[list[Scenario], list[Problem
 def _scenarios_of(ld: Loaded) -> tuple[list[Scenario], list[Problem]]:
     d = ld.data
     if not isinstance(d, dict):
-        return [], [ld.problem((), "a scenario file must be a mapping with 'document' and 'scenarios'")]
-    out: list[Problem] = [ld.problem((k,), f"unknown key '{k}' (allowed: {', '.join(_TOP_KEYS)})") for k in d if k not in _TOP_KEYS]
+        return [], [ld.problem((), Text("scenario.file_mapping"))]
+    out: list[Problem] = [ld.problem((k,), Text("scenario.unknown_key", key=k, allowed=", ".join(_TOP_KEYS))) for k in d if k not in _TOP_KEYS]
     doc = d.get("document")
     if not isinstance(doc, str) or not doc:
-        out.append(ld.problem(("document",), "'document' must name the id of the policy document exercised"))
+        out.append(ld.problem(("document",), Text("scenario.document")))
     items = d.get("scenarios")
     if not isinstance(items, list) or not items:
-        out.append(ld.problem(("scenarios",), "'scenarios' must be a non-empty list"))
+        out.append(ld.problem(("scenarios",), Text("scenario.list")))
         return [], out
     found: list[Scenario] = []
     names: set[str] = set()
     for i, s in enumerate(items):
         at = ("scenarios", i)
         if not isinstance(s, dict):
-            out.append(ld.problem(at, "a scenario must be a mapping with name, case and expect (or expect_error)"))
+            out.append(ld.problem(at, Text("scenario.mapping")))
             continue
-        bad = [ld.problem(at + (k,), f"unknown key '{k}' (allowed: {', '.join(_SC_KEYS)})") for k in s if k not in _SC_KEYS]
+        bad = [ld.problem(at + (k,), Text("scenario.unknown_key", key=k, allowed=", ".join(_SC_KEYS))) for k in s if k not in _SC_KEYS]
         name = s.get("name")
         if not isinstance(name, str) or not name.strip():
-            bad.append(ld.problem(at + ("name",), "'name' must be a sentence saying what should happen"))
+            bad.append(ld.problem(at + ("name",), Text("scenario.name")))
         elif name in names:
-            bad.append(ld.problem(at + ("name",), f"duplicate scenario name '{name}'"))
+            bad.append(ld.problem(at + ("name",), Text("scenario.duplicate_name", name=name)))
         names.add(name if isinstance(name, str) else "")
         if not isinstance(s.get("case"), dict):
-            bad.append(ld.problem(at + ("case",), "'case' must be a case (person and encounters), written inline"))
+            bad.append(ld.problem(at + ("case",), Text("scenario.case")))
         has_x, has_e = "expect" in s, "expect_error" in s
         if has_x == has_e:
-            bad.append(ld.problem(at, "give exactly one of 'expect' (a partial result) or 'expect_error' (a message part)"))
+            bad.append(ld.problem(at, Text("scenario.one_expect")))
         elif has_x and (not isinstance(s["expect"], dict) or not s["expect"]):
-            bad.append(ld.problem(at + ("expect",), "'expect' must be a non-empty mapping, a part of the JSON result"))
+            bad.append(ld.problem(at + ("expect",), Text("scenario.expect")))
         elif has_e and (not isinstance(s["expect_error"], str) or not s["expect_error"]):
-            bad.append(ld.problem(at + ("expect_error",), "'expect_error' must be a non-empty string"))
+            bad.append(ld.problem(at + ("expect_error",), Text("scenario.expect_error")))
         if not bad and has_x:
             try:
                 parse_case(_CaseView(ld, at + ("case",)))
@@ -168,7 +168,7 @@ def run_scenario(ps: PolicySet, sc: Scenario) -> ScenarioResult:
     from engine.settle.explain import result_json
 
     if sc.document not in ps.documents:
-        return ScenarioResult(sc, False, [f"document '{sc.document}' is not in the policy set"], None, None)
+        return ScenarioResult(sc, False, [Text("scenario.unknown_document", doc=sc.document)], None, None)
     result: dict[str, Any] | None = None
     error: str | None = None
     try:
@@ -182,12 +182,12 @@ def run_scenario(ps: PolicySet, sc: Scenario) -> ScenarioResult:
                      en="; ".join([str(exc)] + [str(p) for p in exc.problems]))
     if sc.expect_error is not None:
         if error is None:
-            return ScenarioResult(sc, False, [f"expected an error containing '{sc.expect_error}', but the case settled"], result, None)
+            return ScenarioResult(sc, False, [Text("scenario.expected_error_settled", expected=sc.expect_error)], result, None)
         if sc.expect_error not in error:
-            return ScenarioResult(sc, False, [f"expected an error containing '{sc.expect_error}', got: {error}"], None, error)
+            return ScenarioResult(sc, False, [Text("scenario.expected_error_other", expected=sc.expect_error, got=error)], None, error)
         return ScenarioResult(sc, True, [], None, error)
     if error is not None:
-        return ScenarioResult(sc, False, [f"the case did not settle: {error}"], None, error)
+        return ScenarioResult(sc, False, [Text("scenario.did_not_settle", error=error)], None, error)
     mismatches = compare(sc.expect, _keyed(result))
     return ScenarioResult(sc, not mismatches, mismatches, result, None)
 
@@ -203,20 +203,20 @@ def compare(expected: Any, actual: Any, path: str = "") -> list[str]:
     """Every place where `actual` does not contain `expected` (mappings match partially)."""
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
-            return [f"{path}: expected a mapping, got {_fmt_value(actual)}"]
+            return [Text("scenario.expected_mapping", path=path, got=_fmt_value(actual))]
         out: list[str] = []
         for k, v in expected.items():
             sub = f"{path}.{k}" if path else str(k)
             if k not in actual:
-                out.append(f"{sub}: expected {_fmt_value(v)}, got nothing")
+                out.append(Text("scenario.got_nothing", path=sub, expected=_fmt_value(v)))
             else:
                 out += compare(v, actual[k], sub)
         return out
     if isinstance(expected, list):
         if not isinstance(actual, list) or len(actual) != len(expected):
-            return [f"{path}: expected {_fmt_value(expected)}, got {_fmt_value(actual)}"]
+            return [Text("scenario.mismatch", path=path, expected=_fmt_value(expected), got=_fmt_value(actual))]
         return [m for i, (e, a) in enumerate(zip(expected, actual)) for m in compare(e, a, f"{path}[{i}]")]
-    return [] if _same(expected, actual) else [f"{path}: expected {_fmt_value(expected)}, got {_fmt_value(actual)}"]
+    return [] if _same(expected, actual) else [Text("scenario.mismatch", path=path, expected=_fmt_value(expected), got=_fmt_value(actual))]
 
 
 def _same(e: Any, a: Any) -> bool:
@@ -274,7 +274,7 @@ def render_report(results: list[ScenarioResult], ps: PolicySet, lang: str = "zh"
             if r.passed and sc.expect_error:
                 lines.append(f"      {W['expected_error']}: {tr(r.error, lang)}")
             for m in r.mismatches:
-                lines.append(f"      {m}")
+                lines.append(f"      {tr(m, lang)}")
         lines.append("")
     n, p = len(results), sum(r.passed for r in results)
     lines.append(W["summary"].format(n=n, p=p, f=n - p))

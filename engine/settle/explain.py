@@ -7,7 +7,7 @@ from typing import Any
 from engine.settle import unknowns
 from engine.settle.evaluate import TIERS, Settlement
 from engine.policy.model import Rule
-from engine.core.messages import Name, Text, msg, tr
+from engine.core.messages import Name, Text, msg, tr, words
 from engine.core.money import ZERO, money_str, rate_str
 from engine.policy.policyset import PolicySet
 from engine.core.registry import CATEGORIES, GRADES, PARAMETERS, REGIONS
@@ -86,7 +86,8 @@ def render_text(res: dict[str, Any], lang: str = "zh", show_trace: bool = True) 
     out = [f"{L['title']} · {L['person']} {res['person']} · {L['region']} {rname} ({res['region']}) · {L['year']} {res['year']}",
            f"{L['policy_set']} {res['policy_set']['version']} {res['policy_set']['fingerprint'][:19]}…", ""]
     for e in res["encounters"]:
-        out.append(f"{L['encounter']} {e['id']} {e['date']} {e['type']} L{e['hospital_level']} · {L['categories']}: {_cats(e['categories'], lang)}")
+        where = msg("words.stay", lang, type=Name("type", e["type"]), level=e["hospital_level"])
+        out.append(f"{L['encounter']} {e['id']} {e['date']} {where} · {L['categories']}: {_cats(e['categories'], lang)}")
         out.append(f"  {L['total_cost']} {e['total_cost']:>12}   {L['eligible_cost']} {e['eligible_cost']:>12}")
         gaps = {t: unknowns.tier_unknown(res, e["id"], t) for t in TIERS}
         for t in TIERS:
@@ -120,7 +121,7 @@ def render_text(res: dict[str, Any], lang: str = "zh", show_trace: bool = True) 
         out.append(f"{L['premium']}: {L['contribution']} {p['individual_contribution']} · {L['subsidy']} {p['subsidy']} · {L['payable']} {p['payable']}")
     else:
         why = p.get("note") or next((m_["reason"] for m_ in res["missing"] if m_["part"] == "premium"), "")
-        out.append(f"{L['premium']}: {L['undetermined']}" + (f" ({reason_words(why, lang)})" if why else ""))
+        out.append(f"{L['premium']}: {msg('unknown.undetermined', lang)}" + (f" ({reason_words(why, lang)})" if why else ""))
     m = res["monitoring"]
     if lang == "zh":
         if m["warning"]:
@@ -137,12 +138,12 @@ def render_text(res: dict[str, Any], lang: str = "zh", show_trace: bool = True) 
     if res["unverified"]:
         out.append(f"{L['unverified']} ({len(res['unverified'])}):")
         for u in res["unverified"]:
-            out.append(f"  ⚠ {u['parameter']} ← {u['rule']} [{grade_label(u.get('grade', 'low'), lang)}]: {u['note']}")
+            out.append(f"  ⚠ {words('param', u['parameter'], lang)} ({u['parameter']}) ← {u['rule']} [{grade_label(u.get('grade', 'low'), lang)}]: {u['note']}")
     if res["missing"]:
         out.append(f"{L['missing']} ({len(res['missing'])}):")
         for m_ in res["missing"]:
             reason = reason_words(m_["reason"], lang, m_["parameter"])
-            out.append(f"  ∅ {m_['parameter']} [{tr(m_.get('for', ''), lang)}] {m_.get('encounter', '')} {m_.get('date', '')}: {reason}")
+            out.append(f"  ∅ {words('param', m_['parameter'], lang)} ({m_['parameter']}) [{tr(m_.get('for', ''), lang)}] {m_.get('encounter', '')} {m_.get('date', '')}: {reason}")
     out.append(f"{L['documents']}: " + ", ".join(f"{d['id']} v{d['version']}" for d in res["documents"]))
     return "\n".join(out)
 

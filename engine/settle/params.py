@@ -7,7 +7,7 @@ from typing import Any
 from engine.settle.evaluate import show_value
 from engine.settle.explain import describe_rule, grade_label
 from engine.policy.policyset import PolicySet
-from engine.core.messages import Name, Text, msg, words
+from engine.core.messages import Name, Text, msg, tr, words
 from engine.core.problems import InputError
 from engine.core.registry import CATEGORIES, ENCOUNTER_TYPES, PARAMETERS, canonical_region
 from engine.policy.steps import describe_step
@@ -36,7 +36,7 @@ def params_table(ps: PolicySet, region: str, day: dt.date, categories: list[str]
             try:
                 rv = res.resolve(name, prof)
             except ReferenceMissing as e:
-                rows.append({"parameter": name, "hospital_level": level, "value": None, "error": str(e)})
+                rows.append({"parameter": name, "hospital_level": level, "value": None, "error": e.args[0]})
                 continue
             guards = [g for g in in_force.get(name, []) if g.effect == "guardrail" and matches(g, prof)
                       and (not g.who.categories or set(g.who.categories) & set(categories))]
@@ -75,7 +75,7 @@ def render_params(rows: list[dict[str, Any]], lang: str = "zh") -> str:
         treat = f"  [{words('categories', row['treatment'], lang)}]" if row.get("treatment") and row["treatment"] != "ordinary" else ""
         out.append(f"{name:<48} {val:>14}  {label}{treat}")
         if row.get("error"):
-            out.append(f"    ! {row['error']}")
+            out.append(f"    ! {tr(row['error'], lang)}")
         for st in row.get("steps", []):
             flag = "" if st["verified"] else f" [{grade_label(st.get('grade', 'low'), lang)}]"
             out.append(f"    {msg('action.' + st['action'], lang):<10} {st['value'] or '':>12}  ← {st['rule']} v{st['document_version']} 「{st['clause']}」{flag}")

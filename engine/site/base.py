@@ -95,6 +95,19 @@ def cell(text: Any) -> str:
     return str(text).replace("\n", " ").replace("|", "\\|").strip()
 
 
+def why_text(exc: Exception) -> str:
+    """Why something does not settle, in Chinese then English, safe in a table cell."""
+    from engine.core.messages import msg, tr
+    from engine.core.problems import MissingParameter
+
+    if isinstance(exc, MissingParameter):
+        zh = msg("error.missing_value", "zh", detail=exc.message, hint=exc.hint)
+        en = msg("error.missing_value", "en", detail=exc.message, hint=exc.hint)
+    else:
+        zh, en = str(tr(getattr(exc, "message", str(exc)), "zh")), str(exc)
+    return cell(zh if zh == en else f"{zh} / {en}")
+
+
 def short(text: str, n: int = 22) -> str:
     """Text cut to at most n characters, with an ellipsis if cut."""
     return text if len(text) <= n else text[: n - 1] + "…"

@@ -9,7 +9,7 @@ from engine.settle.case import Case, case_from_data
 from engine.settle.evaluate import Evaluator
 from engine.policy.policyset import PolicySet
 from engine.core.problems import InputError, MissingParameter
-from engine.site.base import category_tab, cell
+from engine.site.base import category_tab, cell, why_text
 from engine.site.svg import Stack, stacked_chart
 
 TIER_LABELS = {"basic_insurance": "基本医保 basic", "serious_illness": "大病保险 serious illness",
@@ -60,7 +60,7 @@ def chart_year(ps: PolicySet, code: str, tier: int | None, years: list[int]) -> 
             Evaluator(ps).settle(stay_case(code, None, tier, dt.date(y, 7, 1), 2, Decimal(100000), ("probe", "e", "<case>")))
             return y, ""
         except (InputError, MissingParameter) as exc:
-            why = f"{y}-07-01: {exc}"
+            why = f"{y}-07-01: {why_text(exc)}"
     return None, why
 
 
@@ -89,7 +89,7 @@ def _level_chart(ps: PolicySet, code: str, cat: str | None, tier: int | None, da
     try:
         points, unver, missing = settle_curve(ps, code, cat, tier, day, level)
     except (InputError, MissingParameter) as exc:
-        return [f"    **{level}级医院 level {level}**：无法结算 does not settle — {cell(exc)}", ""]
+        return [f"    **{level}级医院 level {level}**：无法结算 does not settle — {why_text(exc)}", ""]
     svg = stacked_chart(points, CHART_TIERS, TIER_LABELS, title, unver)
     out = [f'    <figure class="yb-chart" markdown="0">{svg}</figure>', ""]
     at = {p.x: p for p in points}

@@ -15,7 +15,7 @@ from engine.policy.policyset import PolicySet, load_policy_set
 from engine.core.problems import InputError, MissingParameter
 from engine.core.registry import CATEGORIES, ENCOUNTER_TYPES, PARAMETERS, REGIONS, REFERENCE_SERIES, SCHEMES
 from engine.core.messages import msg, words
-from engine.site.base import Site, badge, cell, code_link, link, short
+from engine.site.base import Site, badge, cell, code_link, link, short, why_text
 
 TIERS = ("basic_insurance", "serious_illness", "medical_assistance")
 
@@ -128,7 +128,7 @@ def case_page(ps: PolicySet, root: Path) -> str:
             out += ["", "## 结果示例 Example result", "", "`yibao evaluate examples/cq-2020-dibao.yaml --format json`:", "",
                     "```json", json.dumps(res, ensure_ascii=False, indent=2), "```", ""]
         except (InputError, MissingParameter) as exc:
-            out += ["", f"示例无法结算 The example does not settle: {cell(exc)}", ""]
+            out += ["", f"示例无法结算 The example does not settle: {why_text(exc)}", ""]
     return "\n".join(out)
 
 
@@ -151,17 +151,21 @@ def vocabulary_page() -> str:
 
 # -- command line ---------------------------------------------------------------------
 def cli_page() -> str:
-    """Every command and option, from engine.cli.main.build_parser()."""
+    """Every command and option, from engine.cli.main.build_parser(), its help in Chinese and English."""
     from engine.cli.main import build_parser
 
-    parser = build_parser()
+    parser, english = build_parser("zh"), build_parser("en")
     out = ["# 命令行参考 Command-line reference", "", "由 `engine.cli.main.build_parser()` 生成。Generated from `engine.cli.main.build_parser()`.", "",
            "```text", parser.format_usage().strip(), "```", "",
            "退出码 Exit codes：0 成功 ok；1 有无效或失败 some invalid/fail；2 用法或输入错误 bad usage or input.", ""]
-    subs = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+    subs = _subparsers(parser)
+    subs_en = _subparsers(english)
     helps = {a.dest: a.help for a in subs._choices_actions} if subs else {}
+    helps_en = {a.dest: a.help for a in subs_en._choices_actions} if subs_en else {}
     for name, sub in (subs.choices.items() if subs else []):
-        out += [f"## `yibao {name}`", "", cell(helps.get(name) or ""), "", "```text", sub.format_usage().strip(), "```", "",
+        en_help = {a.dest: a.help for a in subs_en.choices[name]._actions} if subs_en else {}
+        out += [f"## `yibao {name}`", "", cell(helps.get(name) or ""), "", cell(helps_en.get(name) or ""), "",
+                "```text", sub.format_usage().strip(), "```", "",
                 "| 参数 Argument | 说明 Help | 默认 Default |", "| --- | --- | --- |"]
         for a in sub._actions:
             if isinstance(a, argparse._HelpAction) or a.help == argparse.SUPPRESS:
@@ -169,9 +173,14 @@ def cli_page() -> str:
             names = ", ".join(f"`{o}`" for o in a.option_strings) or f"`{a.dest}`"
             choices = f" ({', '.join(map(str, a.choices))})" if a.choices else ""
             default = "" if a.default in (None, False, argparse.SUPPRESS) else f"`{a.default}`"
-            out.append(f"| {names} | {cell((a.help or '') + choices)} | {default} |")
+            both = (a.help or "").replace("%%", "%") + "<br>" + (en_help.get(a.dest) or "").replace("%%", "%")
+            out.append(f"| {names} | {cell(both + choices)} | {default} |")
         out.append("")
     return "\n".join(out) + "\n"
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> Any:
+    return next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
 
 
 # -- worked examples ----------------------------------------------------------------------
@@ -253,7 +262,7 @@ def example_pages(site: Site, ps: PolicySet, root: Path) -> None:
             res = result_json(Evaluator(policies).settle(read_case(path)), policies)
             out += ["## 结算 Settlement", ""] + result_section(res, src, ps)
         except (InputError, MissingParameter) as exc:
-            out += ['!!! failure "无法结算 Does not settle"', "", f"    {cell(exc)}", ""]
+            out += ['!!! failure "无法结算 Does not settle"', "", f"    {why_text(exc)}", ""]
         site.pages[src] = "\n".join(out)
         site.edit_paths[src] = f"../examples/{path.name}"
 

@@ -173,7 +173,7 @@ def _dash(dash: str) -> str:
     return f' stroke-dasharray="{dash}"' if dash else ""
 
 
-def graph_chart(nodes: Sequence[Node], edges: Sequence[Edge], layer_names: Sequence[str]) -> str:
+def graph_chart(nodes: Sequence[Node], edges: Sequence[Edge], layer_names: Sequence[str], max_cols: int = 3) -> str:
     """Documents in a grid, rows by layer (national on top); arrows from a document to the one it implements or supersedes,
     drawn only in the gaps between boxes (up from the source, along a column gap, across below the target), so an
     arrow never crosses a box it does not connect."""
@@ -181,7 +181,7 @@ def graph_chart(nodes: Sequence[Node], edges: Sequence[Edge], layer_names: Seque
     rows: dict[int, list[Node]] = {}
     for n in nodes:
         rows.setdefault(n.layer, []).append(n)
-    cols = min(max((len(v) for v in rows.values()), default=1), 3)
+    cols = min(max((len(v) for v in rows.values()), default=1), max_cols)
     pos: dict[str, tuple[int, int]] = {}
     y = margin + 40
     for layer in sorted(rows):
@@ -190,7 +190,8 @@ def graph_chart(nodes: Sequence[Node], edges: Sequence[Edge], layer_names: Seque
             pos[n.id] = (left + (i % cols) * (box_w + gap_x), y + (i // cols) * (box_h + gap_row))
         y += ((len(items) - 1) // cols + 1) * (box_h + gap_row) - gap_row + gap_y
     width = left + cols * (box_w + gap_x) + margin
-    height = y - gap_y + 60
+    stacked = width < 3 * 160 + margin          # too narrow for the legend in one line: one entry per line
+    height = y - gap_y + (60 if not stacked else 40 + 20 * len(EDGE_STYLE))
     out = _open("yb-graph-svg", width, height, "实施与替代关系 implements and supersedes", '<defs>' + "".join(
         f'<marker id="yb-arrow-{k}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
         f'<path d="M0,0 L10,5 L0,10 z" fill="{c}"/></marker>' for k, (c, _) in EDGE_STYLE.items()) + '</defs>')
@@ -215,11 +216,10 @@ def graph_chart(nodes: Sequence[Node], edges: Sequence[Edge], layer_names: Seque
                    f'<text x="{x + 8}" y="{y + 18}" fill="#222">{escape(first)}</text>'
                    f'<text x="{x + 8}" y="{y + 34}" fill="#222">{escape(short(rest, 14))}</text>'
                    f'<text x="{x + 8}" y="{y + 51}" fill="#666" font-size="10">{escape(short(n.sub, 32))}</text></a>')
-    lx = margin
-    for k, (colour, dash) in EDGE_STYLE.items():
-        out.append(f'<line x1="{lx}" x2="{lx + 30}" y1="{height - 12}" y2="{height - 12}" stroke="{colour}" stroke-width="2"{_dash(dash)}/>'
-                   f'<text x="{lx + 36}" y="{height - 8}">{EDGE_LABELS[k]}</text>')
-        lx += 160
+    for i, (k, (colour, dash)) in enumerate(EDGE_STYLE.items()):
+        lx, ly = (margin, height - 12 - 20 * (len(EDGE_STYLE) - 1 - i)) if stacked else (margin + 160 * i, height - 12)
+        out.append(f'<line x1="{lx}" x2="{lx + 30}" y1="{ly}" y2="{ly}" stroke="{colour}" stroke-width="2"{_dash(dash)}/>'
+                   f'<text x="{lx + 36}" y="{ly + 4}">{EDGE_LABELS[k]}</text>')
     out.append("</svg>")
     return "".join(out)
 

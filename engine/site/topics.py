@@ -114,12 +114,13 @@ def graph_markdown(ps: PolicySet, idx: Index) -> str:
             counts[(r.doc_id, target)] = counts.get((r.doc_id, target), 0) + 1
     for (a, b), n in sorted(counts.items()):
         edges.append(Edge(a, b, "implements", f"{n} 条规则 rules"))
-    svg = graph_chart(nodes, edges, LAYER_NAMES)
+    wide, narrow = graph_chart(nodes, edges, LAYER_NAMES), graph_chart(nodes, edges, LAYER_NAMES, max_cols=1)
     lines = ["# 文件关系图 How documents relate", "",
              "箭头从实施、替代或修订的文件指向被实施、被替代或被修订的文件；下级规则实施上级规则时在该省取代它，不叠加。"
              " Arrows point from a document to the one it implements, supersedes or amends. A lower-layer rule that implements a "
              "higher one replaces it in that region; it does not add to it.", "",
-             _figure(svg), "", "## 关系列表 As a list", ""]
+             _figure(wide).replace('class="yb-chart yb-wide"', 'class="yb-chart yb-wide yb-graph-wide"'),
+             _figure(narrow).replace('class="yb-chart yb-wide"', 'class="yb-chart yb-graph-narrow"'), "", "## 关系列表 As a list", ""]
     for e in edges:
         lines.append(f"- {doc_link(src, e.src, ps)} **{e.kind}** {doc_link(src, e.dst, ps)} {e.label}")
     if not edges:

@@ -171,6 +171,25 @@ def test_relation_graph_renders(browser, base_url):
     browser.save_screenshot(str(SHOTS / "graph.png"))
 
 
+def test_relation_graph_on_a_phone_is_one_column_and_legible(browser, base_url):
+    from selenium.webdriver.common.by import By
+
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 900, "deviceScaleFactor": 1, "mobile": True})
+    try:
+        browser.get(base_url + "charts/graph/")
+        shown = [s for s in browser.find_elements(By.CSS_SELECTOR, "svg.yb-graph-svg") if s.is_displayed()]
+        assert len(shown) == 1
+        svg = shown[0]
+        assert browser.execute_script(GRAPH_CROSSINGS, svg) == []
+        # one box per row: every node at the same x; its title text at least 10 px high on the screen
+        xs = {r.get_attribute("x") for r in svg.find_elements(By.CSS_SELECTOR, "rect.yb-node")}
+        assert len(xs) == 1
+        text = svg.find_element(By.CSS_SELECTOR, "a text")
+        assert text.size["height"] >= 10, text.size
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
 def test_search_chinese_term_finds_dibao_page(browser, base_url):
     from selenium.webdriver.common.by import By
 
