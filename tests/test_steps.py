@@ -119,3 +119,27 @@ def test_one_id_one_arithmetic(tmp_path):
     b = document("steps-b", "110000", [], start="2024-01-01", steps=[_step("f", 40, [], base="in_scope", accumulation="encounter", rate="flat")])
     probs = [p.message for p in load_policy_set(write_set(tmp_path, [a, b])).problems]
     assert any("one id, one arithmetic" in p for p in probs), probs
+
+
+def test_diff_says_which_steps_were_added_removed_or_changed(tmp_path):
+    from engine.review.diff import render_markdown, run_diff
+
+    base, head = tmp_path / "base", tmp_path / "head"
+    shutil.copytree(FIXTURE, base)
+    shutil.copytree(FIXTURE, head)
+    f = head / "110000" / "synthetic-province-funds.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("    ceiling: true", "    ceiling: true\n    waiting_period: true", 1), encoding="utf-8")
+    rep = run_diff(str(base), str(head), impact=False, release=False)
+    assert [e["step"] for e in rep["steps"]["changed"]] == ["synthetic-province-funds#ceiling_fund"]
+    assert "等待期内不支付" in rep["steps"]["changed"][0]["zh"] and "等待期" not in rep["steps"]["changed"][0]["before"]["zh"]
+    assert rep["moves_money"] and "支付步骤 / Payment steps" in render_markdown(rep)
+
+
+def test_params_lists_the_order_of_payment(steps_set):
+    from engine.settle.params import params_table, steps_table
+
+    steps = steps_table(steps_set, "110000", dt.date(2024, 6, 1))
+    assert [s["id"] for s in steps][:4] == ["basic_insurance", "serious_illness", "medical_assistance", "band_fund"]
+    rows = {r["parameter"]: r for r in params_table(steps_set, "110000", dt.date(2024, 6, 1), ["dibao", "tekun"], None, "resident")}
+    assert rows["tilt_assist.rate"]["value"] == "0.70" and rows["tilt_assist.rate"]["treatment"] == "tekun"  # 就高不叠加
+    assert rows["ceiling_fund.ceiling"]["value"] == "0.10"

@@ -12,9 +12,11 @@ from engine.policy.model import EFFECTS, Rule
 from engine.policy.policyset import canonical_value
 from engine.core.registry import CATEGORIES, PARAMETERS, REGIONS
 from engine.review.release import Side, bump_kind, open_side, release_check
+from engine.core.messages import msg
+from engine.policy.steps import describe_step
 
 MONEY_RULE_KEYS = {"who", "effective", "parameter", "implements", "stacks_with", *EFFECTS}
-MONEY_DOC_KEYS = {"effective", "jurisdiction", "reference_data"}
+MONEY_DOC_KEYS = {"effective", "jurisdiction", "reference_data", "steps"}
 STATUS_DOC_KEYS = {"status", "supersedes", "amends", "implements"}
 
 
@@ -98,7 +100,7 @@ def compare(base: Side, head: Side) -> dict[str, Any]:
         "head": {"label": head.label, "version": head.ps.version, "fingerprint": head.ps.fingerprint},
         "documents": {"added": [], "removed": [], "superseded": [], "changed": []},
         "rules": {"added": [], "removed": [], "changed": []}, "reference_data": [], "effective_dates": [],
-        "metadata_only": [],
+        "metadata_only": [], "steps": _step_changes(base, head),
     }
     docs = out["documents"]
     for i in sorted(set(H) - set(B)):
@@ -121,6 +123,34 @@ def compare(base: Side, head: Side) -> dict[str, Any]:
             docs["superseded"].append({"id": i, "by": None})
     out["moves_money"] = bool(docs["added"] or docs["removed"] or any(c["moves_money"] for c in docs["changed"]))
     out["fingerprint_changed"] = base.ps.fingerprint != head.ps.fingerprint
+    return out
+
+
+def _step_changes(base: Side, head: Side) -> dict[str, list[dict[str, Any]]]:
+    """Payment steps added, removed or changed, per declaring document, each in words (zh and en)."""
+    def steps(side: Side) -> dict[tuple[str, str], Any]:
+        return {(d.id, s.id): s for d in side.ps.documents.values() for s in d.steps}
+
+    def raw(side: Side, s: Any) -> Any:
+        return canonical_value(side.ps.documents[s.doc_id].raw["steps"][s.loc[1]])
+
+    B, H = steps(base), steps(head)
+    out: dict[str, list[dict[str, Any]]] = {"added": [], "removed": [], "changed": []}
+
+    def entry(kind: str, s: Any) -> dict[str, Any]:
+        words = {lang: msg(f"step.{kind}", lang, name=s.name[lang], id=s.id, order=s.order, parts=describe_step(s, lang))
+                 for lang in ("zh", "en")}
+        return {"step": s.key, "order": s.order, **words}
+
+    for k in sorted(set(H) - set(B)):
+        out["added"].append(entry("added", H[k]))
+    for k in sorted(set(B) - set(H)):
+        out["removed"].append(entry("removed", B[k]))
+    for k in sorted(set(B) & set(H)):
+        if raw(base, B[k]) != raw(head, H[k]):
+            e = entry("changed", H[k])
+            e["before"] = {lang: describe_step(B[k], lang) for lang in ("zh", "en")}
+            out["changed"].append(e)
     return out
 
 
@@ -224,6 +254,15 @@ def render_markdown(rep: dict[str, Any]) -> str:
         for key, mark in (("added", "新增 added"), ("removed", "删除 removed")):
             out += [f"- {mark} `{r['rule']}`: {r['zh']} / {r['en']}" for r in rules[key]]
         out += [f"- reference `{d['datum']}`: {d['before']} → {d['after']}" for d in rep["reference_data"]]
+        out.append("")
+    st = rep.get("steps") or {}
+    if any(st.get(k) for k in ("added", "removed", "changed")):
+        out += ["### 支付步骤 / Payment steps", ""]
+        for key in ("added", "removed", "changed"):
+            for e in st.get(key, []):
+                out += [f"- `{e['step']}`", f"  - {e['zh']}", f"  - {e['en']}"]
+                if "before" in e:
+                    out += [f"  - 原为 / was: {e['before']['zh']} / {e['before']['en']}"]
         out.append("")
     if rep["effective_dates"]:
         out += ["### 生效日期变更 / Effective dates changed", ""]
