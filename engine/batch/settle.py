@@ -29,6 +29,7 @@ class Batch:
         self._prem: dict[tuple, tuple] = {}
         self._wait: dict[tuple, tuple] = {}
         self._epochs: dict[str, np.ndarray] = {}
+        self._tables: dict[tuple, dict] = {}
 
     def _epoch(self, region: str) -> np.ndarray:
         if region not in self._epochs:
@@ -72,7 +73,10 @@ class Batch:
         first, inv = codes(fkey)
         kps = [self._key(c, int(i), int(year[i])) for i in first]
         steps = self.ps.steps
-        P = tables(kps, steps)
+        tkey = tuple(id(kp) for kp in kps)
+        P = self._tables.get(tkey)
+        if P is None:  # the same keys in every warm chunk: convert their figures once
+            P = self._tables[tkey] = tables(kps, steps)
         mfirst, minv = codes(mkey)
         mons = [self._monitor(c, int(i), int(year[i])) for i in mfirst]
         thr = np.array([m[0] for m in mons], dtype=np.int64)[minv]
@@ -105,10 +109,10 @@ class Batch:
         offset = np.concatenate(([0], np.cumsum(n_k)))
         dest = np.empty(n, dtype=np.int64)
         dest[order] = offset[pos] + rank[py_sorted]
-        T_, E_ = c.total.astype(dt_), c.eligible.astype(dt_)
-        O_ = (c.total - c.eligible if c.ooc is None else np.where(c.ooc >= 0, c.ooc, c.total - c.eligible)).astype(dt_)
+        T_, E_ = c.total.astype(dt_, copy=False), c.eligible.astype(dt_, copy=False)
+        O_ = (c.total - c.eligible if c.ooc is None else np.where(c.ooc >= 0, c.ooc, c.total - c.eligible)).astype(dt_, copy=False)
         L = {"T": _place(T_, dest, n), "E": _place(E_, dest, n), "O": _place(O_, dest, n), "w": _place(waiting, dest, n),
-             "thr": _place(thr.astype(dt_), dest, n)}
+             "thr": _place(thr.astype(dt_, copy=False), dest, n)}
         S = {}
         for sid in steps.ids:
             t = P[sid]
@@ -117,11 +121,13 @@ class Batch:
                 on = on & ~waiting
             cols = {}
             for name, arr in t["cols"].items():
-                full = on if name == "on" else arr[inv]
-                if len(full) and (full == full[0]).all():  # the same for every row: a scalar, no gather, no per-slice copy
-                    cols[name] = bool(full[0]) if name == "on" else int(full[0])
+                if name == "on":
+                    same = not len(on) or on.all() or not on.any()
+                    cols[name] = (bool(on[0]) if len(on) else False) if same else _place(on, dest, n)
+                elif len(arr) and (arr == arr[0]).all():  # the same for every key: a scalar, no gather, no per-slice copy
+                    cols[name] = int(arr[0])
                 else:
-                    cols[name] = _place(full if name == "on" else full.astype(dt_), dest, n)
+                    cols[name] = _place(arr[inv].astype(dt_, copy=False), dest, n)
             S[sid] = (t["scaled"], cols)
         out = {sid: np.zeros(n, dtype=dt_) for sid in steps.ids}
         out["oop"] = np.zeros(n, dtype=dt_)
@@ -146,7 +152,7 @@ class Batch:
             out["oop"][sl] = oop
             out["warn"][sl] = oop_sum[:m] > L["thr"][sl]
         res = {k: v[dest] for k, v in out.items()}
-        conv = (lambda a: a.astype(np.int64)) if dt_ is not object else (lambda a: a)
+        conv = (lambda a: a.astype(np.int64, copy=False)) if dt_ is not object else (lambda a: a)
         py = np.empty(n, dtype=np.int64)
         py[order] = py_sorted
         zero = np.zeros(n, dtype=np.int64)

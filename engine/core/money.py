@@ -22,3 +22,10 @@ def rate_str(x: Decimal) -> str:
     s = format(x.normalize(), "f")
     whole, _, frac = s.partition(".")
     return f"{whole}.{frac.ljust(2, '0')}"
+
+
+def fen_text(v: int) -> str:
+    """An integer amount of fen as a two-decimal yuan string (exact, no Decimal)."""
+    sign = "-" if v < 0 else ""
+    v = abs(int(v))
+    return f"{sign}{v // 100}.{v % 100:02d}"

@@ -58,6 +58,12 @@ class StepIndex:
         dp = self.doc_periods.get(s.doc_id)
         return s.period.contains(day) and (dp is None or dp.contains(day))
 
+    def epoch(self, region: str, day: dt.date) -> int:
+        """Which of the region's step periods `day` falls in (equal epochs: the same steps in force)."""
+        if region not in self._days:
+            self.in_force(region, day)
+        return bisect.bisect_right(self._days[region], day)
+
     def in_force(self, region: str, day: dt.date) -> tuple[PayStep, ...]:
         """The declarations in force in `region` on `day`, one per id, in paying order."""
         if region not in self._days:

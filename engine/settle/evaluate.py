@@ -1,6 +1,7 @@
 """Settle a person-year: basic insurance, serious-illness insurance, medical assistance, premium, monitoring."""
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ from typing import Any
 
 from engine.settle.case import Case, Encounter
 from engine.policy.model import Rule
-from engine.core.money import ZERO, fen, money_str, rate_str
+from engine.core.money import ZERO, fen, fen_text, money_str, rate_str
 from engine.policy.policyset import PolicySet
 from engine.core.problems import InputError, MissingParameter
 from engine.core.registry import PARAMETERS
@@ -19,6 +20,7 @@ from engine.settle.stepfigs import Facts, Outcome, describe_person, missing_refe
 from engine.settle.steptrace import bands_str, param_text, step_entry
 
 TIERS = ("basic_insurance", "serious_illness", "medical_assistance")
+OFF = Outcome(Figures())  # a step not in force for the encounter
 
 
 @dataclass
@@ -53,6 +55,7 @@ class Evaluator:
         self.lang = lang
         self.res = ps.resolver
         self._seen: dict[int, tuple[dict, dict, list]] = {}
+        self._outcomes: dict[tuple, tuple] = {}
 
     # -- parameter access -------------------------------------------------
     def param(self, s: Settlement, name: str, prof: Profile, trace: list | None) -> Resolved | None:
@@ -134,18 +137,33 @@ class Evaluator:
         waiting = self._waiting(s, enc, prof, pl.head)
         live = {st.id: st for st in steps.in_force(prof.region, prof.date)}
         facts = Facts(enc.in_pooling_area, enc.admin_level)
+        epoch = (bisect.bisect_right(self.res.change_dates(prof.region), prof.date), steps.epoch(prof.region, prof.date))
         for sid in steps.ids:
             st = live.get(sid)
-            items: list[dict[str, Any]] = []
             if st is None:
-                pl.outcomes[sid] = Outcome(Figures())
+                pl.outcomes[sid], pl.items[sid] = OFF, []
             else:
-                get = lambda name, items=items: self.param(s, name, prof, items)  # noqa: E731
-                pl.outcomes[sid] = step_outcome(self.res, st, prof, get, waiting, facts, enc.id)
-                s.missing.extend(pl.outcomes[sid].missing)
-            pl.items[sid] = items
+                pl.outcomes[sid], pl.items[sid] = self._outcome(s, st, prof, epoch, waiting, facts, enc)
             pl.decl[sid] = st
         return pl
+
+    def _outcome(self, s: Settlement, st: Any, prof: Profile, epoch: tuple, waiting: bool, facts: Facts,
+                 enc: Encounter) -> tuple[Outcome, list[dict[str, Any]]]:
+        """A step's figures and trace items for this encounter, resolved once per key (as the batch does) and replayed."""
+        key = (st.key, prof.region, epoch, prof.date.year, prof.categories, prof.scheme, prof.tier, prof.encounter_type,
+               prof.hospital_level, prof.age if self.res.ages else None, waiting, facts)
+        hit = self._outcomes.get(key)
+        if hit is None:
+            tmp = Settlement(s.case)
+            items: list[dict[str, Any]] = []
+            out = step_outcome(self.res, st, prof, lambda name: self.param(tmp, name, prof, items), waiting, facts, enc.id)
+            hit = self._outcomes[key] = (out, items, tmp.used, tmp.unverified)
+        out, items, used, unverified = hit
+        s.used.update(used)
+        s.unverified.update(unverified)
+        if out.missing:
+            s.missing.extend(dict(m, encounter=enc.id, date=prof.date.isoformat()) for m in out.missing)
+        return out, [dict(i) for i in items]
 
     def _encounter(self, s: Settlement, enc: Encounter, pl: "Plan", scaled: dict[str, Scaled], acc: dict, i: int) -> dict[str, Any]:
         trace = list(pl.head)
@@ -166,17 +184,19 @@ class Evaluator:
             if st is None:
                 continue
             trace.extend(pl.items[sid])
-            paid[sid] = money_str(Decimal(amount) / 100)
+            paid[sid] = fen_text(amount)
             trace.append(step_entry(st, amount, det, sc, out, self.lang))
         oop = sum(owed)
-        trace.append(_calc("out_of_pocket", Decimal(oop) / 100, f"{enc.total_cost} - " + " - ".join(paid.values())))
+        oop_text = fen_text(oop)
+        trace.append({"step": "out_of_pocket", "value": oop_text, "rule": None, "document_version": None, "clause": None,
+                      "formula": f"{enc.total_cost} - " + " - ".join(paid.values())})
         for t in TIERS:
             paid.setdefault(t, "0.00")
         return {
             "id": enc.id, "date": enc.date.isoformat(), "type": enc.type, "hospital_level": enc.hospital_level,
             "categories": sorted(pl.prof.categories),
             "total_cost": money_str(enc.total_cost), "eligible_cost": money_str(enc.eligible_cost),
-            "paid": paid, "out_of_pocket": money_str(Decimal(oop) / 100), "trace": trace,
+            "paid": paid, "out_of_pocket": oop_text, "trace": trace,
         }
 
     def _waiting(self, s: Settlement, enc: Encounter, prof: Profile, trace: list) -> bool:

@@ -109,23 +109,20 @@ class Scaled:
 
 def scale(kind: Kind, figs: list[Figures]) -> Scaled:
     """Integer columns of a step's figures (one row per key) over one D and one rate denominator."""
-    live = [f for f in figs if f.on]
+    uniq = {id(f): f for f in figs}  # figures are shared between encounters of one key: convert each once
+    live = [f for f in uniq.values() if f.on]
     D = math.lcm(1, *(g.denominator for f in live for g in (f.d, f.q, f.x)))
     rden = math.lcm(1, *(r.denominator for f in live for r in f.rates))
     nb = max([len(f.rates) for f in live] + [1])
-    cols: dict[str, list[int]] = {"d": [], "q": [], "x": [], "cap": []}
-    for b in range(nb):
-        cols[f"s{b}"], cols[f"r{b}"] = [], []
-    for f in figs:
-        if not f.on:
-            f = Figures()
-        cols["d"].append(int(f.d * D))
-        cols["q"].append(int(f.q * D))
-        cols["x"].append(int(f.x * D))
-        cols["cap"].append(f.cap)
-        for b in range(nb):
-            cols[f"s{b}"].append(f.starts[b] if b < len(f.starts) else PAD)
-            cols[f"r{b}"].append(int(f.rates[b] * rden) if b < len(f.rates) else 0)
+    rows: dict[int, tuple[int, ...]] = {}
+    for key, f in uniq.items():
+        g = f if f.on else Figures()
+        rows[key] = (int(g.d * D), int(g.q * D), int(g.x * D), g.cap,
+                     *(g.starts[b] if b < len(g.starts) else PAD for b in range(nb)),
+                     *(int(g.rates[b] * rden) if b < len(g.rates) else 0 for b in range(nb)))
+    names = ["d", "q", "x", "cap", *(f"s{b}" for b in range(nb)), *(f"r{b}" for b in range(nb))]
+    table = [rows[id(f)] for f in figs]
+    cols = {name: [r[j] for r in table] for j, name in enumerate(names)}
     return Scaled(kind, D, rden, nb, cols, [f.on for f in figs])
 
 
