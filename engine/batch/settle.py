@@ -30,6 +30,7 @@ class Batch:
         self._wait: dict[tuple, tuple] = {}
         self._epochs: dict[str, np.ndarray] = {}
         self._tables: dict[tuple, dict] = {}
+        self._rows: dict[tuple, tuple] = {}  # kernel rows of the figures held in self._keys
 
     def _epoch(self, region: str) -> np.ndarray:
         if region not in self._epochs:
@@ -75,8 +76,10 @@ class Batch:
         steps = self.ps.steps
         tkey = tuple(id(kp) for kp in kps)
         P = self._tables.get(tkey)
-        if P is None:  # the same keys in every warm chunk: convert their figures once
-            P = self._tables[tkey] = tables(kps, steps)
+        if P is None:  # the same keys in a repeated chunk: build their tables once
+            if len(self._tables) > 64:
+                self._tables.clear()
+            P = self._tables[tkey] = tables(kps, steps, self._rows)
         mfirst, minv = codes(mkey)
         mons = [self._monitor(c, int(i), int(year[i])) for i in mfirst]
         thr = np.array([m[0] for m in mons], dtype=np.int64)[minv]

@@ -56,6 +56,7 @@ class Evaluator:
         self.res = ps.resolver
         self._seen: dict[int, tuple[dict, dict, list]] = {}
         self._outcomes: dict[tuple, tuple] = {}
+        self._rows: dict[tuple, tuple] = {}  # kernel rows of the figures held in self._outcomes (and OFF)
 
     # -- parameter access -------------------------------------------------
     def param(self, s: Settlement, name: str, prof: Profile, trace: list | None) -> Resolved | None:
@@ -108,7 +109,7 @@ class Evaluator:
         s = Settlement(case)
         steps = self.ps.steps
         plans = [self._plan(s, enc, steps) for enc in case.encounters]
-        scaled = {sid: scale(kind_of(steps.kinds[sid]), [pl.outcomes[sid].figs for pl in plans]) for sid in steps.ids}
+        scaled = {sid: scale(kind_of(steps.kinds[sid]), [pl.outcomes[sid].figs for pl in plans], self._rows) for sid in steps.ids}
         acc = {sid: (0, 0, 0) for sid in steps.ids}
         oop_year = ZERO
         first_warning = None

@@ -107,17 +107,24 @@ class Scaled:
     on: list[bool]
 
 
-def scale(kind: Kind, figs: list[Figures]) -> Scaled:
-    """Integer columns of a step's figures (one row per key) over one D and one rate denominator."""
+def scale(kind: Kind, figs: list[Figures], memo: dict | None = None) -> Scaled:
+    """Integer columns of a step's figures (one row per key) over one D and one rate denominator.
+
+    `memo` keeps each Figures' integer row across calls; its holder must keep the Figures alive (ids are its keys)."""
     uniq = {id(f): f for f in figs}  # figures are shared between encounters of one key: convert each once
     live = [f for f in uniq.values() if f.on]
     D = math.lcm(1, *(g.denominator for f in live for g in (f.d, f.q, f.x)))
     rden = math.lcm(1, *(r.denominator for f in live for r in f.rates))
     nb = max([len(f.rates) for f in live] + [1])
     rows: dict[int, tuple[int, ...]] = {}
+    memo = {} if memo is None else memo
     for key, f in uniq.items():
+        hit = memo.get((key, D, rden, nb))
+        if hit is not None:
+            rows[key] = hit
+            continue
         g = f if f.on else Figures()
-        rows[key] = (int(g.d * D), int(g.q * D), int(g.x * D), g.cap,
+        rows[key] = memo[(key, D, rden, nb)] = (int(g.d * D), int(g.q * D), int(g.x * D), g.cap,
                      *(g.starts[b] if b < len(g.starts) else PAD for b in range(nb)),
                      *(int(g.rates[b] * rden) if b < len(g.rates) else 0 for b in range(nb)))
     names = ["d", "q", "x", "cap", *(f"s{b}" for b in range(nb)), *(f"r{b}" for b in range(nb))]
