@@ -10,7 +10,8 @@ from engine.core.money import ZERO, money_str
 from engine.policy.policyset import PolicySet
 from engine.core.problems import InputError, MissingParameter
 
-ROWS = (*TIERS, "out_of_pocket", "premium_subsidy")
+ROWS = (*TIERS, "other_funds", "out_of_pocket", "premium_subsidy")
+PAID = (*TIERS, "other_funds")
 TOP = 5
 
 
@@ -77,6 +78,7 @@ def _settle(ps: PolicySet, case_data: dict[str, Any]) -> tuple[dict[str, Any] | 
 def _amounts(res: dict[str, Any]) -> dict[str, Decimal]:
     t = res["totals"]
     out = {k: Decimal(t["paid"][k]) for k in TIERS}
+    out["other_funds"] = sum((Decimal(v) for k, v in t["paid"].items() if k not in TIERS), ZERO)  # the funds a region adds
     out["out_of_pocket"] = Decimal(t["out_of_pocket"])
     sub = (res.get("premium") or {}).get("subsidy")
     out["premium_subsidy"] = Decimal(sub) if sub is not None else ZERO
@@ -109,7 +111,7 @@ def population_impact(base: PolicySet, head: PolicySet, persons: list[dict[str, 
         for r in ROWS:
             totals[r][0] += ab[r]
             totals[r][1] += ah[r]
-        pb, ph = sum((ab[t] for t in TIERS), ZERO), sum((ah[t] for t in TIERS), ZERO)
+        pb, ph = sum((ab[t] for t in PAID), ZERO), sum((ah[t] for t in PAID), ZERO)
         g["paid_before"] += pb
         g["paid_after"] += ph
         if _outcome(rb) != _outcome(rh):
@@ -135,7 +137,7 @@ def population_impact(base: PolicySet, head: PolicySet, persons: list[dict[str, 
 # -- Markdown -----------------------------------------------------------------------
 LABEL = {"basic_insurance": "基本医保 basic insurance", "serious_illness": "大病保险 serious illness",
          "medical_assistance": "医疗救助 medical assistance", "out_of_pocket": "个人自付 out of pocket",
-         "premium_subsidy": "参保资助 premium subsidy"}
+         "premium_subsidy": "参保资助 premium subsidy", "other_funds": "其他基金（地方增设的支付步骤）other funds (further payment steps)"}
 
 
 def render_impact_md(imp: dict[str, Any]) -> list[str]:

@@ -45,6 +45,7 @@ class Settlement:
     missing: list[dict[str, str]] = field(default_factory=list)
     premium: dict[str, Any] = field(default_factory=dict)
     monitoring: dict[str, Any] = field(default_factory=dict)
+    steps: list[Any] = field(default_factory=list)  # the declarations that appear in `paid`, in paying order
 
 
 class Evaluator:
@@ -120,6 +121,8 @@ class Evaluator:
             w = self._warning_check(s, enc, oop_year)
             if w and first_warning is None:
                 first_warning = w
+        seen = {sid: pl.decl[sid] for pl in plans for sid in steps.ids if pl.decl[sid] is not None}
+        s.steps = [seen[sid] for sid in steps.ids if sid in seen]
         s.premium = self._premium(s)
         s.monitoring = self._monitoring(s, oop_year, first_warning)
         return s

@@ -60,6 +60,7 @@ def result_json(s: Settlement, ps: PolicySet) -> dict[str, Any]:
         "documents": [{"id": d, "version": v} for d, v in docs],
         "unverified": sorted(s.unverified.values(), key=lambda u: (u["parameter"], u["rule"])),
         "missing": s.missing,
+        "payment_steps": [{"id": st.id, "name": dict(st.name), "order": st.order, "declared_by": st.key} for st in s.steps],
     }
 
 
@@ -77,11 +78,13 @@ def render_text(res: dict[str, Any], lang: str = "zh", show_trace: bool = True) 
     rname = (region.zh if lang == "zh" else region.en) if region else res["region"]
     out = [f"{L['title']} · {L['person']} {res['person']} · {L['region']} {rname} ({res['region']}) · {L['year']} {res['year']}",
            f"{L['policy_set']} {res['policy_set']['version']} {res['policy_set']['fingerprint'][:19]}…", ""]
+    names = {k: L[k] for k in TIERS}
+    names.update({st["id"]: st["name"].get(lang, st["id"]) for st in res.get("payment_steps", []) if st["id"] not in TIERS})
     for e in res["encounters"]:
         out.append(f"{L['encounter']} {e['id']} {e['date']} {e['type']} L{e['hospital_level']} · {L['categories']}: {_cats(e['categories'], lang)}")
         out.append(f"  {L['total_cost']} {e['total_cost']:>12}   {L['eligible_cost']} {e['eligible_cost']:>12}")
-        for t in TIERS:
-            out.append(f"  {L[t]:<20} {e['paid'][t]:>12}")
+        for t in e["paid"]:
+            out.append(f"  {names.get(t, t):<20} {e['paid'][t]:>12}")
         out.append(f"  {L['out_of_pocket']:<20} {e['out_of_pocket']:>12}")
         if show_trace:
             out.append(f"  {L['trace']}:")
@@ -93,7 +96,7 @@ def render_text(res: dict[str, Any], lang: str = "zh", show_trace: bool = True) 
                 out.append(f"    {st['step']}{act} = {st['value']}{flag}{cite}{('  ' + extra) if extra else ''}")
         out.append("")
     t = res["totals"]
-    out.append(f"{L['totals']}: {L['total_cost']} {t['total_cost']} · " + " · ".join(f"{L[k]} {t['paid'][k]}" for k in TIERS)
+    out.append(f"{L['totals']}: {L['total_cost']} {t['total_cost']} · " + " · ".join(f"{names.get(k, k)} {t['paid'][k]}" for k in t["paid"])
                + f" · {L['out_of_pocket']} {t['out_of_pocket']} · {L['rate']} {Decimal(t['reimbursement_rate']) * 100:.2f}%")
     p = res["premium"]
     if p.get("individual_contribution") is not None:
