@@ -26,6 +26,7 @@ def rate_str(x: Decimal) -> str:
 
 def fen_text(v: int) -> str:
     """An integer amount of fen as a two-decimal yuan string (exact, no Decimal)."""
-    sign = "-" if v < 0 else ""
-    v = abs(int(v))
-    return f"{sign}{v // 100}.{v % 100:02d}"
+    if v < 0:
+        return "-" + fen_text(-v)
+    q, r = divmod(int(v), 100)
+    return f"{q}.{r:02d}"

@@ -141,21 +141,22 @@ class Evaluator:
         waiting = self._waiting(s, enc, prof, pl.head)
         live = {st.id: st for st in steps.in_force(prof.region, prof.date)}
         facts = Facts(enc.in_pooling_area, enc.admin_level)
-        epoch = (bisect.bisect_right(self.res.change_dates(prof.region), prof.date), steps.epoch(prof.region, prof.date))
+        base = (prof.region, bisect.bisect_right(self.res.change_dates(prof.region), prof.date), steps.epoch(prof.region, prof.date),
+                prof.date.year, prof.categories, prof.scheme, prof.tier, prof.encounter_type, prof.hospital_level,
+                prof.age if self.res.ages else None, waiting, facts)
         for sid in steps.ids:
             st = live.get(sid)
             if st is None:
                 pl.outcomes[sid], pl.items[sid] = OFF, []
             else:
-                pl.outcomes[sid], pl.items[sid] = self._outcome(s, st, prof, epoch, waiting, facts, enc)
+                pl.outcomes[sid], pl.items[sid] = self._outcome(s, st, prof, base, waiting, facts, enc)
             pl.decl[sid] = st
         return pl
 
-    def _outcome(self, s: Settlement, st: Any, prof: Profile, epoch: tuple, waiting: bool, facts: Facts,
+    def _outcome(self, s: Settlement, st: Any, prof: Profile, base: tuple, waiting: bool, facts: Facts,
                  enc: Encounter) -> tuple[Outcome, list[dict[str, Any]]]:
         """A step's figures and trace items for this encounter, resolved once per key (as the batch does) and replayed."""
-        key = (st.key, prof.region, epoch, prof.date.year, prof.categories, prof.scheme, prof.tier, prof.encounter_type,
-               prof.hospital_level, prof.age if self.res.ages else None, waiting, facts)
+        key = (st.key, base)
         hit = self._outcomes.get(key)
         if hit is None:
             tmp = Settlement(s.case)
