@@ -143,3 +143,19 @@ def test_params_lists_the_order_of_payment(steps_set):
     rows = {r["parameter"]: r for r in params_table(steps_set, "110000", dt.date(2024, 6, 1), ["dibao", "tekun"], None, "resident")}
     assert rows["tilt_assist.rate"]["value"] == "0.70" and rows["tilt_assist.rate"]["treatment"] == "tekun"  # 就高不叠加
     assert rows["ceiling_fund.ceiling"]["value"] == "0.10"
+
+
+def test_a_rule_for_a_figure_the_step_does_not_use_is_named(tmp_path):
+    probs = _bad(tmp_path, [_step("real_fund", 40, ["tekun"], base="in_scope", accumulation="encounter", rate="flat")],
+                 [_rule("rate", "real_fund.rate", "0.50"), _rule("share", "real_fund.share_limit", "0.30")])
+    assert probs == ["real_fund.share_limit: payment step 'real_fund' uses no share_limit (declare it in the step, or drop the rule)"], probs
+
+
+def test_a_set_that_declares_only_a_further_fund_keeps_the_engines_three_tiers(tmp_path):
+    from synth import baseline
+
+    doc = document("only-a-fund", "500000", [_rule("fund-rate", "extra_fund.rate", "0.10")], start="2020-01-01",
+                   steps=[_step("extra_fund", 40, [], base="self_pay", accumulation="encounter", rate="flat")])
+    ps = require_valid(load_policy_set(write_set(tmp_path, [baseline(), doc])))
+    ids = [s.id for s in ps.steps.in_force("500000", dt.date(2020, 6, 1))]
+    assert ids == ["basic_insurance", "serious_illness", "medical_assistance", "extra_fund"]
