@@ -41,7 +41,7 @@ class Batch:
         """Settle every encounter of the chunk; every person-year must be wholly inside the chunk."""
         n = len(c)
         year = years_of(c.day)
-        order = np.lexsort((c.day, year, c.person))  # stable: same-day encounters keep input order
+        order = _date_order(c.person, year, c.day)
         s_person, s_year = c.person[order], year[order]
         new = np.ones(n, dtype=bool)
         if n:
@@ -68,10 +68,10 @@ class Batch:
         ymin = int(year.min()) if n else 0
         base = [(c.region, len(c.regions)), (epoch, int(epoch.max()) + 1 if n else 1), (year - ymin, int(year.max()) - ymin + 1 if n else 1),
                 (c.cats, len(c.cat_sets)), (c.scheme, len(c.schemes)), (c.tier, int(c.tier.max()) + 1 if n else 1)]
-        mkey = _combine(base)
-        fkey = _combine([(mkey, 1 << 40), (c.etype, len(c.etypes)), (c.level, 4)])
+        mkey, mrad = _combine(base)
+        fkey, frad = _combine([(mkey, mrad), (c.etype, len(c.etypes)), (c.level, 4)])
         # -- encounter keys -> each step's kernel columns
-        first, inv = codes(fkey)
+        first, inv = dense_codes(fkey, frad)
         kps = [self._key(c, int(i), int(year[i])) for i in first]
         steps = self.ps.steps
         tkey = tuple(id(kp) for kp in kps)
@@ -80,7 +80,7 @@ class Batch:
             if len(self._tables) > 64:
                 self._tables.clear()
             P = self._tables[tkey] = tables(kps, steps, self._rows)
-        mfirst, minv = codes(mkey)
+        mfirst, minv = dense_codes(mkey, mrad)
         mons = [self._monitor(c, int(i), int(year[i])) for i in mfirst]
         thr = np.array([m[0] for m in mons], dtype=np.int64)[minv]
         mon_err = np.array([eidx(m[1]) if m[1] else -1 for m in mons], dtype=np.int64)[minv]
@@ -180,9 +180,9 @@ class Batch:
             srt = order[st.error[order] >= 0]
             pys, at = np.unique(st.py[srt], return_index=True)
             py_err[pys] = st.error[srt][at]
-        pkey = _combine([(c.region[first], len(c.regions)), (year[first] - int(year.min() if len(year) else 0), 400),
+        pkey, prad = _combine([(c.region[first], len(c.regions)), (year[first] - int(year.min() if len(year) else 0), 400),
                          (c.cats[first], len(c.cat_sets)), (c.scheme[first], len(c.schemes)), (c.tier[first], int(c.tier.max()) + 1 if len(c.tier) else 1)])
-        pfirst, pinv = codes(pkey)
+        pfirst, pinv = dense_codes(pkey, prad)
         vals = [self._premium(c, int(first[i]), int(year[first[i]])) for i in pfirst]
         st.py_contribution = np.array([-1 if v[0] is None else v[0] for v in vals], dtype=np.int64)[pinv]
         st.py_subsidy = np.array([-1 if v[1] is None else v[1] for v in vals], dtype=np.int64)[pinv]
@@ -268,11 +268,41 @@ def _on(kps: list[KeyParams], sid: str) -> np.ndarray:
     return np.array([kp.steps[sid].on for kp in kps], dtype=bool)
 
 
-def _combine(parts: list[tuple[np.ndarray, int]]) -> np.ndarray:
+def _combine(parts: list[tuple[np.ndarray, int]]) -> tuple[np.ndarray, int]:
+    """One int64 key from small codes (mixed radix), and the number of possible keys."""
     key = np.zeros(len(parts[0][0]), dtype=np.int64)
+    size = 1
     for arr, radix in parts:
-        key = key * max(int(radix), 1) + arr.astype(np.int64)
-    return key
+        key = key * max(int(radix), 1) + arr.astype(np.int64, copy=False)
+        size *= max(int(radix), 1)
+    return key, size
+
+
+def dense_codes(values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Like `codes` for keys below `size`, in linear time when `size` is small: a row of each distinct key (any row:
+    rows with equal keys resolve alike) and each row's index into them."""
+    n = len(values)
+    if size > max(4 * n, 1 << 20) or size >= (1 << 62):
+        return codes(values)
+    present = np.zeros(size, dtype=bool)
+    present[values] = True
+    ids = np.cumsum(present) - 1
+    inv = ids[values]
+    first = np.empty(int(ids[-1]) + 1 if size else 0, dtype=np.int64)
+    first[inv] = np.arange(n, dtype=np.int64)
+    return first, inv
+
+
+def _date_order(person: np.ndarray, year: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Rows by person, year and date, same-day rows in input order; no sort when the input is already in that order."""
+    n = len(person)
+    if n > 1:
+        dp, dy, dd = np.diff(person), np.diff(year), np.diff(day)
+        if ((dp > 0) | ((dp == 0) & ((dy > 0) | ((dy == 0) & (dd >= 0))))).all():
+            return np.arange(n, dtype=np.int64)
+    elif n < 2:
+        return np.arange(n, dtype=np.int64)
+    return np.lexsort((day, year, person))
 
 
 def _place(arr: np.ndarray, dest: np.ndarray, n: int) -> np.ndarray:
