@@ -279,8 +279,7 @@ def _combine(parts: list[tuple[np.ndarray, int]]) -> tuple[np.ndarray, int]:
 
 
 def dense_codes(values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Like `codes` for keys below `size`, in linear time when `size` is small: a row of each distinct key (any row:
-    rows with equal keys resolve alike) and each row's index into them."""
+    """Like `codes` for keys below `size`, in linear time when `size` is small (any row stands for its key: equal keys resolve alike)."""
     n = len(values)
     if size > max(4 * n, 1 << 20) or size >= (1 << 62):
         return codes(values)

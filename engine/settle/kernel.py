@@ -1,11 +1,9 @@
-"""The payment arithmetic, written once: every step kind on integer fen, for one encounter of one or many person-years.
-
-The same functions run on Python integers (a single case, encounter by encounter) and on numpy arrays (a batch, the
-k-th encounters of many person-years at once): `xp` is the namespace, SCALAR or numpy. Amounts are integer fen;
-deductibles, share limits and ceilings may have parts of a fen, so a step's amounts are held in units of 1/D fen
-(D the common denominator of its figures) and its rates as numerators over one denominator. Rounding happens once,
-in `half_up`, when a step's payment is fixed.
-"""
+"""The payment arithmetic, written once: every step kind on integer fen, for one encounter of one or many person-years."""
+# The same functions run on Python integers (a single case, encounter by encounter) and on numpy arrays (a batch, the
+# k-th encounters of many person-years at once): `xp` is the namespace, SCALAR or numpy. Amounts are integer fen;
+# deductibles, share limits and ceilings may have parts of a fen, so a step's amounts are held in units of 1/D fen
+# (D the common denominator of its figures) and its rates as numerators over one denominator. Rounding happens once,
+# in `half_up`, when a step's payment is fixed.
 from __future__ import annotations
 
 import math
@@ -108,9 +106,8 @@ class Scaled:
 
 
 def scale(kind: Kind, figs: list[Figures], memo: dict | None = None) -> Scaled:
-    """Integer columns of a step's figures (one row per key) over one D and one rate denominator.
-
-    `memo` keeps each Figures' integer row across calls; its holder must keep the Figures alive (ids are its keys)."""
+    """Integer columns of a step's figures (one row per key) over one D and one rate denominator; `memo` keeps rows."""
+    # `memo` is keyed by id(Figures): its holder must keep those Figures alive
     uniq = {id(f): f for f in figs}  # figures are shared between encounters of one key: convert each once
     live = [f for f in uniq.values() if f.on]
     D = math.lcm(1, *(g.denominator for f in live for g in (f.d, f.q, f.x)))
@@ -144,11 +141,9 @@ def base_amount(base: str, ins: Any, oos: Any, rest: Any) -> Any:
 
 def pay(xp: Any, k: Kind, D: int, rden: int, nb: int, p: dict[str, Any], on: Any, owed: tuple, total: Any,
         acc: tuple) -> tuple[Any, tuple, dict[str, Any]]:
-    """One step for one encounter (of each person-year): its payment in fen, the year's new accumulators, the figures used.
-
-    owed = (in-scope, out-of-scope, other) fen still owed; acc = (A: counted base this year, Y: amounts above
-    the deductible this year, both x D; paid this year, fen).
-    """
+    """One step for one encounter (of each person-year): its payment in fen, the year's new accumulators, the figures used."""
+    # owed = (in-scope, out-of-scope, other) fen still owed; acc = (A: counted base this year, Y: amounts above the
+    # deductible this year, both x D; paid this year, fen)
     A, Y, paid = acc
     B = base_amount(k.base, *owed)
     C = B * D if D != 1 else B
