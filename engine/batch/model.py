@@ -35,6 +35,8 @@ class Columns:
     repaid: np.ndarray | None = None
     lines: np.ndarray | None = None      # input line of each row, for messages
     ooc: np.ndarray | None = None        # int64 fen out-of-catalogue cost, -1 = not given
+    pool: np.ndarray | None = None       # in_pooling_area: 0 not given, 1 inside, 2 outside
+    admin: np.ndarray | None = None      # hospital_admin_level: index into check.ADMIN_LEVELS, 0 = not given
 
     def __len__(self) -> int:
         return len(self.total)

@@ -41,7 +41,7 @@ def _get(res: Resolver, name: str, p: Profile) -> Any:
         raise missing_reference(name, p, e) from e
 
 
-def key_params(res: Resolver, steps: StepIndex, p: Profile) -> KeyParams:
+def key_params(res: Resolver, steps: StepIndex, p: Profile, facts: Facts = Facts()) -> KeyParams:
     """Every step's figures for one key, resolved exactly as the single-case interpreter resolves them."""
     k = KeyParams()
     if not res.in_force(p.region, p.date):
@@ -49,7 +49,7 @@ def key_params(res: Resolver, steps: StepIndex, p: Profile) -> KeyParams:
         return k
     live = {st.id: st for st in steps.in_force(p.region, p.date)}
     for sid in steps.ids:
-        k.steps[sid] = batch_figures(res, live.get(sid), p, Facts())
+        k.steps[sid] = batch_figures(res, live.get(sid), p, facts)
     return k
 
 

@@ -8,6 +8,8 @@ import numpy as np
 from engine.batch.model import EPOCH, Columns, Settled, date_of, day_of, years_of  # noqa: F401 (EPOCH re-exported)
 from engine.batch.params import NEVER, KeyParams, dtype_for, key_params, monitoring_threshold, premium_subsidy, tables, waiting_end
 from engine.settle.kernel import after, pay
+from engine.settle.stepfigs import Facts
+from engine.batch.check import ADMIN_LEVELS
 from engine.policy.policyset import PolicySet
 from engine.policy.resolve import UNKNOWN_AGE, Profile  # claims carry no birth date: age rules are errors, as in a case without one
 
@@ -69,7 +71,8 @@ class Batch:
         base = [(c.region, len(c.regions)), (epoch, int(epoch.max()) + 1 if n else 1), (year - ymin, int(year.max()) - ymin + 1 if n else 1),
                 (c.cats, len(c.cat_sets)), (c.scheme, len(c.schemes)), (c.tier, int(c.tier.max()) + 1 if n else 1)]
         mkey, mrad = _combine(base)
-        fkey, frad = _combine([(mkey, mrad), (c.etype, len(c.etypes)), (c.level, 4)])
+        facts = [] if c.pool is None else [(c.pool, 3), (c.admin, 5)]
+        fkey, frad = _combine([(mkey, mrad), (c.etype, len(c.etypes)), (c.level, 4), *facts])
         # -- encounter keys -> each step's kernel columns
         first, inv = dense_codes(fkey, frad)
         kps = [self._key(c, int(i), int(year[i])) for i in first]
@@ -208,9 +211,10 @@ class Batch:
 
     def _key(self, c: Columns, i: int, year: int) -> KeyParams:
         p = self._profile(c, i, True)
-        k = (p.region, self._epoch_of(p), year, p.categories, p.scheme, p.tier, p.encounter_type, p.hospital_level)
+        f = Facts() if c.pool is None else Facts((None, True, False)[int(c.pool[i])], ADMIN_LEVELS[int(c.admin[i])] or None)
+        k = (p.region, self._epoch_of(p), year, p.categories, p.scheme, p.tier, p.encounter_type, p.hospital_level, f)
         if k not in self._keys:
-            self._keys[k] = key_params(self.res, self.ps.steps, p)
+            self._keys[k] = key_params(self.res, self.ps.steps, p, f)
         return self._keys[k]
 
     def _epoch_of(self, p: Profile) -> int:
