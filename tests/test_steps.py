@@ -34,6 +34,14 @@ def _rule(rid: str, parameter: str, value, cats: list[str] | None = None) -> dic
     return r
 
 
+def _minor_rule() -> dict:
+    """Minors +5 points on the inpatient rate from 2024-07-01 (an age rule in the middle of the year)."""
+    r = _rule("minor-plus-5", "basic_insurance.inpatient.rate", None)
+    del r["set"]
+    r.update({"add": "0.05", "who": {"age_below": 18}, "effective": {"from": "2024-07-01", "until": "2025-01-01"}})
+    return r
+
+
 EXTRA = document("synthetic-extra-steps", "110000", [
     _rule("year-deductible", "year_fund.deductible", 500),
     _rule("year-rate", "year_fund.rate", [{"from": 0, "rate": "0.20"}, {"from": "2000.00", "rate": "0.30"}]),
@@ -41,6 +49,7 @@ EXTRA = document("synthetic-extra-steps", "110000", [
     _rule("plain-rate", "plain_fund.rate", "0.10"),
     _rule("plain-cap", "plain_fund.annual_cap", 1000, ["tekun"]),
     _rule("plain-cap-dibao", "plain_fund.annual_cap", None, ["dibao"]),
+    _minor_rule(),
 ], start="2024-01-01", steps=[
     # per-encounter deductible with bands on the year's accumulated amount; no deductible at all, accumulated yearly
     _step("year_fund", 65, ["dibao", "jiandang_pinkun"], base="in_scope", accumulation="year", deductible="encounter", rate="marginal", annual_cap=True),
@@ -73,6 +82,7 @@ def claims(draw):
         days = sorted(draw(st.lists(st.integers(0, 365), min_size=1, max_size=6)))
         before, after = draw(st.sampled_from(CATS)), draw(st.sampled_from(CATS))
         split = draw(st.integers(0, 366))
+        born = draw(st.sampled_from(("", "2010-05-05", "1990-01-01", "2006-08-15")))  # the last turns 18 on 2024-08-15
         for d in days:
             total = draw(st.one_of(st.integers(0, 30_000_000), st.integers(0, 2_000_000), st.integers(0, 5000)))
             eligible = total * draw(st.integers(0, 100)) // 100
@@ -82,7 +92,7 @@ def claims(draw):
                          "hospital_level": str(draw(st.integers(1, 3))), "total_cost": f"{total // 100}.{total % 100:02d}",
                          "eligible_cost": f"{eligible // 100}.{eligible % 100:02d}", "out_of_catalogue_cost": f"{ooc // 100}.{ooc % 100:02d}",
                          "in_pooling_area": draw(st.sampled_from(("true", "false", ""))),
-                         "hospital_admin_level": draw(st.sampled_from(("county", "municipal", "")))})
+                         "hospital_admin_level": draw(st.sampled_from(("county", "municipal", ""))), "birth_date": born})
     return rows
 
 
@@ -92,6 +102,7 @@ def test_property_batch_equals_single_case_for_every_step_kind(steps_set, rows):
     # a youfu encounter needs in_pooling_area (and, inside, hospital_admin_level) for county_tilt: both paths refuse it
     lacking = {r["person_id"] for r in rows if "youfu" in r["categories"]
                and (r["in_pooling_area"] == "" or (r["in_pooling_area"] == "true" and r["hospital_admin_level"] == ""))}
+    lacking |= {r["person_id"] for r in rows if r["birth_date"] == "" and r["date"] >= "2024-07-01"}  # the age rule needs it
     assert compare(steps_set, columns(rows)) == sum(r["person_id"] not in lacking for r in rows)
 
 

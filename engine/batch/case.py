@@ -33,6 +33,8 @@ def person_year_case(c: Columns, rows: np.ndarray) -> Case:
             cats.append({"id": cat, **({"from": start.isoformat()} if start else {})})
     person: dict[str, Any] = {"id": c.person_ids[c.person[i0]], "region": c.regions[c.region[i0]], "scheme": c.schemes[c.scheme[i0]],
                               "categories": cats}
+    if c.birth is not None and int(c.birth[i0]) >= 0:
+        person["birth_date"] = date_of(c.birth[i0]).isoformat()
     if int(c.tier[i0]):
         person["contribution_tier"] = int(c.tier[i0])
     if c.cov_start is not None and int(c.cov_start[i0]) >= 0:

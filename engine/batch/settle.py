@@ -5,13 +5,13 @@ import datetime as dt
 
 import numpy as np
 
-from engine.batch.model import EPOCH, Columns, Settled, date_of, day_of, years_of  # noqa: F401 (EPOCH re-exported)
+from engine.batch.model import EPOCH, Columns, Settled, ages, date_of, day_of, years_of  # noqa: F401 (EPOCH re-exported)
 from engine.batch.params import NEVER, KeyParams, dtype_for, key_params, monitoring_threshold, premium_subsidy, tables, waiting_end
 from engine.settle.kernel import after, pay
 from engine.settle.stepfigs import Facts
 from engine.batch.check import ADMIN_LEVELS
 from engine.policy.policyset import PolicySet
-from engine.policy.resolve import UNKNOWN_AGE, Profile  # claims carry no birth date: age rules are errors, as in a case without one
+from engine.policy.resolve import UNKNOWN_AGE, Profile  # a row without birth_date: age rules are errors, as in a case without one
 
 
 def codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -70,6 +70,8 @@ class Batch:
         ymin = int(year.min()) if n else 0
         base = [(c.region, len(c.regions)), (epoch, int(epoch.max()) + 1 if n else 1), (year - ymin, int(year.max()) - ymin + 1 if n else 1),
                 (c.cats, len(c.cat_sets)), (c.scheme, len(c.schemes)), (c.tier, int(c.tier.max()) + 1 if n else 1)]
+        if self.res.ages and c.birth is not None:  # age matters only where a rule tests it
+            base.append((ages(c.birth, c.day) + 1, 200))
         mkey, mrad = _combine(base)
         facts = [] if c.pool is None else [(c.pool, 3), (c.admin, 5)]
         fkey, frad = _combine([(mkey, mrad), (c.etype, len(c.etypes)), (c.level, 4), *facts])
@@ -183,8 +185,12 @@ class Batch:
             srt = order[st.error[order] >= 0]
             pys, at = np.unique(st.py[srt], return_index=True)
             py_err[pys] = st.error[srt][at]
-        pkey, prad = _combine([(c.region[first], len(c.regions)), (year[first] - int(year.min() if len(year) else 0), 400),
-                         (c.cats[first], len(c.cat_sets)), (c.scheme[first], len(c.schemes)), (c.tier[first], int(c.tier.max()) + 1 if len(c.tier) else 1)])
+        parts = [(c.region[first], len(c.regions)), (year[first] - int(year.min() if len(year) else 0), 400),
+                 (c.cats[first], len(c.cat_sets)), (c.scheme[first], len(c.schemes)), (c.tier[first], int(c.tier.max()) + 1 if len(c.tier) else 1)]
+        if self.res.ages and c.birth is not None:  # the premium is decided on 1 January
+            jan1 = (year[first] - 1970).astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64)
+            parts.append((ages(c.birth[first], jan1) + 1, 200))
+        pkey, prad = _combine(parts)
         pfirst, pinv = dense_codes(pkey, prad)
         vals = [self._premium(c, int(first[i]), int(year[first[i]])) for i in pfirst]
         st.py_contribution = np.array([-1 if v[0] is None else v[0] for v in vals], dtype=np.int64)[pinv]
@@ -206,13 +212,17 @@ class Batch:
     # -- cached look-ups ------------------------------------------------------
     def _profile(self, c: Columns, i: int, with_encounter: bool, day: dt.date | None = None) -> Profile:
         t = int(c.tier[i])
-        return Profile(c.regions[c.region[i]], day or date_of(c.day[i]), c.cat_sets[c.cats[i]], c.schemes[c.scheme[i]], t or None,
-                       c.etypes[c.etype[i]] if with_encounter else None, int(c.level[i]) if with_encounter else None, UNKNOWN_AGE)
+        day = day or date_of(c.day[i])
+        age = UNKNOWN_AGE
+        if self.res.ages and c.birth is not None and int(c.birth[i]) >= 0:
+            age = int(ages(c.birth[i:i + 1], np.array([day_of(day)], dtype=np.int64))[0])
+        return Profile(c.regions[c.region[i]], day, c.cat_sets[c.cats[i]], c.schemes[c.scheme[i]], t or None,
+                       c.etypes[c.etype[i]] if with_encounter else None, int(c.level[i]) if with_encounter else None, age)
 
     def _key(self, c: Columns, i: int, year: int) -> KeyParams:
         p = self._profile(c, i, True)
         f = Facts() if c.pool is None else Facts((None, True, False)[int(c.pool[i])], ADMIN_LEVELS[int(c.admin[i])] or None)
-        k = (p.region, self._epoch_of(p), year, p.categories, p.scheme, p.tier, p.encounter_type, p.hospital_level, f)
+        k = (p.region, self._epoch_of(p), year, p.categories, p.scheme, p.tier, p.encounter_type, p.hospital_level, p.age, f)
         if k not in self._keys:
             self._keys[k] = key_params(self.res, self.ps.steps, p, f)
         return self._keys[k]
@@ -222,14 +232,14 @@ class Batch:
 
     def _monitor(self, c: Columns, i: int, year: int) -> tuple[int, str]:
         p = self._profile(c, i, False)
-        k = (p.region, self._epoch_of(p), year, p.categories, p.scheme, p.tier)
+        k = (p.region, self._epoch_of(p), year, p.categories, p.scheme, p.tier, p.age)
         if k not in self._mon:
             self._mon[k] = monitoring_threshold(self.res, p)
         return self._mon[k]
 
     def _premium(self, c: Columns, i: int, year: int) -> tuple:
         p = self._profile(c, i, False, dt.date(year, 1, 1))
-        k = (p.region, year, p.categories, p.scheme, p.tier)
+        k = (p.region, year, p.categories, p.scheme, p.tier, p.age)
         if k not in self._prem:
             self._prem[k] = premium_subsidy(self.res, p)
         return self._prem[k]
