@@ -175,3 +175,24 @@ def test_a_set_that_declares_only_a_further_fund_keeps_the_engines_three_tiers(t
     ps = require_valid(load_policy_set(write_set(tmp_path, [baseline(), doc])))
     ids = [s.id for s in ps.steps.in_force("500000", dt.date(2020, 6, 1))]
     assert ids == ["basic_insurance", "serious_illness", "medical_assistance", "extra_fund"]
+
+
+def test_batch_output_and_report_carry_the_further_funds(tmp_path, capsys):
+    import csv as csvmod
+
+    from engine.cli.main import main
+
+    claims = tmp_path / "claims.csv"
+    claims.write_text("person_id,region,categories,date,type,hospital_level,total_cost,eligible_cost\n"
+                      "a,110000,tekun,2024-06-01,inpatient,1,10000.05,10000.05\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert main(["batch", str(claims), "-o", str(out), "--policies", str(FIXTURE)]) == 0
+    row = next(csvmod.DictReader(out.open(encoding="utf-8")))
+    # as the hand-worked scenario f-7: tilt (5500.02 - 5000) x 0.70 -> 350.01, ceiling 5150.01 - 1000.005 -> 4150.01
+    assert (row["basic_insurance"], row["tilt_assist"], row["ceiling_fund"], row["out_of_pocket"]) == ("4500.03", "350.01", "4150.01", "1000.00")
+    capsys.readouterr()
+    assert main(["report", str(claims), "--policies", str(FIXTURE), "--format", "json"]) == 0
+    import json
+
+    total = json.loads(capsys.readouterr().out)["total"]
+    assert (total["other_funds"], total["paid_total"]) == ("4500.02", "9000.05")  # 350.01 + 4150.01; + basic 4500.03

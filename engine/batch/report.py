@@ -14,10 +14,11 @@ from engine.batch.check import fen_str
 from engine.core.registry import CATEGORIES, REGIONS
 
 BY = ("region", "category", "year")
-SUMS = ("encounters", "total_cost", "eligible_cost", "basic_insurance", "serious_illness", "medical_assistance", "out_of_pocket",
+SUMS = ("encounters", "total_cost", "eligible_cost", "basic_insurance", "serious_illness", "medical_assistance", "other_funds", "out_of_pocket",
         "persons", "warnings", "monitoring_undetermined", "premium_subsidy", "premium_subsidised_persons",
         "unsettled_encounters", "unsettled_person_years")
-MONEY = ("total_cost", "eligible_cost", "basic_insurance", "serious_illness", "medical_assistance", "paid_total", "out_of_pocket", "premium_subsidy")
+MONEY = ("total_cost", "eligible_cost", "basic_insurance", "serious_illness", "medical_assistance", "other_funds", "paid_total", "out_of_pocket",
+         "premium_subsidy")
 ORDINARY = "ordinary"
 
 
@@ -53,6 +54,9 @@ class Indicators:
         for name, arr in (("total_cost", c.total), ("eligible_cost", c.eligible), ("basic_insurance", st.basic), ("serious_illness", st.si),
                           ("medical_assistance", st.ma), ("out_of_pocket", st.oop)):
             sums[name] = _sum(gid, np.where(ok, arr, 0), G)
+        other = sum((v for k, v in st.paid.items() if k not in ("basic_insurance", "serious_illness", "medical_assistance")),
+                    np.zeros(n, dtype=np.int64))  # the payment steps a region adds after the three tiers
+        sums["other_funds"] = _sum(gid, np.where(ok, other, 0), G)
         sums["encounters"] = _sum(gid, ok.astype(np.int64), G)
         sums["unsettled_encounters"] = _sum(gid, (~ok).astype(np.int64), G)
         unit = c.person if "year" not in self.by else st.py  # distinct persons (person-years when grouped by year)
@@ -81,13 +85,13 @@ class Indicators:
 
     @staticmethod
     def _row(label: dict[str, Any], v: dict[str, int]) -> dict[str, Any]:
-        paid = v["basic_insurance"] + v["serious_illness"] + v["medical_assistance"]
+        paid = v["basic_insurance"] + v["serious_illness"] + v["medical_assistance"] + v["other_funds"]
         row: dict[str, Any] = dict(label)
         if "region" in row:
             r = REGIONS.get(row["region"])
             row["region_name"] = r.en if r else row["region"]
         row.update({k: v[k] for k in ("persons", "encounters")})
-        for k in ("total_cost", "eligible_cost", "basic_insurance", "serious_illness", "medical_assistance"):
+        for k in ("total_cost", "eligible_cost", "basic_insurance", "serious_illness", "medical_assistance", "other_funds"):
             row[k] = fen_str(v[k])
         row["paid_total"] = fen_str(paid)
         row["out_of_pocket"] = fen_str(v["out_of_pocket"])
@@ -118,7 +122,7 @@ def _rate(a: int, b: int) -> str | None:
 
 LABELS = {"region": "region", "region_name": "name", "category": "category", "year": "year", "persons": "persons",
           "encounters": "encounters", "total_cost": "cost", "basic_insurance": "basic", "serious_illness": "serious ill.",
-          "medical_assistance": "assistance", "paid_total": "paid", "out_of_pocket": "out of pocket", "reimbursement_rate": "reimb. %",
+          "medical_assistance": "assistance", "other_funds": "other funds", "paid_total": "paid", "out_of_pocket": "out of pocket", "reimbursement_rate": "reimb. %",
           "policy_scope_rate": "scope %", "out_of_pocket_share": "OOP %", "warnings": "warnings", "premium_subsidy": "premium subsidy",
           "unsettled_person_years": "unsettled"}
 

@@ -53,14 +53,25 @@ def category_texts(c: Columns) -> list[str]:
     return ["|".join(sorted(s)) for s in c.cat_sets]
 
 
+def further_funds(st: Any) -> tuple[str, ...]:
+    """The ids of the payment steps after the three tiers that the settlement has, in paying order."""
+    return tuple(k for k in getattr(st, "paid", {}) if k not in RESULT[:3])
+
+
+def header(extra: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The output columns: a further fund's payment comes after medical_assistance, under its step id."""
+    return OUT_HEADER[:12] + extra + OUT_HEADER[12:]
+
+
 def result_rows(c: Columns, st: Any) -> Iterator[list[str]]:
-    """Output rows: the input's identifying fields and each tier's payment, out-of-pocket, warning flag and status."""
+    """Output rows: the input's identifying fields and each step's payment, out-of-pocket, warning flag and status."""
+    extra = [st.paid[k] for k in further_funds(st)]
     for i in range(len(c)):
         err = int(st.error[i])
         yield [c.person_ids[c.person[i]], c.encounter_ids[i] if c.encounter_ids else str(int(c.lines[i]) if c.lines is not None else i),
                str(EPOCH + dt.timedelta(days=int(c.day[i]))), c.regions[c.region[i]], "|".join(sorted(c.cat_sets[c.cats[i]])),
                c.etypes[c.etype[i]], str(int(c.level[i])), fen_str(c.total[i]), fen_str(c.eligible[i]),
-               fen_str(st.basic[i]), fen_str(st.si[i]), fen_str(st.ma[i]), fen_str(st.oop[i]),
+               fen_str(st.basic[i]), fen_str(st.si[i]), fen_str(st.ma[i]), *(fen_str(a[i]) for a in extra), fen_str(st.oop[i]),
                "true" if st.warn[i] else "false", "ok" if err < 0 else st.errors[err]]
 
 
@@ -77,9 +88,9 @@ def result_table(c: Columns, st: Any) -> Any:
     cols = [coded_strings(c.person_ids, c.person), eid, date_strings(c.day),
             coded_strings(c.regions, c.region), coded_strings(category_texts(c), c.cats), coded_strings(c.etypes, c.etype),
             pc.cast(pa.array(c.level), pa.string()), fen_strings(c.total), fen_strings(c.eligible),
-            fen_strings(st.basic), fen_strings(st.si), fen_strings(st.ma), fen_strings(st.oop),
-            coded_strings(["false", "true"], st.warn.astype(np.int64)), coded_strings(["ok", *st.errors], st.error + 1)]
-    return pa.table(dict(zip(OUT_HEADER, cols)))
+            fen_strings(st.basic), fen_strings(st.si), fen_strings(st.ma), *(fen_strings(st.paid[k]) for k in further_funds(st)),
+            fen_strings(st.oop), coded_strings(["false", "true"], st.warn.astype(np.int64)), coded_strings(["ok", *st.errors], st.error + 1)]
+    return pa.table(dict(zip(header(further_funds(st)), cols)))
 
 
 def _csv_bytes(table: Any) -> memoryview:
@@ -119,10 +130,17 @@ class ResultWriter:
             except OSError as e:
                 raise InputError(f"{path}: cannot write: {e.strerror}") from None
             self.csv = csv.writer(self.fh)
-            self.csv.writerow(OUT_HEADER)
+        self.headed = False
+
+    def _head(self, extra: tuple[str, ...]) -> None:
+        if not self.parquet and not self.headed:
+            self.csv.writerow(header(extra))
+            self.fh.flush()
+        self.headed = True
 
     def write(self, c: Columns, st: Any) -> None:
-        """Write one settled chunk."""
+        """Write one settled chunk (the header, with the set's further funds, before the first)."""
+        self._head(further_funds(st))
         if not self.arrow:
             self.csv.writerows(result_rows(c, st))
             return
@@ -138,6 +156,7 @@ class ResultWriter:
 
     def close(self) -> None:
         """Close the file (and the Parquet writer)."""
+        self._head(())
         if self.parquet:
             if self.writer is not None:
                 self.writer.close()
