@@ -107,7 +107,7 @@ def _table(cols):
 def assert_same_columns(a, b) -> None:
     """Two Columns hold the same encounters with the same codes and values."""
     for name in ("person", "region", "cats", "scheme", "tier", "day", "etype", "level", "total", "eligible", "cov_start", "late",
-                 "lapsed", "repaid", "lines"):
+                 "lapsed", "repaid", "lines", "ooc", "pool", "admin"):
         x, y = getattr(a, name), getattr(b, name)
         assert (x is None) == (y is None), name
         if x is not None:

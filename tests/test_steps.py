@@ -15,7 +15,7 @@ from engine.policy.policyset import load_policy_set, require_valid
 from engine.settle.kernel import Kind
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "synthetic-steps" / "policies"
-CATS = ("", "jiandang_pinkun", "dibao", "tekun", "dibao|tekun", "jiandang_pinkun|tekun")
+CATS = ("", "jiandang_pinkun", "dibao", "tekun", "dibao|tekun", "jiandang_pinkun|tekun", "youfu", "youfu|dibao")
 
 
 def _step(sid: str, order: int, cats: list[str], **arith) -> dict:
@@ -34,6 +34,14 @@ def _rule(rid: str, parameter: str, value, cats: list[str] | None = None) -> dic
     return r
 
 
+def _minor_rule() -> dict:
+    """Minors +5 points on the inpatient rate from 2024-07-01 (an age rule in the middle of the year)."""
+    r = _rule("minor-plus-5", "basic_insurance.inpatient.rate", None)
+    del r["set"]
+    r.update({"add": "0.05", "who": {"age_below": 18}, "effective": {"from": "2024-07-01", "until": "2025-01-01"}})
+    return r
+
+
 EXTRA = document("synthetic-extra-steps", "110000", [
     _rule("year-deductible", "year_fund.deductible", 500),
     _rule("year-rate", "year_fund.rate", [{"from": 0, "rate": "0.20"}, {"from": "2000.00", "rate": "0.30"}]),
@@ -41,6 +49,7 @@ EXTRA = document("synthetic-extra-steps", "110000", [
     _rule("plain-rate", "plain_fund.rate", "0.10"),
     _rule("plain-cap", "plain_fund.annual_cap", 1000, ["tekun"]),
     _rule("plain-cap-dibao", "plain_fund.annual_cap", None, ["dibao"]),
+    _minor_rule(),
 ], start="2024-01-01", steps=[
     # per-encounter deductible with bands on the year's accumulated amount; no deductible at all, accumulated yearly
     _step("year_fund", 65, ["dibao", "jiandang_pinkun"], base="in_scope", accumulation="year", deductible="encounter", rate="marginal", annual_cap=True),
@@ -73,6 +82,7 @@ def claims(draw):
         days = sorted(draw(st.lists(st.integers(0, 365), min_size=1, max_size=6)))
         before, after = draw(st.sampled_from(CATS)), draw(st.sampled_from(CATS))
         split = draw(st.integers(0, 366))
+        born = draw(st.sampled_from(("", "2010-05-05", "1990-01-01", "2006-08-15")))  # the last turns 18 on 2024-08-15
         for d in days:
             total = draw(st.one_of(st.integers(0, 30_000_000), st.integers(0, 2_000_000), st.integers(0, 5000)))
             eligible = total * draw(st.integers(0, 100)) // 100
@@ -80,14 +90,20 @@ def claims(draw):
             rows.append({"person_id": f"p{p}", "region": "110000", "categories": before if d < split else after, "scheme": "resident",
                          "date": (dt.date(2024, 1, 1) + dt.timedelta(days=d)).isoformat(), "type": "inpatient",
                          "hospital_level": str(draw(st.integers(1, 3))), "total_cost": f"{total // 100}.{total % 100:02d}",
-                         "eligible_cost": f"{eligible // 100}.{eligible % 100:02d}", "out_of_catalogue_cost": f"{ooc // 100}.{ooc % 100:02d}"})
+                         "eligible_cost": f"{eligible // 100}.{eligible % 100:02d}", "out_of_catalogue_cost": f"{ooc // 100}.{ooc % 100:02d}",
+                         "in_pooling_area": draw(st.sampled_from(("true", "false", ""))),
+                         "hospital_admin_level": draw(st.sampled_from(("county", "municipal", ""))), "birth_date": born})
     return rows
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(claims())
 def test_property_batch_equals_single_case_for_every_step_kind(steps_set, rows):
-    assert compare(steps_set, columns(rows)) == len(rows)
+    # a youfu encounter needs in_pooling_area (and, inside, hospital_admin_level) for county_tilt: both paths refuse it
+    lacking = {r["person_id"] for r in rows if "youfu" in r["categories"]
+               and (r["in_pooling_area"] == "" or (r["in_pooling_area"] == "true" and r["hospital_admin_level"] == ""))}
+    lacking |= {r["person_id"] for r in rows if r["birth_date"] == "" and r["date"] >= "2024-07-01"}  # the age rule needs it
+    assert compare(steps_set, columns(rows)) == sum(r["person_id"] not in lacking for r in rows)
 
 
 def test_claims_without_out_of_catalogue_cost_are_refused_where_a_step_needs_it(steps_set):
@@ -119,3 +135,64 @@ def test_one_id_one_arithmetic(tmp_path):
     b = document("steps-b", "110000", [], start="2024-01-01", steps=[_step("f", 40, [], base="in_scope", accumulation="encounter", rate="flat")])
     probs = [p.message for p in load_policy_set(write_set(tmp_path, [a, b])).problems]
     assert any("one id, one arithmetic" in p for p in probs), probs
+
+
+def test_diff_says_which_steps_were_added_removed_or_changed(tmp_path):
+    from engine.review.diff import render_markdown, run_diff
+
+    base, head = tmp_path / "base", tmp_path / "head"
+    shutil.copytree(FIXTURE, base)
+    shutil.copytree(FIXTURE, head)
+    f = head / "110000" / "synthetic-province-funds.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("    ceiling: true", "    ceiling: true\n    waiting_period: true", 1), encoding="utf-8")
+    rep = run_diff(str(base), str(head), impact=False, release=False)
+    assert [e["step"] for e in rep["steps"]["changed"]] == ["synthetic-province-funds#ceiling_fund"]
+    assert "等待期内不支付" in rep["steps"]["changed"][0]["zh"] and "等待期" not in rep["steps"]["changed"][0]["before"]["zh"]
+    assert rep["moves_money"] and "### 支付步骤" in render_markdown(rep) and "### Payment steps" in render_markdown(rep, "en")
+
+
+def test_params_lists_the_order_of_payment(steps_set):
+    from engine.settle.params import params_table, steps_table
+
+    steps = steps_table(steps_set, "110000", dt.date(2024, 6, 1))
+    assert [s["id"] for s in steps][:4] == ["basic_insurance", "serious_illness", "medical_assistance", "band_fund"]
+    rows = {r["parameter"]: r for r in params_table(steps_set, "110000", dt.date(2024, 6, 1), ["dibao", "tekun"], None, "resident")}
+    assert rows["tilt_assist.rate"]["value"] == "0.70" and rows["tilt_assist.rate"]["treatment"] == "tekun"  # 就高不叠加
+    assert rows["ceiling_fund.ceiling"]["value"] == "0.10"
+
+
+def test_a_rule_for_a_figure_the_step_does_not_use_is_named(tmp_path):
+    probs = _bad(tmp_path, [_step("real_fund", 40, ["tekun"], base="in_scope", accumulation="encounter", rate="flat")],
+                 [_rule("rate", "real_fund.rate", "0.50"), _rule("share", "real_fund.share_limit", "0.30")])
+    assert probs == ["real_fund.share_limit: payment step 'real_fund' uses no share_limit (declare it in the step, or drop the rule)"], probs
+
+
+def test_a_set_that_declares_only_a_further_fund_keeps_the_engines_three_tiers(tmp_path):
+    from synth import baseline
+
+    doc = document("only-a-fund", "500000", [_rule("fund-rate", "extra_fund.rate", "0.10")], start="2020-01-01",
+                   steps=[_step("extra_fund", 40, [], base="self_pay", accumulation="encounter", rate="flat")])
+    ps = require_valid(load_policy_set(write_set(tmp_path, [baseline(), doc])))
+    ids = [s.id for s in ps.steps.in_force("500000", dt.date(2020, 6, 1))]
+    assert ids == ["basic_insurance", "serious_illness", "medical_assistance", "extra_fund"]
+
+
+def test_batch_output_and_report_carry_the_further_funds(tmp_path, capsys):
+    import csv as csvmod
+
+    from engine.cli.main import main
+
+    claims = tmp_path / "claims.csv"
+    claims.write_text("person_id,region,categories,date,type,hospital_level,total_cost,eligible_cost\n"
+                      "a,110000,tekun,2024-06-01,inpatient,1,10000.05,10000.05\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert main(["batch", str(claims), "-o", str(out), "--policies", str(FIXTURE)]) == 0
+    row = next(csvmod.DictReader(out.open(encoding="utf-8")))
+    # as the hand-worked scenario f-7: tilt (5500.02 - 5000) x 0.70 -> 350.01, ceiling 5150.01 - 1000.005 -> 4150.01
+    assert (row["basic_insurance"], row["tilt_assist"], row["ceiling_fund"], row["out_of_pocket"]) == ("4500.03", "350.01", "4150.01", "1000.00")
+    capsys.readouterr()
+    assert main(["report", str(claims), "--policies", str(FIXTURE), "--format", "json"]) == 0
+    import json
+
+    total = json.loads(capsys.readouterr().out)["total"]
+    assert (total["other_funds"], total["paid_total"]) == ("4500.02", "9000.05")  # 350.01 + 4150.01; + basic 4500.03

@@ -87,7 +87,7 @@ def test_report_counts_unknowns_beside_the_totals(tmp_path, capsys):
     assert main([*args, "--format", "markdown"]) == 0
     md = capsys.readouterr().out
     total_row = next(l for l in md.splitlines() if l.startswith("| 合计 |"))
-    assert "| 不确定（1 项未计算；已计算部分 0.00） | 不确定（至少 9000.00） | 不确定（至多 11000.00） | 不确定 |" in total_row
+    assert "| 不确定（1 项未计算；已计算部分 0.00） | 0.00 | 不确定（至少 9000.00） | 不确定（至多 11000.00） | 不确定 |" in total_row
     assert "| 0（另 2 人年不确定） |" in total_row
     assert main([*args, "--format", "csv"]) == 0
     assert "medical_assistance_undetermined" in capsys.readouterr().out.splitlines()[0]

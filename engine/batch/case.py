@@ -8,7 +8,7 @@ import numpy as np
 
 from engine.batch.model import Columns, date_of
 from engine.settle.case import Case, case_from_data
-from engine.batch.check import fen_str
+from engine.batch.check import ADMIN_LEVELS, fen_str
 
 
 def person_year_case(c: Columns, rows: np.ndarray) -> Case:
@@ -33,6 +33,8 @@ def person_year_case(c: Columns, rows: np.ndarray) -> Case:
             cats.append({"id": cat, **({"from": start.isoformat()} if start else {})})
     person: dict[str, Any] = {"id": c.person_ids[c.person[i0]], "region": c.regions[c.region[i0]], "scheme": c.schemes[c.scheme[i0]],
                               "categories": cats}
+    if c.birth is not None and int(c.birth[i0]) >= 0:
+        person["birth_date"] = date_of(c.birth[i0]).isoformat()
     if int(c.tier[i0]):
         person["contribution_tier"] = int(c.tier[i0])
     if c.cov_start is not None and int(c.cov_start[i0]) >= 0:
@@ -40,6 +42,12 @@ def person_year_case(c: Columns, rows: np.ndarray) -> Case:
                                "lapsed_years": int(c.lapsed[i0]), "repaid_years": int(c.repaid[i0])}
     encs = [{"id": f"r{int(i)}", "date": date_of(c.day[int(i)]).isoformat(), "type": c.etypes[c.etype[int(i)]], "hospital_level": int(c.level[int(i)]),
              "total_cost": fen_str(c.total[int(i)]), "eligible_cost": fen_str(c.eligible[int(i)])} for i in rows]
+    if c.pool is not None:
+        for e, i in zip(encs, rows):
+            if int(c.pool[int(i)]):
+                e["in_pooling_area"] = int(c.pool[int(i)]) == 1
+            if int(c.admin[int(i)]):
+                e["hospital_admin_level"] = ADMIN_LEVELS[int(c.admin[int(i)])]
     if c.ooc is not None:
         for e, i in zip(encs, rows):
             if int(c.ooc[int(i)]) >= 0:

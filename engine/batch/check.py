@@ -14,11 +14,13 @@ from engine.core.registry import CATEGORIES, ENCOUNTER_TYPES, SCHEMES, canonical
 
 REQUIRED = ("person_id", "region", "date", "type", "hospital_level", "total_cost", "eligible_cost")
 OPTIONAL = ("encounter_id", "categories", "scheme", "tier", "coverage_start", "late", "lapsed_years", "repaid_years",
-            "out_of_catalogue_cost")
+            "out_of_catalogue_cost", "in_pooling_area", "hospital_admin_level", "birth_date")
+ADMIN_LEVELS = ("", "township", "county", "municipal", "provincial")  # code 0: not given
 CHUNK_ROWS = 200_000
 MAX_PROBLEMS = 20
 _MONEY = re.compile(r"[0-9]{1,13}(\.[0-9]{1,2})?")
-DEFAULTS = {"categories": "", "scheme": "resident", "tier": "", "coverage_start": "", "late": "", "lapsed_years": "", "repaid_years": ""}
+DEFAULTS = {"categories": "", "scheme": "resident", "tier": "", "coverage_start": "", "late": "", "lapsed_years": "", "repaid_years": "",
+            "in_pooling_area": "", "hospital_admin_level": "", "birth_date": ""}
 
 
 def fen_str(v: int) -> str:
@@ -125,12 +127,28 @@ def _flag(s: str) -> int:
     return int(v in ("1", "true", "yes"))
 
 
+def _pool(s: str) -> int:
+    """in_pooling_area: 0 not given, 1 inside, 2 outside (异地)."""
+    v = s.strip().lower()
+    if v not in ("", "0", "1", "true", "false", "yes", "no"):
+        raise ValueError(f"'{s}' is not true/false")
+    return 0 if not v else (1 if v in ("1", "true", "yes") else 2)
+
+
+def _admin(s: str) -> int:
+    v = s.strip()
+    if v not in ADMIN_LEVELS:
+        raise ValueError(f"'{s}' is not one of {', '.join(ADMIN_LEVELS[1:])}")
+    return ADMIN_LEVELS.index(v)
+
+
 def checks() -> dict[str, Any]:
     """The check (raw string -> value, ValueError saying why) of every coded column, in reporting order."""
     return {"person_id": str, "region": _region, "categories": _cats, "scheme": _choice(SCHEMES), "type": _choice(ENCOUNTER_TYPES),
             "date": _day, "hospital_level": _int(1, 3), "tier": _int(1, 9, 0),
             "coverage_start": lambda s: _day(s) if s.strip() else -1, "late": _flag,
-            "lapsed_years": _int(0, 99, 0), "repaid_years": _int(0, 99, 0)}
+            "lapsed_years": _int(0, 99, 0), "repaid_years": _int(0, 99, 0), "in_pooling_area": _pool, "hospital_admin_level": _admin,
+            "birth_date": lambda s: _day(s) if s.strip() else -1}
 
 
 class Problems:
@@ -211,6 +229,7 @@ def finish(codes: dict[str, np.ndarray], values: dict[str, list], money: dict[st
                 values["categories"], codes["scheme"], values["scheme"], value_of("tier"), value_of("date"),
                 codes["type"], values["type"], value_of("hospital_level"), money["total_cost"], money["eligible_cost"],
                 encounter_ids=encounter_ids, lines=lines, ooc=ooc)
+    c.pool, c.admin, c.birth = value_of("in_pooling_area"), value_of("hospital_admin_level"), value_of("birth_date")
     if enrolment:
         c.cov_start, c.late = value_of("coverage_start"), value_of("late").astype(bool)
         c.lapsed, c.repaid = value_of("lapsed_years"), value_of("repaid_years")
@@ -227,6 +246,8 @@ def check_person_years(c: Columns, path: str) -> None:
     order = np.lexsort((c.day, year, c.person))
     same = (c.person[order][1:] == c.person[order][:-1]) & (year[order][1:] == year[order][:-1])
     fields = [("region", c.region), ("scheme", c.scheme), ("tier", c.tier)]
+    if c.birth is not None:
+        fields.append(("birth_date", c.birth))
     if c.cov_start is not None:
         fields += [("coverage_start", c.cov_start), ("late", c.late), ("lapsed_years", c.lapsed), ("repaid_years", c.repaid)]
     problems = []

@@ -35,6 +35,9 @@ class Columns:
     repaid: np.ndarray | None = None
     lines: np.ndarray | None = None      # input line of each row, for messages
     ooc: np.ndarray | None = None        # int64 fen out-of-catalogue cost, -1 = not given
+    pool: np.ndarray | None = None       # in_pooling_area: 0 not given, 1 inside, 2 outside
+    admin: np.ndarray | None = None      # hospital_admin_level: index into check.ADMIN_LEVELS, 0 = not given
+    birth: np.ndarray | None = None      # int64 day of birth, -1 = not given
 
     def __len__(self) -> int:
         return len(self.total)
@@ -76,3 +79,13 @@ def date_of(n: int) -> dt.date:
 def years_of(day: np.ndarray) -> np.ndarray:
     """The calendar year of each day number."""
     return day.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+
+
+def ages(birth: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Whole years of age on each day (-1 where the birth day is -1, not given)."""
+    b, d = birth.astype("datetime64[D]"), day.astype("datetime64[D]")
+    yb, yd = b.astype("datetime64[Y]").astype(np.int64), d.astype("datetime64[Y]").astype(np.int64)
+    mb, md = b.astype("datetime64[M]").astype(np.int64) % 12, d.astype("datetime64[M]").astype(np.int64) % 12
+    db, dd = (b - b.astype("datetime64[M]")).astype(np.int64), (d - d.astype("datetime64[M]")).astype(np.int64)
+    age = yd - yb - ((md < mb) | ((md == mb) & (dd < db)))
+    return np.where(birth < 0, -1, age)

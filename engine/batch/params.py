@@ -41,7 +41,7 @@ def _get(res: Resolver, name: str, p: Profile) -> Any:
         raise missing_reference(name, p, e) from e
 
 
-def key_params(res: Resolver, steps: StepIndex, p: Profile) -> KeyParams:
+def key_params(res: Resolver, steps: StepIndex, p: Profile, facts: Facts = Facts()) -> KeyParams:
     """Every step's figures for one key, resolved exactly as the single-case interpreter resolves them."""
     k = KeyParams()
     if not res.in_force(p.region, p.date):
@@ -49,7 +49,7 @@ def key_params(res: Resolver, steps: StepIndex, p: Profile) -> KeyParams:
         return k
     live = {st.id: st for st in steps.in_force(p.region, p.date)}
     for sid in steps.ids:
-        k.steps[sid] = batch_figures(res, live.get(sid), p, Facts())
+        k.steps[sid] = batch_figures(res, live.get(sid), p, facts)
     return k
 
 
@@ -110,11 +110,11 @@ def waiting_end(res: Resolver, p: Profile, lapsed: int, repaid: int) -> tuple[dt
     return add_months(p.date, int(fixed.value + variable)), ""
 
 
-def tables(kps: list[KeyParams], steps: StepIndex) -> dict[str, dict[str, Any]]:
+def tables(kps: list[KeyParams], steps: StepIndex, memo: dict | None = None) -> dict[str, dict[str, Any]]:
     """Per step: its kernel columns (numpy, one row per key; object dtype when a figure is too large for int64)."""
     out: dict[str, dict[str, Any]] = {}
     for sid in steps.ids:
-        sc = scale(kind_of(steps.kinds[sid]), [k.steps[sid] for k in kps])
+        sc = scale(kind_of(steps.kinds[sid]), [k.steps[sid] for k in kps], memo)
         big = any(abs(v) >= SAFE for vs in sc.cols.values() for v in vs if v not in (NOCAP, PAD)) or sc.D >= SAFE or sc.rden >= SAFE
         cols = {name: np.array(vs, dtype=object if big else np.int64) for name, vs in sc.cols.items()}
         cols["on"] = np.array(sc.on, dtype=bool)

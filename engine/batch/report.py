@@ -16,10 +16,11 @@ from engine.batch.check import fen_str
 from engine.core.registry import CATEGORIES, REGIONS
 
 BY = ("region", "category", "year")
-SUMS = ("encounters", "total_cost", "eligible_cost", "basic_insurance", "serious_illness", "medical_assistance", "out_of_pocket",
+SUMS = ("encounters", "total_cost", "eligible_cost", "basic_insurance", "serious_illness", "medical_assistance", "other_funds", "out_of_pocket",
         "persons", "warnings", "monitoring_undetermined", "medical_assistance_undetermined", "premium_subsidy", "premium_subsidised_persons",
         "unsettled_encounters", "unsettled_person_years")
-MONEY = ("total_cost", "eligible_cost", "basic_insurance", "serious_illness", "medical_assistance", "paid_total", "out_of_pocket", "premium_subsidy")
+MONEY = ("total_cost", "eligible_cost", "basic_insurance", "serious_illness", "medical_assistance", "other_funds", "paid_total", "out_of_pocket",
+         "premium_subsidy")
 ORDINARY = "ordinary"
 
 
@@ -55,6 +56,9 @@ class Indicators:
         for name, arr in (("total_cost", c.total), ("eligible_cost", c.eligible), ("basic_insurance", st.basic), ("serious_illness", st.si),
                           ("medical_assistance", st.ma), ("out_of_pocket", st.oop)):
             sums[name] = _sum(gid, np.where(ok, arr, 0), G)
+        other = sum((v for k, v in st.paid.items() if k not in ("basic_insurance", "serious_illness", "medical_assistance")),
+                    np.zeros(n, dtype=np.int64))  # the payment steps a region adds after the three tiers
+        sums["other_funds"] = _sum(gid, np.where(ok, other, 0), G)
         sums["encounters"] = _sum(gid, ok.astype(np.int64), G)
         ma_missing = st.unknown.get("medical_assistance", np.zeros(n, dtype=bool))
         sums["medical_assistance_undetermined"] = _sum(gid, (ok & ma_missing).astype(np.int64), G)
@@ -85,13 +89,13 @@ class Indicators:
 
     @staticmethod
     def _row(label: dict[str, Any], v: dict[str, int]) -> dict[str, Any]:
-        paid = v["basic_insurance"] + v["serious_illness"] + v["medical_assistance"]
+        paid = v["basic_insurance"] + v["serious_illness"] + v["medical_assistance"] + v["other_funds"]
         row: dict[str, Any] = dict(label)
         if "region" in row:
             r = REGIONS.get(row["region"])
             row["region_name"] = r.en if r else row["region"]
         row.update({k: v[k] for k in ("persons", "encounters")})
-        for k in ("total_cost", "eligible_cost", "basic_insurance", "serious_illness", "medical_assistance"):
+        for k in ("total_cost", "eligible_cost", "basic_insurance", "serious_illness", "medical_assistance", "other_funds"):
             row[k] = fen_str(v[k])
         row["paid_total"] = fen_str(paid)
         row["out_of_pocket"] = fen_str(v["out_of_pocket"])
@@ -122,12 +126,12 @@ def _rate(a: int, b: int) -> str | None:
 
 LABELS = {"region": "region", "region_name": "name", "category": "category", "year": "year", "persons": "persons",
           "encounters": "encounters", "total_cost": "cost", "basic_insurance": "basic", "serious_illness": "serious ill.",
-          "medical_assistance": "assistance", "paid_total": "paid", "out_of_pocket": "out of pocket", "reimbursement_rate": "reimb. %",
+          "medical_assistance": "assistance", "other_funds": "other funds", "paid_total": "paid", "out_of_pocket": "out of pocket", "reimbursement_rate": "reimb. %",
           "policy_scope_rate": "scope %", "out_of_pocket_share": "OOP %", "warnings": "warnings", "premium_subsidy": "premium subsidy",
           "unsettled_person_years": "unsettled"}
 LABELS_ZH = {"region": "参保地代码", "region_name": "参保地", "category": "身份类别", "year": "年度", "persons": "人数",
              "encounters": "就诊次数", "total_cost": "总费用", "basic_insurance": "基本医保", "serious_illness": "大病保险",
-             "medical_assistance": "医疗救助", "paid_total": "合计支付", "out_of_pocket": "个人自付", "reimbursement_rate": "实际报销比例%",
+             "medical_assistance": "医疗救助", "other_funds": "其他基金", "paid_total": "合计支付", "out_of_pocket": "个人自付", "reimbursement_rate": "实际报销比例%",
              "policy_scope_rate": "政策范围内报销比例%", "out_of_pocket_share": "自付占比%", "warnings": "预警人数",
              "premium_subsidy": "资助参保金额", "unsettled_person_years": "未能结算人年"}
 

@@ -5,11 +5,13 @@ import datetime as dt
 
 import numpy as np
 
-from engine.batch.model import EPOCH, Columns, Settled, date_of, day_of, years_of  # noqa: F401 (EPOCH re-exported)
+from engine.batch.model import EPOCH, Columns, Settled, ages, date_of, day_of, years_of  # noqa: F401 (EPOCH re-exported)
 from engine.batch.params import NEVER, KeyParams, dtype_for, key_params, monitoring_threshold, premium_subsidy, tables, waiting_end
 from engine.settle.kernel import after, pay
+from engine.settle.stepfigs import Facts
+from engine.batch.check import ADMIN_LEVELS
 from engine.policy.policyset import PolicySet
-from engine.policy.resolve import UNKNOWN_AGE, Profile  # claims carry no birth date: age rules are errors, as in a case without one
+from engine.policy.resolve import UNKNOWN_AGE, Profile  # a row without birth_date: age rules are errors, as in a case without one
 
 
 def codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -29,6 +31,8 @@ class Batch:
         self._prem: dict[tuple, tuple] = {}
         self._wait: dict[tuple, tuple] = {}
         self._epochs: dict[str, np.ndarray] = {}
+        self._tables: dict[tuple, dict] = {}
+        self._rows: dict[tuple, tuple] = {}  # kernel rows of the figures held in self._keys
 
     def _epoch(self, region: str) -> np.ndarray:
         if region not in self._epochs:
@@ -39,7 +43,7 @@ class Batch:
         """Settle every encounter of the chunk; every person-year must be wholly inside the chunk."""
         n = len(c)
         year = years_of(c.day)
-        order = np.lexsort((c.day, year, c.person))  # stable: same-day encounters keep input order
+        order = _date_order(c.person, year, c.day)
         s_person, s_year = c.person[order], year[order]
         new = np.ones(n, dtype=bool)
         if n:
@@ -66,14 +70,22 @@ class Batch:
         ymin = int(year.min()) if n else 0
         base = [(c.region, len(c.regions)), (epoch, int(epoch.max()) + 1 if n else 1), (year - ymin, int(year.max()) - ymin + 1 if n else 1),
                 (c.cats, len(c.cat_sets)), (c.scheme, len(c.schemes)), (c.tier, int(c.tier.max()) + 1 if n else 1)]
-        mkey = _combine(base)
-        fkey = _combine([(mkey, 1 << 40), (c.etype, len(c.etypes)), (c.level, 4)])
+        if self.res.ages and c.birth is not None:  # age matters only where a rule tests it
+            base.append((ages(c.birth, c.day) + 1, 200))
+        mkey, mrad = _combine(base)
+        facts = [] if c.pool is None else [(c.pool, 3), (c.admin, 5)]
+        fkey, frad = _combine([(mkey, mrad), (c.etype, len(c.etypes)), (c.level, 4), *facts])
         # -- encounter keys -> each step's kernel columns
-        first, inv = codes(fkey)
+        first, inv = dense_codes(fkey, frad)
         kps = [self._key(c, int(i), int(year[i])) for i in first]
         steps = self.ps.steps
-        P = tables(kps, steps)
-        mfirst, minv = codes(mkey)
+        tkey = tuple(id(kp) for kp in kps)
+        P = self._tables.get(tkey)
+        if P is None:  # the same keys in a repeated chunk: build their tables once
+            if len(self._tables) > 64:
+                self._tables.clear()
+            P = self._tables[tkey] = tables(kps, steps, self._rows)
+        mfirst, minv = dense_codes(mkey, mrad)
         mons = [self._monitor(c, int(i), int(year[i])) for i in mfirst]
         thr = np.array([m[0] for m in mons], dtype=np.int64)[minv]
         mon_err = np.array([eidx(m[1]) if m[1] else -1 for m in mons], dtype=np.int64)[minv]
@@ -105,10 +117,10 @@ class Batch:
         offset = np.concatenate(([0], np.cumsum(n_k)))
         dest = np.empty(n, dtype=np.int64)
         dest[order] = offset[pos] + rank[py_sorted]
-        T_, E_ = c.total.astype(dt_), c.eligible.astype(dt_)
-        O_ = (c.total - c.eligible if c.ooc is None else np.where(c.ooc >= 0, c.ooc, c.total - c.eligible)).astype(dt_)
+        T_, E_ = c.total.astype(dt_, copy=False), c.eligible.astype(dt_, copy=False)
+        O_ = (c.total - c.eligible if c.ooc is None else np.where(c.ooc >= 0, c.ooc, c.total - c.eligible)).astype(dt_, copy=False)
         L = {"T": _place(T_, dest, n), "E": _place(E_, dest, n), "O": _place(O_, dest, n), "w": _place(waiting, dest, n),
-             "thr": _place(thr.astype(dt_), dest, n)}
+             "thr": _place(thr.astype(dt_, copy=False), dest, n)}
         S = {}
         for sid in steps.ids:
             t = P[sid]
@@ -117,11 +129,13 @@ class Batch:
                 on = on & ~waiting
             cols = {}
             for name, arr in t["cols"].items():
-                full = on if name == "on" else arr[inv]
-                if len(full) and (full == full[0]).all():  # the same for every row: a scalar, no gather, no per-slice copy
-                    cols[name] = bool(full[0]) if name == "on" else int(full[0])
+                if name == "on":
+                    same = not len(on) or on.all() or not on.any()
+                    cols[name] = (bool(on[0]) if len(on) else False) if same else _place(on, dest, n)
+                elif len(arr) and (arr == arr[0]).all():  # the same for every key: a scalar, no gather, no per-slice copy
+                    cols[name] = int(arr[0])
                 else:
-                    cols[name] = _place(full if name == "on" else full.astype(dt_), dest, n)
+                    cols[name] = _place(arr[inv].astype(dt_, copy=False), dest, n)
             S[sid] = (t["scaled"], cols)
         out = {sid: np.zeros(n, dtype=dt_) for sid in steps.ids}
         out["oop"] = np.zeros(n, dtype=dt_)
@@ -146,7 +160,7 @@ class Batch:
             out["oop"][sl] = oop
             out["warn"][sl] = oop_sum[:m] > L["thr"][sl]
         res = {k: v[dest] for k, v in out.items()}
-        conv = (lambda a: a.astype(np.int64)) if dt_ is not object else (lambda a: a)
+        conv = (lambda a: a.astype(np.int64, copy=False)) if dt_ is not object else (lambda a: a)
         py = np.empty(n, dtype=np.int64)
         py[order] = py_sorted
         zero = np.zeros(n, dtype=np.int64)
@@ -175,9 +189,13 @@ class Batch:
             srt = order[st.error[order] >= 0]
             pys, at = np.unique(st.py[srt], return_index=True)
             py_err[pys] = st.error[srt][at]
-        pkey = _combine([(c.region[first], len(c.regions)), (year[first] - int(year.min() if len(year) else 0), 400),
-                         (c.cats[first], len(c.cat_sets)), (c.scheme[first], len(c.schemes)), (c.tier[first], int(c.tier.max()) + 1 if len(c.tier) else 1)])
-        pfirst, pinv = codes(pkey)
+        parts = [(c.region[first], len(c.regions)), (year[first] - int(year.min() if len(year) else 0), 400),
+                 (c.cats[first], len(c.cat_sets)), (c.scheme[first], len(c.schemes)), (c.tier[first], int(c.tier.max()) + 1 if len(c.tier) else 1)]
+        if self.res.ages and c.birth is not None:  # the premium is decided on 1 January
+            jan1 = (year[first] - 1970).astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64)
+            parts.append((ages(c.birth[first], jan1) + 1, 200))
+        pkey, prad = _combine(parts)
+        pfirst, pinv = dense_codes(pkey, prad)
         vals = [self._premium(c, int(first[i]), int(year[first[i]])) for i in pfirst]
         st.py_contribution = np.array([-1 if v[0] is None else v[0] for v in vals], dtype=np.int64)[pinv]
         st.py_subsidy = np.array([-1 if v[1] is None else v[1] for v in vals], dtype=np.int64)[pinv]
@@ -198,14 +216,19 @@ class Batch:
     # -- cached look-ups ------------------------------------------------------
     def _profile(self, c: Columns, i: int, with_encounter: bool, day: dt.date | None = None) -> Profile:
         t = int(c.tier[i])
-        return Profile(c.regions[c.region[i]], day or date_of(c.day[i]), c.cat_sets[c.cats[i]], c.schemes[c.scheme[i]], t or None,
-                       c.etypes[c.etype[i]] if with_encounter else None, int(c.level[i]) if with_encounter else None, UNKNOWN_AGE)
+        day = day or date_of(c.day[i])
+        age = UNKNOWN_AGE
+        if self.res.ages and c.birth is not None and int(c.birth[i]) >= 0:
+            age = int(ages(c.birth[i:i + 1], np.array([day_of(day)], dtype=np.int64))[0])
+        return Profile(c.regions[c.region[i]], day, c.cat_sets[c.cats[i]], c.schemes[c.scheme[i]], t or None,
+                       c.etypes[c.etype[i]] if with_encounter else None, int(c.level[i]) if with_encounter else None, age)
 
     def _key(self, c: Columns, i: int, year: int) -> KeyParams:
         p = self._profile(c, i, True)
-        k = (p.region, self._epoch_of(p), year, p.categories, p.scheme, p.tier, p.encounter_type, p.hospital_level)
+        f = Facts() if c.pool is None else Facts((None, True, False)[int(c.pool[i])], ADMIN_LEVELS[int(c.admin[i])] or None)
+        k = (p.region, self._epoch_of(p), year, p.categories, p.scheme, p.tier, p.encounter_type, p.hospital_level, p.age, f)
         if k not in self._keys:
-            self._keys[k] = key_params(self.res, self.ps.steps, p)
+            self._keys[k] = key_params(self.res, self.ps.steps, p, f)
         return self._keys[k]
 
     def _epoch_of(self, p: Profile) -> int:
@@ -213,14 +236,14 @@ class Batch:
 
     def _monitor(self, c: Columns, i: int, year: int) -> tuple[int, str]:
         p = self._profile(c, i, False)
-        k = (p.region, self._epoch_of(p), year, p.categories, p.scheme, p.tier)
+        k = (p.region, self._epoch_of(p), year, p.categories, p.scheme, p.tier, p.age)
         if k not in self._mon:
             self._mon[k] = monitoring_threshold(self.res, p)
         return self._mon[k]
 
     def _premium(self, c: Columns, i: int, year: int) -> tuple:
         p = self._profile(c, i, False, dt.date(year, 1, 1))
-        k = (p.region, year, p.categories, p.scheme, p.tier)
+        k = (p.region, year, p.categories, p.scheme, p.tier, p.age)
         if k not in self._prem:
             self._prem[k] = premium_subsidy(self.res, p)
         return self._prem[k]
@@ -263,11 +286,40 @@ def _on(kps: list[KeyParams], sid: str) -> np.ndarray:
     return np.array([kp.steps[sid].on for kp in kps], dtype=bool)
 
 
-def _combine(parts: list[tuple[np.ndarray, int]]) -> np.ndarray:
+def _combine(parts: list[tuple[np.ndarray, int]]) -> tuple[np.ndarray, int]:
+    """One int64 key from small codes (mixed radix), and the number of possible keys."""
     key = np.zeros(len(parts[0][0]), dtype=np.int64)
+    size = 1
     for arr, radix in parts:
-        key = key * max(int(radix), 1) + arr.astype(np.int64)
-    return key
+        key = key * max(int(radix), 1) + arr.astype(np.int64, copy=False)
+        size *= max(int(radix), 1)
+    return key, size
+
+
+def dense_codes(values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Like `codes` for keys below `size`, in linear time when `size` is small (any row stands for its key: equal keys resolve alike)."""
+    n = len(values)
+    if size > max(4 * n, 1 << 20) or size >= (1 << 62):
+        return codes(values)
+    present = np.zeros(size, dtype=bool)
+    present[values] = True
+    ids = np.cumsum(present) - 1
+    inv = ids[values]
+    first = np.empty(int(ids[-1]) + 1 if size else 0, dtype=np.int64)
+    first[inv] = np.arange(n, dtype=np.int64)
+    return first, inv
+
+
+def _date_order(person: np.ndarray, year: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Rows by person, year and date, same-day rows in input order; no sort when the input is already in that order."""
+    n = len(person)
+    if n > 1:
+        dp, dy, dd = np.diff(person), np.diff(year), np.diff(day)
+        if ((dp > 0) | ((dp == 0) & ((dy > 0) | ((dy == 0) & (dd >= 0))))).all():
+            return np.arange(n, dtype=np.int64)
+    elif n < 2:
+        return np.arange(n, dtype=np.int64)
+    return np.lexsort((day, year, person))
 
 
 def _place(arr: np.ndarray, dest: np.ndarray, n: int) -> np.ndarray:

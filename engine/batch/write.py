@@ -95,17 +95,33 @@ def _unknown(st: Any, sid: str, n: int) -> np.ndarray:
     return u if u is not None else np.zeros(n, dtype=bool)
 
 
+def further_funds(st: Any) -> tuple[str, ...]:
+    """The ids of the payment steps after the three tiers that the settlement has, in paying order."""
+    return tuple(k for k in getattr(st, "paid", {}) if k not in RESULT[:3])
+
+
+def header(extra: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The output columns: a further fund's payment comes after medical_assistance, under its step id."""
+    return OUT_HEADER[:12] + extra + OUT_HEADER[12:]
+
+
+def _parts(st: Any, n: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each payment column (three tiers, then the further funds) with the rows where it was not computed."""
+    cols = [(st.basic, "basic_insurance"), (st.si, "serious_illness"), (st.ma, "medical_assistance")]
+    cols += [(st.paid[k], k) for k in further_funds(st)]
+    return [(v, _unknown(st, sid, n)) for v, sid in cols]
+
+
 def result_rows(c: Columns, st: Any) -> Iterator[list[str]]:
-    """Output rows: the input's identifying fields and each tier's payment (empty if not computed), out-of-pocket, warning, status."""
+    """Output rows: the input's identifying fields, each step's payment (empty if not computed), out-of-pocket, warning, status."""
     warn, (und, und_text) = warning_codes(st), undetermined_codes(st)
-    tiers = [(st.basic, _unknown(st, "basic_insurance", len(c))), (st.si, _unknown(st, "serious_illness", len(c))),
-             (st.ma, _unknown(st, "medical_assistance", len(c)))]
+    parts = _parts(st, len(c))
     for i in range(len(c)):
         err = int(st.error[i])
         yield [c.person_ids[c.person[i]], c.encounter_ids[i] if c.encounter_ids else str(int(c.lines[i]) if c.lines is not None else i),
                str(EPOCH + dt.timedelta(days=int(c.day[i]))), c.regions[c.region[i]], "|".join(sorted(c.cat_sets[c.cats[i]])),
                c.etypes[c.etype[i]], str(int(c.level[i])), fen_str(c.total[i]), fen_str(c.eligible[i]),
-               *("" if u[i] else fen_str(v[i]) for v, u in tiers), fen_str(st.oop[i]),
+               *("" if u[i] else fen_str(v[i]) for v, u in parts), fen_str(st.oop[i]),
                WARNING[warn[i]], "ok" if err < 0 else st.errors[err], und_text[und[i]]]
 
 
@@ -122,12 +138,11 @@ def result_table(c: Columns, st: Any) -> Any:
     cols = [coded_strings(c.person_ids, c.person), eid, date_strings(c.day),
             coded_strings(c.regions, c.region), coded_strings(category_texts(c), c.cats), coded_strings(c.etypes, c.etype),
             pc.cast(pa.array(c.level), pa.string()), fen_strings(c.total), fen_strings(c.eligible),
-            *(_known(fen_strings(v), _unknown(st, sid, n)) for v, sid in ((st.basic, "basic_insurance"), (st.si, "serious_illness"),
-                                                                           (st.ma, "medical_assistance"))),
+            *(_known(fen_strings(v), u) for v, u in _parts(st, n)),
             fen_strings(st.oop),
             coded_strings(list(WARNING), warning_codes(st)), coded_strings(["ok", *st.errors], st.error + 1),
             coded_strings(*reversed(undetermined_codes(st)))]
-    return pa.table(dict(zip(OUT_HEADER, cols)))
+    return pa.table(dict(zip(header(further_funds(st)), cols)))
 
 
 def _csv_bytes(table: Any) -> memoryview:
@@ -167,10 +182,17 @@ class ResultWriter:
             except OSError as e:
                 raise InputError(Text("file.cannot_write", path=path, why=e.strerror)) from None
             self.csv = csv.writer(self.fh)
-            self.csv.writerow(OUT_HEADER)
+        self.headed = False
+
+    def _head(self, extra: tuple[str, ...]) -> None:
+        if not self.parquet and not self.headed:
+            self.csv.writerow(header(extra))
+            self.fh.flush()
+        self.headed = True
 
     def write(self, c: Columns, st: Any) -> None:
-        """Write one settled chunk."""
+        """Write one settled chunk (the header, with the set's further funds, before the first)."""
+        self._head(further_funds(st))
         if not self.arrow:
             self.csv.writerows(result_rows(c, st))
             return
@@ -186,6 +208,7 @@ class ResultWriter:
 
     def close(self) -> None:
         """Close the file (and the Parquet writer)."""
+        self._head(())
         if self.parquet:
             if self.writer is not None:
                 self.writer.close()

@@ -22,3 +22,11 @@ def rate_str(x: Decimal) -> str:
     s = format(x.normalize(), "f")
     whole, _, frac = s.partition(".")
     return f"{whole}.{frac.ljust(2, '0')}"
+
+
+def fen_text(v: int) -> str:
+    """An integer amount of fen as a two-decimal yuan string (exact, no Decimal)."""
+    if v < 0:
+        return "-" + fen_text(-v)
+    q, r = divmod(int(v), 100)
+    return f"{q}.{r:02d}"

@@ -55,7 +55,7 @@ class PolicySet:
 
     @property
     def steps(self) -> StepIndex:
-        """The payment steps (funds) the set declares, or the engine's three tiers if it declares none."""
+        """The payment steps (funds) the set declares, plus the engine's declaration of any of the three tiers it does not declare."""
         if self._steps is None:
             periods = {d.id: d.period for d in self.documents.values()}
             self._steps = StepIndex(declared(self.documents.values()), periods)

@@ -129,7 +129,7 @@ class Resolver:
         self._epochs: dict[str, list[dt.date]] = {}
         self._cache: dict[tuple[str, int], dict[str, list[Rule]]] = {}
         self._resolved: dict[tuple, Resolved | None] = {}  # results are shared: never mutate a Resolved
-        self._ages = any(r.who.age_below is not None for r in self.rules)  # age matters only where a rule tests it
+        self.ages = any(r.who.age_below is not None for r in self.rules)  # age matters only where a rule tests it
 
     def _in_force(self, rule: Rule, day: dt.date) -> bool:
         return rule.period.contains(day) and self.doc_periods[rule.doc_id].contains(day)
@@ -191,7 +191,7 @@ class Resolver:
         """The most favourable treatment among the baseline and each category held (就高不叠加), or None if no rule sets it."""
         epoch = bisect.bisect_right(self.change_dates(p.region), p.date)
         key = (parameter, p.region, epoch, p.date.year, p.categories, p.scheme, p.tier, p.encounter_type, p.hospital_level,
-               p.age if self._ages else None)
+               p.age if self.ages else None)
         if key in self._resolved:
             return self._resolved[key]
         value = self._resolve(parameter, p)

@@ -20,7 +20,7 @@ DEFAULT_STEPS = Path(__file__).resolve().parents[1] / "data" / "three-tier-steps
 
 @lru_cache(maxsize=1)
 def default_document() -> Document:
-    """The engine's three-tier declaration, used only by a policy set that declares no step at all."""
+    """The engine's three-tier declaration, for the tiers a policy set does not declare itself."""
     from engine.policy.load import load_file
 
     loaded, problems = load_file(DEFAULT_STEPS, str(DEFAULT_STEPS))
@@ -30,11 +30,11 @@ def default_document() -> Document:
 
 
 def declared(documents: Iterable[Document]) -> list[PayStep]:
-    """Every step the documents declare, or the engine's three tiers if they declare none."""
+    """Every step the documents declare, and the engine's three tiers for any tier id they do not declare."""
     docs = list(documents)
     steps = [s for d in docs for s in d.steps]
-    if not steps:
-        steps = list(default_document().steps)
+    ids = {s.id for s in steps}
+    steps += [s for s in default_document().steps if s.id not in ids]
     for s in steps:
         flat = s.rate != "marginal"
         for role, pattern in s.names:
@@ -57,6 +57,12 @@ class StepIndex:
     def _live(self, s: PayStep, day: dt.date) -> bool:
         dp = self.doc_periods.get(s.doc_id)
         return s.period.contains(day) and (dp is None or dp.contains(day))
+
+    def epoch(self, region: str, day: dt.date) -> int:
+        """Which of the region's step periods `day` falls in (equal epochs: the same steps in force)."""
+        if region not in self._days:
+            self.in_force(region, day)
+        return bisect.bisect_right(self._days[region], day)
 
     def in_force(self, region: str, day: dt.date) -> tuple[PayStep, ...]:
         """The declarations in force in `region` on `day`, one per id, in paying order."""
@@ -123,8 +129,13 @@ def step_problems(ps: "PolicySet") -> list[Problem]:
             for role, name in s.names:
                 if name.split(".")[-1] != role and name not in NAMED_PARAMETERS:
                     out.append(at(s, ("parameters", role), f"the {role} parameter's name must be a named parameter or end in .{role}, not '{name}'"))
+    uses = {(s.id, role) for d in ps.documents.values() for s in d.steps for role, _ in s.names}
     for r in ps.rules:
         if r.parameter in NAMED_PARAMETERS or r.parameter.split(".")[-1] not in STEP_ROLES:
+            continue
+        sid, role = r.parameter.split(".")[0], r.parameter.split(".")[-1]
+        if sid in ids and (sid, role) not in uses:
+            out.append(ps.locate(r.doc_id, r.loc + ("parameter",), f"{r.parameter}: payment step '{sid}' uses no {role} (declare it in the step, or drop the rule)"))
             continue
         if r.parameter.split(".")[0] not in ids and not _default_name(r.parameter):
             out.append(ps.locate(r.doc_id, r.loc + ("parameter",), f"{r.parameter} belongs to no payment step: declare step '{r.parameter.split('.')[0]}' in `steps`"))

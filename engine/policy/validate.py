@@ -33,6 +33,7 @@ KIND_EFFECTS = {
 def semantic_problems(ps: "PolicySet") -> list[Problem]:
     """Every semantic problem in the set (schema-valid documents only)."""
     out: list[Problem] = []
+    ps.steps  # registers the kinds of the declared steps' figures before their rules are checked
     out += _documents(ps)
     out += _rules(ps)
     out += _conflicts(ps)

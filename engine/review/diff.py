@@ -11,9 +11,11 @@ from engine.policy.model import EFFECTS, Rule
 from engine.policy.policyset import canonical_value
 from engine.core.registry import CATEGORIES, PARAMETERS, REGIONS
 from engine.review.release import Side, bump_kind, open_side, release_check
+from engine.core.messages import msg
+from engine.policy.steps import describe_step
 
 MONEY_RULE_KEYS = {"who", "effective", "parameter", "implements", "stacks_with", *EFFECTS}
-MONEY_DOC_KEYS = {"effective", "jurisdiction", "reference_data"}
+MONEY_DOC_KEYS = {"effective", "jurisdiction", "reference_data", "steps"}
 STATUS_DOC_KEYS = {"status", "supersedes", "amends", "implements"}
 
 
@@ -97,7 +99,7 @@ def compare(base: Side, head: Side) -> dict[str, Any]:
         "head": {"label": head.label, "version": head.ps.version, "fingerprint": head.ps.fingerprint},
         "documents": {"added": [], "removed": [], "superseded": [], "changed": []},
         "rules": {"added": [], "removed": [], "changed": []}, "reference_data": [], "effective_dates": [],
-        "metadata_only": [],
+        "metadata_only": [], "steps": _step_changes(base, head),
     }
     docs = out["documents"]
     for i in sorted(set(H) - set(B)):
@@ -120,6 +122,34 @@ def compare(base: Side, head: Side) -> dict[str, Any]:
             docs["superseded"].append({"id": i, "by": None})
     out["moves_money"] = bool(docs["added"] or docs["removed"] or any(c["moves_money"] for c in docs["changed"]))
     out["fingerprint_changed"] = base.ps.documents_fingerprint != head.ps.documents_fingerprint  # the policies moved
+    return out
+
+
+def _step_changes(base: Side, head: Side) -> dict[str, list[dict[str, Any]]]:
+    """Payment steps added, removed or changed, per declaring document, each in words (zh and en)."""
+    def steps(side: Side) -> dict[tuple[str, str], Any]:
+        return {(d.id, s.id): s for d in side.ps.documents.values() for s in d.steps}
+
+    def raw(side: Side, s: Any) -> Any:
+        return canonical_value(side.ps.documents[s.doc_id].raw["steps"][s.loc[1]])
+
+    B, H = steps(base), steps(head)
+    out: dict[str, list[dict[str, Any]]] = {"added": [], "removed": [], "changed": []}
+
+    def entry(kind: str, s: Any) -> dict[str, Any]:
+        words = {lang: msg(f"step.{kind}", lang, name=s.name[lang], id=s.id, order=s.order, parts=describe_step(s, lang))
+                 for lang in ("zh", "en")}
+        return {"step": s.key, "order": s.order, **words}
+
+    for k in sorted(set(H) - set(B)):
+        out["added"].append(entry("added", H[k]))
+    for k in sorted(set(B) - set(H)):
+        out["removed"].append(entry("removed", B[k]))
+    for k in sorted(set(B) & set(H)):
+        if raw(base, B[k]) != raw(head, H[k]):
+            e = entry("changed", H[k])
+            e["before"] = {lang: describe_step(B[k], lang) for lang in ("zh", "en")}
+            out["changed"].append(e)
     return out
 
 

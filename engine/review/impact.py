@@ -11,7 +11,8 @@ from engine.policy.policyset import PolicySet
 from engine.core.messages import Name, Text
 from engine.core.problems import InputError, MissingParameter
 
-ROWS = (*TIERS, "out_of_pocket", "premium_subsidy")
+ROWS = (*TIERS, "other_funds", "out_of_pocket", "premium_subsidy")
+PAID = (*TIERS, "other_funds")
 TOP = 5
 
 
@@ -90,6 +91,7 @@ def _settle(ps: PolicySet, case_data: dict[str, Any]) -> tuple[dict[str, Any] | 
 def _amounts(res: dict[str, Any]) -> dict[str, Decimal]:
     t = res["totals"]
     out = {k: Decimal(t["paid_known"][k]) for k in TIERS}  # a part not computed adds nothing (results list it in missing)
+    out["other_funds"] = sum((Decimal(v) for k, v in t["paid_known"].items() if k not in TIERS), ZERO)  # the funds a region adds
     out["out_of_pocket"] = Decimal(t["out_of_pocket"])
     sub = (res.get("premium") or {}).get("subsidy")
     out["premium_subsidy"] = Decimal(sub) if sub is not None else ZERO
@@ -125,7 +127,7 @@ def population_impact(base: PolicySet, head: PolicySet, persons: list[dict[str, 
         for r in ROWS:
             totals[r][0] += ab[r]
             totals[r][1] += ah[r]
-        pb, ph = sum((ab[t] for t in TIERS), ZERO), sum((ah[t] for t in TIERS), ZERO)
+        pb, ph = sum((ab[t] for t in PAID), ZERO), sum((ah[t] for t in PAID), ZERO)
         g["paid_before"] += pb
         g["paid_after"] += ph
         if _outcome(rb) != _outcome(rh):

@@ -61,6 +61,15 @@ def render(rep: dict[str, Any], lang: str = "zh") -> str:
                     for r in rules[key]]
         out += [f"- {_m('reference', lang, datum=d['datum'], before=d['before'] or '—', after=d['after'] or '—')}" for d in rep["reference_data"]]
         out.append("")
+    st = rep.get("steps") or {}
+    if any(st.get(k) for k in ("added", "removed", "changed")):
+        out += [f"### {_m('steps', lang)}", ""]
+        for key in ("added", "removed", "changed"):
+            for e in st.get(key, []):
+                out.append(f"- {e[lang]}（`{e['step']}`）" if lang == "zh" else f"- {e[lang]} (`{e['step']}`)")
+                if "before" in e:
+                    out.append(f"  - {_m('step_was', lang, before=e['before'][lang])}")
+        out.append("")
     if rep["effective_dates"]:
         out += [f"### {_m('dates', lang)}", ""]
         out += [f"- `{e.get('rule') or e.get('document')}`：{_period(e['before'], lang)} → {_period(e['after'], lang)}"

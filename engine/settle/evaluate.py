@@ -1,6 +1,7 @@
 """Settle a person-year: basic insurance, serious-illness insurance, medical assistance, premium, monitoring."""
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from typing import Any
 from engine.settle.case import Case, Encounter
 from engine.policy.model import Rule
 from engine.core.messages import Name, Text
-from engine.core.money import ZERO, fen, money_str, rate_str
+from engine.core.money import ZERO, fen, fen_text, money_str, rate_str
 from engine.policy.policyset import PolicySet
 from engine.core.problems import InputError, MissingFact, MissingParameter
 from engine.core.registry import PARAMETERS
@@ -20,6 +21,7 @@ from engine.settle.stepfigs import Facts, Outcome, describe_person, missing_refe
 from engine.settle.steptrace import bands_str, param_text, step_entry
 
 TIERS = ("basic_insurance", "serious_illness", "medical_assistance")
+OFF = Outcome(Figures())  # a step not in force for the encounter
 
 
 @dataclass
@@ -44,6 +46,7 @@ class Settlement:
     missing: list[dict[str, str]] = field(default_factory=list)
     premium: dict[str, Any] = field(default_factory=dict)
     monitoring: dict[str, Any] = field(default_factory=dict)
+    steps: list[Any] = field(default_factory=list)  # the declarations that appear in `paid`, in paying order
 
 
 class Evaluator:
@@ -54,6 +57,8 @@ class Evaluator:
         self.lang = lang
         self.res = ps.resolver
         self._seen: dict[int, tuple[dict, dict, list]] = {}
+        self._outcomes: dict[tuple, tuple] = {}
+        self._rows: dict[tuple, tuple] = {}  # kernel rows of the figures held in self._outcomes (and OFF)
 
     # -- parameter access -------------------------------------------------
     def param(self, s: Settlement, name: str, prof: Profile, trace: list | None) -> Resolved | None:
@@ -106,7 +111,7 @@ class Evaluator:
         s = Settlement(case)
         steps = self.ps.steps
         plans = [self._plan(s, enc, steps) for enc in case.encounters]
-        scaled = {sid: scale(kind_of(steps.kinds[sid]), [pl.outcomes[sid].figs for pl in plans]) for sid in steps.ids}
+        scaled = {sid: scale(kind_of(steps.kinds[sid]), [pl.outcomes[sid].figs for pl in plans], self._rows) for sid in steps.ids}
         acc = {sid: (0, 0, 0) for sid in steps.ids}
         oop_year = ZERO
         first_warning = None
@@ -117,6 +122,8 @@ class Evaluator:
             w = self._warning_check(s, enc, oop_year)
             if w and first_warning is None:
                 first_warning = w
+        seen = {sid: pl.decl[sid] for pl in plans for sid in steps.ids if pl.decl[sid] is not None}
+        s.steps = [seen[sid] for sid in steps.ids if sid in seen]
         s.premium = self._premium(s)
         s.monitoring = self._monitoring(s, oop_year, first_warning)
         return s
@@ -135,18 +142,34 @@ class Evaluator:
         waiting = self._waiting(s, enc, prof, pl.head)
         live = {st.id: st for st in steps.in_force(prof.region, prof.date)}
         facts = Facts(enc.in_pooling_area, enc.admin_level)
+        base = (prof.region, bisect.bisect_right(self.res.change_dates(prof.region), prof.date), steps.epoch(prof.region, prof.date),
+                prof.date.year, prof.categories, prof.scheme, prof.tier, prof.encounter_type, prof.hospital_level,
+                prof.age if self.res.ages else None, waiting, facts)
         for sid in steps.ids:
             st = live.get(sid)
-            items: list[dict[str, Any]] = []
             if st is None:
-                pl.outcomes[sid] = Outcome(Figures())
+                pl.outcomes[sid], pl.items[sid] = OFF, []
             else:
-                get = lambda name, items=items: self.param(s, name, prof, items)  # noqa: E731
-                pl.outcomes[sid] = step_outcome(self.res, st, prof, get, waiting, facts, enc.id)
-                s.missing.extend(pl.outcomes[sid].missing)
-            pl.items[sid] = items
+                pl.outcomes[sid], pl.items[sid] = self._outcome(s, st, prof, base, waiting, facts, enc)
             pl.decl[sid] = st
         return pl
+
+    def _outcome(self, s: Settlement, st: Any, prof: Profile, base: tuple, waiting: bool, facts: Facts,
+                 enc: Encounter) -> tuple[Outcome, list[dict[str, Any]]]:
+        """A step's figures and trace items for this encounter, resolved once per key (as the batch does) and replayed."""
+        key = (st.key, base)
+        hit = self._outcomes.get(key)
+        if hit is None:
+            tmp = Settlement(s.case)
+            items: list[dict[str, Any]] = []
+            out = step_outcome(self.res, st, prof, lambda name: self.param(tmp, name, prof, items), waiting, facts, enc.id)
+            hit = self._outcomes[key] = (out, items, tmp.used, tmp.unverified)
+        out, items, used, unverified = hit
+        s.used.update(used)
+        s.unverified.update(unverified)
+        if out.missing:
+            s.missing.extend(dict(m, encounter=enc.id, date=prof.date.isoformat()) for m in out.missing)
+        return out, [dict(i) for i in items]
 
     def _encounter(self, s: Settlement, enc: Encounter, pl: "Plan", scaled: dict[str, Scaled], acc: dict, i: int) -> dict[str, Any]:
         trace = list(pl.head)
@@ -168,17 +191,19 @@ class Evaluator:
                 continue
             trace.extend(pl.items[sid])
             # a step some rule reaches but whose key figure is missing is not computed: null, never "0.00" (the contract)
-            paid[sid] = None if (out.missing and not out.figs.on) else money_str(Decimal(amount) / 100)
+            paid[sid] = None if (out.missing and not out.figs.on) else fen_text(amount)
             trace.append(step_entry(st, amount, det, sc, out, self.lang))
         oop = sum(owed)
-        trace.append(_calc("out_of_pocket", Decimal(oop) / 100, f"{enc.total_cost} - " + " - ".join(v for v in paid.values() if v is not None)))
+        oop_text = fen_text(oop)
+        trace.append({"step": "out_of_pocket", "value": oop_text, "rule": None, "document_version": None, "clause": None,
+                      "formula": f"{enc.total_cost} - " + " - ".join(v for v in paid.values() if v is not None)})
         for t in TIERS:
             paid.setdefault(t, "0.00")
         return {
             "id": enc.id, "date": enc.date.isoformat(), "type": enc.type, "hospital_level": enc.hospital_level,
             "categories": sorted(pl.prof.categories),
             "total_cost": money_str(enc.total_cost), "eligible_cost": money_str(enc.eligible_cost),
-            "paid": paid, "out_of_pocket": money_str(Decimal(oop) / 100), "trace": trace,
+            "paid": paid, "out_of_pocket": oop_text, "trace": trace,
         }
 
     def _waiting(self, s: Settlement, enc: Encounter, prof: Profile, trace: list) -> bool:

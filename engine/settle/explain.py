@@ -60,7 +60,7 @@ def result_json(s: Settlement, ps: PolicySet) -> dict[str, Any]:
             "out_of_pocket": money_str(oop),
             "reimbursement_rate": None if unknown else (rate_str((paid_sum / total).quantize(Decimal("0.0001"))) if total else "0.00"),
             "policy_scope_reimbursement_rate": None if unknown else (rate_str((paid_sum / eligible).quantize(Decimal("0.0001"))) if eligible else "0.00"),
-            "undetermined": sum(1 for u in unknowns.undetermined(s.missing) if u["part"] in TIERS),
+            "undetermined": sum(1 for u in unknowns.undetermined(s.missing) if u["part"] not in ("premium", "monitoring")),
         },
         "premium": s.premium,
         "monitoring": s.monitoring,
@@ -68,6 +68,7 @@ def result_json(s: Settlement, ps: PolicySet) -> dict[str, Any]:
         "unverified": sorted(s.unverified.values(), key=lambda u: (u["parameter"], u["rule"])),
         "missing": s.missing,
         "undetermined": unknowns.summary(s.missing),
+        "payment_steps": [{"id": st.id, "name": dict(st.name), "order": st.order, "declared_by": st.key} for st in s.steps],
     }
 
 
@@ -85,13 +86,15 @@ def render_text(res: dict[str, Any], lang: str = "zh", show_trace: bool = True) 
     rname = (region.zh if lang == "zh" else region.en) if region else res["region"]
     out = [f"{L['title']} · {L['person']} {res['person']} · {L['region']} {rname} ({res['region']}) · {L['year']} {res['year']}",
            f"{L['policy_set']} {res['policy_set']['version']} {res['policy_set']['fingerprint'][:19]}…", ""]
+    names = {k: L[k] for k in TIERS}
+    names.update({st["id"]: st["name"].get(lang, st["id"]) for st in res.get("payment_steps", []) if st["id"] not in TIERS})
     for e in res["encounters"]:
         where = msg("words.stay", lang, type=Name("type", e["type"]), level=e["hospital_level"])
         out.append(f"{L['encounter']} {e['id']} {e['date']} {where} · {L['categories']}: {_cats(e['categories'], lang)}")
         out.append(f"  {L['total_cost']} {e['total_cost']:>12}   {L['eligible_cost']} {e['eligible_cost']:>12}")
-        gaps = {t: unknowns.tier_unknown(res, e["id"], t) for t in TIERS}
-        for t in TIERS:
-            out.append(f"  {L[t]:<20} {unknowns.not_computed(gaps[t], lang) if gaps[t] else format(e['paid'][t], '>12')}")
+        gaps = {t: unknowns.tier_unknown(res, e["id"], t) for t in e["paid"]}
+        for t in e["paid"]:
+            out.append(f"  {names.get(t, t):<20} {unknowns.not_computed(gaps[t], lang) if gaps[t] else format(e['paid'][t], '>12')}")
         oop = e["out_of_pocket"] if not any(gaps.values()) else msg("unknown.at_most", lang, value=e["out_of_pocket"])
         out.append(f"  {L['out_of_pocket']:<20} {oop:>12}")
         if show_trace:
@@ -105,12 +108,12 @@ def render_text(res: dict[str, Any], lang: str = "zh", show_trace: bool = True) 
                 out.append(f"    {st['step']}{act} = {value}{flag}{cite}{('  ' + extra) if extra else ''}")
         out.append("")
     t = res["totals"]
-    counts = {k: unknowns.tier_count(res, k) for k in TIERS}
-    shown = {k: t["paid"][k] if not counts[k] else msg("unknown.total", lang, n=counts[k], known=t["paid_known"][k]) for k in TIERS}
+    counts = {k: unknowns.tier_count(res, k) for k in t["paid"]}
+    shown = {k: t["paid"][k] if not counts[k] else msg("unknown.total", lang, n=counts[k], known=t["paid_known"][k]) for k in t["paid"]}
     rate = f"{Decimal(t['reimbursement_rate']) * 100:.2f}%" if not any(counts.values()) else msg("unknown.undetermined", lang)
     oop_total = t["out_of_pocket"] if not any(counts.values()) else msg("unknown.at_most", lang, value=t["out_of_pocket"])
     n_unknown = res.get("undetermined", {}).get("count", 0)
-    out.append(f"{L['totals']}: {L['total_cost']} {t['total_cost']} · " + " · ".join(f"{L[k]} {shown[k]}" for k in TIERS)
+    out.append(f"{L['totals']}: {L['total_cost']} {t['total_cost']} · " + " · ".join(f"{names.get(k, k)} {shown[k]}" for k in t["paid"])
                + f" · {L['out_of_pocket']} {oop_total} · {L['rate']} {rate} · " + msg("unknown.count", lang, n=n_unknown))
     p = res["premium"]
     if p.get("individual_contribution") is not None and unknowns.subsidy_unknown(res):

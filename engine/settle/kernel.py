@@ -1,11 +1,9 @@
-"""The payment arithmetic, written once: every step kind on integer fen, for one encounter of one or many person-years.
-
-The same functions run on Python integers (a single case, encounter by encounter) and on numpy arrays (a batch, the
-k-th encounters of many person-years at once): `xp` is the namespace, SCALAR or numpy. Amounts are integer fen;
-deductibles, share limits and ceilings may have parts of a fen, so a step's amounts are held in units of 1/D fen
-(D the common denominator of its figures) and its rates as numerators over one denominator. Rounding happens once,
-in `half_up`, when a step's payment is fixed.
-"""
+"""The payment arithmetic, written once: every step kind on integer fen, for one encounter of one or many person-years."""
+# The same functions run on Python integers (a single case, encounter by encounter) and on numpy arrays (a batch, the
+# k-th encounters of many person-years at once): `xp` is the namespace, SCALAR or numpy. Amounts are integer fen;
+# deductibles, share limits and ceilings may have parts of a fen, so a step's amounts are held in units of 1/D fen
+# (D the common denominator of its figures) and its rates as numerators over one denominator. Rounding happens once,
+# in `half_up`, when a step's payment is fixed.
 from __future__ import annotations
 
 import math
@@ -108,25 +106,28 @@ class Scaled:
     on: list[bool]
 
 
-def scale(kind: Kind, figs: list[Figures]) -> Scaled:
-    """Integer columns of a step's figures (one row per key) over one D and one rate denominator."""
-    live = [f for f in figs if f.on]
+def scale(kind: Kind, figs: list[Figures], memo: dict | None = None) -> Scaled:
+    """Integer columns of a step's figures (one row per key) over one D and one rate denominator; `memo` keeps rows."""
+    # `memo` is keyed by id(Figures): its holder must keep those Figures alive
+    uniq = {id(f): f for f in figs}  # figures are shared between encounters of one key: convert each once
+    live = [f for f in uniq.values() if f.on]
     D = math.lcm(1, *(g.denominator for f in live for g in (f.d, f.q, f.x)))
     rden = math.lcm(1, *(r.denominator for f in live for r in f.rates))
     nb = max([len(f.rates) for f in live] + [1])
-    cols: dict[str, list[int]] = {"d": [], "q": [], "x": [], "cap": []}
-    for b in range(nb):
-        cols[f"s{b}"], cols[f"r{b}"] = [], []
-    for f in figs:
-        if not f.on:
-            f = Figures()
-        cols["d"].append(int(f.d * D))
-        cols["q"].append(int(f.q * D))
-        cols["x"].append(int(f.x * D))
-        cols["cap"].append(f.cap)
-        for b in range(nb):
-            cols[f"s{b}"].append(f.starts[b] if b < len(f.starts) else PAD)
-            cols[f"r{b}"].append(int(f.rates[b] * rden) if b < len(f.rates) else 0)
+    rows: dict[int, tuple[int, ...]] = {}
+    memo = {} if memo is None else memo
+    for key, f in uniq.items():
+        hit = memo.get((key, D, rden, nb))
+        if hit is not None:
+            rows[key] = hit
+            continue
+        g = f if f.on else Figures()
+        rows[key] = memo[(key, D, rden, nb)] = (int(g.d * D), int(g.q * D), int(g.x * D), g.cap,
+                     *(g.starts[b] if b < len(g.starts) else PAD for b in range(nb)),
+                     *(int(g.rates[b] * rden) if b < len(g.rates) else 0 for b in range(nb)))
+    names = ["d", "q", "x", "cap", *(f"s{b}" for b in range(nb)), *(f"r{b}" for b in range(nb))]
+    table = [rows[id(f)] for f in figs]
+    cols = {name: [r[j] for r in table] for j, name in enumerate(names)}
     return Scaled(kind, D, rden, nb, cols, [f.on for f in figs])
 
 
@@ -141,11 +142,9 @@ def base_amount(base: str, ins: Any, oos: Any, rest: Any) -> Any:
 
 def pay(xp: Any, k: Kind, D: int, rden: int, nb: int, p: dict[str, Any], on: Any, owed: tuple, total: Any,
         acc: tuple) -> tuple[Any, tuple, dict[str, Any]]:
-    """One step for one encounter (of each person-year): its payment in fen, the year's new accumulators, the figures used.
-
-    owed = (in-scope, out-of-scope, other) fen still owed; acc = (A: counted base this year, Y: amounts above
-    the deductible this year, both x D; paid this year, fen).
-    """
+    """One step for one encounter (of each person-year): its payment in fen, the year's new accumulators, the figures used."""
+    # owed = (in-scope, out-of-scope, other) fen still owed; acc = (A: counted base this year, Y: amounts above the
+    # deductible this year, both x D; paid this year, fen)
     A, Y, paid = acc
     B = base_amount(k.base, *owed)
     C = B * D if D != 1 else B

@@ -29,6 +29,7 @@ class Outcome:
     figs: Figures
     note: str | None = None
     missing: list[dict[str, str]] = field(default_factory=list)
+    texts: dict[tuple, Any] = field(default_factory=dict)  # the trace sentence's fixed words, by (language, D)
 
 
 def describe_person(p: Profile) -> str:

@@ -2,18 +2,28 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from engine.core.messages import msg
-from engine.core.money import money_str, rate_str
+from engine.core.money import fen_text, money_str, rate_str
 from engine.core.registry import CATEGORIES, PARAMETERS
 from engine.policy.model import PayStep
 from engine.settle.kernel import NOCAP, Scaled
 from engine.settle.stepfigs import Outcome
 
 
+@lru_cache(maxsize=4096)
+def ratio(r: Fraction) -> str:
+    """A rate (exact fraction) as a decimal string, e.g. 0.70."""
+    return rate_str(r.numerator / Decimal(r.denominator))
+
+
 def yuan(v: Any, D: int = 1) -> str:
     """An amount held as fen x D, in yuan: exact, at least two decimals."""
+    if D == 1:
+        return fen_text(v)
     x = Decimal(int(v)) / Decimal(D) / 100
     return money_str(x) if x == x.quantize(Decimal("0.01")) else format(x.normalize(), "f")
 
@@ -26,43 +36,64 @@ def bands_str(bands: tuple) -> str:
 
 
 def step_entry(st: PayStep, amount: int, det: dict[str, Any], sc: Scaled, out: Outcome, lang: str) -> dict[str, Any]:
-    """The trace entry of one step's payment, citing the step's declaration."""
-    entry = {"step": f"{st.id}.paid", "value": money_str(Decimal(amount) / 100), "rule": st.key,
-             "document_version": st.doc_version, "clause": st.clause}
-    name = st.name["zh" if lang != "en" else "en"]
+    """The trace entry of one step's payment, citing the step's declaration; its sentence from the kernel's own values."""
+    value = fen_text(amount)
+    entry = {"step": f"{st.id}.paid", "value": value, "rule": st.key, "document_version": st.doc_version, "clause": st.clause}
+    key = (lang, sc.D)
+    tmpl = out.texts.get(key)
+    if tmpl is None:  # the sentence's fixed words, once per figures and language; amounts are filled in below
+        tmpl = out.texts[key] = _template(st, sc, out, lang)
     if not out.figs.on:
-        entry["note"] = msg("trace.not_computed", lang, reason=out.note or "")
-        entry["text"] = (f"{name}：" if lang != "en" else f"{name}: ") + entry["note"]
+        entry["note"], entry["text"] = tmpl
         return entry
     D = sc.D
+    vals = {"paid": value, "B": yuan(det["B"]), "above": yuan(det["hi"] - det["lo"], D)}
     k = sc.kind
-    parts = [msg(f"trace.step.base.{k.base}", lang, name=name, base=yuan(det["B"]))]
     if k.share_limit:
-        parts.append(msg("trace.step.share_limit", lang, total=yuan(det["total"]), share=rate_str(out.figs.q.numerator / Decimal(out.figs.q.denominator)), counted=yuan(det["C"], D)))
-    above = yuan(det["hi"] - det["lo"], D)
-    if k.ceiling:
-        parts.append(msg("trace.step.ceiling", lang, share=rate_str(out.figs.x.numerator / Decimal(out.figs.x.denominator)), limit=yuan(det["d"], D), above=above))
-    elif k.deductible == "year":
-        parts.append(msg("trace.step.deductible.year", lang, before=yuan(det["A"], D), after=yuan(det["A"] + det["C"], D), deductible=yuan(det["d"], D), above=above))
-    elif k.deductible == "encounter":
-        parts.append(msg("trace.step.deductible.encounter", lang, deductible=yuan(det["d"], D), above=above))
-    else:
-        parts.append(msg("trace.step.deductible.none", lang, above=above))
+        vals.update(total=yuan(det["total"]), C=yuan(det["C"], D))
+    if k.ceiling or k.deductible != "none":
+        vals["d"] = yuan(det["d"], D)
+    if k.deductible == "year" and not k.ceiling:
+        vals.update(A0=yuan(det["A"], D), A1=yuan(det["A"] + det["C"], D))
+    if len(out.figs.rates) > 1:
+        vals.update(lo=yuan(det["lo"], D), hi=yuan(det["hi"], D))
+    if st.annual_cap and not out.missing and out.figs.cap != NOCAP:
+        vals["left"] = yuan(det["left"])
+    entry["text"] = tmpl.format(**vals)
+    return entry
+
+
+def _template(st: PayStep, sc: Scaled, out: Outcome, lang: str) -> Any:
+    """A step's sentence with {placeholders} for the amounts (or, for a step that does not pay, its note and text)."""
+    name = st.name["zh" if lang != "en" else "en"]
+    if not out.figs.on:
+        note = msg("trace.not_computed", lang, reason=out.note or "")
+        return note, (f"{name}：" if lang != "en" else f"{name}: ") + note
+    k = sc.kind
     f = out.figs
+    parts = [msg(f"trace.step.base.{k.base}", lang, name=name.replace("{", "{{").replace("}", "}}"), base="{B}")]
+    if k.share_limit:
+        parts.append(msg("trace.step.share_limit", lang, total="{total}", share=ratio(f.q), counted="{C}"))
+    if k.ceiling:
+        parts.append(msg("trace.step.ceiling", lang, share=ratio(f.x), limit="{d}", above="{above}"))
+    elif k.deductible == "year":
+        parts.append(msg("trace.step.deductible.year", lang, before="{A0}", after="{A1}", deductible="{d}", above="{above}"))
+    elif k.deductible == "encounter":
+        parts.append(msg("trace.step.deductible.encounter", lang, deductible="{d}", above="{above}"))
+    else:
+        parts.append(msg("trace.step.deductible.none", lang, above="{above}"))
     if len(f.rates) > 1:
-        bands = "；".join(msg("trace.step.band", lang, start=yuan(s), rate=rate_str(r.numerator / Decimal(r.denominator))) for s, r in zip(f.starts, f.rates))
-        parts.append(msg("trace.step.bands", lang, lo=yuan(det["lo"], D), hi=yuan(det["hi"], D), bands=bands))
+        bands = "；".join(msg("trace.step.band", lang, start=yuan(s), rate=ratio(r)) for s, r in zip(f.starts, f.rates))
+        parts.append(msg("trace.step.bands", lang, lo="{lo}", hi="{hi}", bands=bands))
     elif not k.ceiling:
-        r = f.rates[0]
-        parts.append(msg("trace.step.rate", lang, rate=rate_str(r.numerator / Decimal(r.denominator))))
+        parts.append(msg("trace.step.rate", lang, rate=ratio(f.rates[0])))
     if st.annual_cap:
         if out.missing:
             parts.append(msg("trace.step.cap_missing", lang))
         else:
-            parts.append(msg("trace.step.no_cap", lang) if f.cap == NOCAP else msg("trace.step.cap", lang, left=yuan(det["left"])))
-    parts.append(msg("trace.step.paid", lang, paid=money_str(Decimal(amount) / 100)))
-    entry["text"] = "".join(parts)
-    return entry
+            parts.append(msg("trace.step.no_cap", lang) if f.cap == NOCAP else msg("trace.step.cap", lang, left="{left}"))
+    parts.append(msg("trace.step.paid", lang, paid="{paid}"))
+    return "".join(parts)
 
 
 def param_text(name: str, st: Any, value: str | None, level: int | None, lang: str) -> str:

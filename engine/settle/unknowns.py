@@ -13,7 +13,7 @@ def undetermined(missing: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for m in missing:
         p = m["parameter"]
-        if m["part"] in TIERS and not p.endswith(".annual_cap"):
+        if m["part"] not in ("premium", "monitoring") and not p.endswith(".annual_cap"):  # a tier or further fund
             out.append({"part": m["part"], "parameter": p, "encounter": m.get("encounter"), "date": m.get("date")})
         elif p in ("premium.individual_contribution", "premium.subsidy"):
             out.append({"part": "premium", "parameter": p, "date": m.get("date")})

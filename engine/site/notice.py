@@ -1,8 +1,9 @@
-"""Docs-site notice pages: one per document (metadata, sources, relations, rules beside their clauses) and the index."""
+"""Docs-site notice pages: one per document (metadata, sources, relations, payment steps, rules beside their clauses) and the index."""
 from __future__ import annotations
 
 from engine.settle.explain import describe_rule
 from engine.policy.model import Document, Rule
+from engine.policy.steps import describe_step
 from engine.policy.policyset import PolicySet
 from collections import Counter
 
@@ -42,6 +43,8 @@ def notice_markdown(ps: PolicySet, doc: Document, idx: Index, blob: str) -> str:
         out.append(f"- `{s['id']}` ({s['kind']}) **{s['title']}** — {where}" + (f"（{extra}）" if extra else ""))
     out.append("")
     out += _relations(ps, doc, idx, src)
+    if doc.steps:
+        out += _steps_section(doc)
     if doc.rules:
         out += ["## 规则 Rules", "", f"本文件编码了 {len(doc.rules)} 条规则；每条规则旁列出它所依据的原文。"
                 f" {len(doc.rules)} rule(s), each beside the clause it encodes.", ""]
@@ -121,6 +124,20 @@ def _relations(ps: PolicySet, doc: Document, idx: Index, src: str) -> list[str]:
     if not lines:
         lines.append("- 无 None recorded.")
     return ["## 关系 Relations", ""] + lines + [""]
+
+
+def _steps_section(doc: Document) -> list[str]:
+    """The payment steps (funds) the notice declares, in paying order, each with its arithmetic in words and its clause."""
+    out = ["## 支付步骤 Payment steps", "", f"本文件声明了 {len(doc.steps)} 个支付步骤（基金），按支付顺序排列，每一步只在前面各步支付后剩余的部分上计算。"
+           f" {len(doc.steps)} payment step(s), in paying order; each pays on what the earlier steps left.", ""]
+    for st in sorted(doc.steps, key=lambda x: (x.order, x.id)):
+        quote = " / ".join(st_q for st_q in (doc.raw["steps"][st.loc[1]]["quote"].get(k) for k in ("zh", "en")) if st_q)
+        period = f"{st.period.start} – {st.period.end or '…'}"
+        out += [f'### <span id="step-{st.id}"></span>{st.order}. {st.name["zh"]} {st.name["en"]} (`{st.id}`)', "",
+                f"- 计算 Arithmetic: {describe_step(st, 'zh')}", f"  / {describe_step(st, 'en')}",
+                f"- 条款 Clause: {cell(st.clause)} · 有效期 In force: {period} · {badge(st.provenance.verified)}",
+                f"- 原文 Quote: {cell(quote)}", ""]
+    return out
 
 
 def who_text(r: Rule) -> str:

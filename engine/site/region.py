@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from engine.settle.params import params_table
+from engine.policy.steps import describe_step
 from engine.policy.policyset import PolicySet
 from engine.core.registry import GRADES, PARAMETERS, grade_rank, region_chain
 from engine.site.base import (STATUS, by_layer, categories_with_rules, category_name, category_tab, cell, code_link, doc_title,
@@ -98,6 +99,12 @@ def region_markdown(ps: PolicySet, code: str) -> str:
     for d in by_layer(d for d in ps.documents.values() if d.jurisdiction in chain):
         out.append(f"| {region_name(d.jurisdiction)} | [{cell(doc_title(d))}]({link(src, notice_page(d.id))}) | {span_text(d.period)} | {STATUS.get(d.status, d.status)} |")
     out.append("")
+    last = max([dt.date(y, 7, 1) for y in years] or [dt.date.today()])
+    steps = ps.steps.in_force(code, last)
+    if steps:
+        out += [f"## 支付顺序 Order of payment ({last})", "", "| 顺序 Order | 基金 Fund | 计算 Arithmetic | 声明 Declared by |", "| --- | --- | --- | --- |"]
+        out += [f"| {st.order} | {st.name['zh']} {st.name['en']} | {cell(describe_step(st, 'zh'))} | "
+                f"[`{st.key}`]({link(src, notice_page(st.doc_id))}#step-{st.id}) |" for st in steps] + [""]
     out += ["## 各年参数 Parameters in force on 1 July", "",
             "每个参数一张表，每行一个年度（取 7 月 1 日；取值相同的相邻年度合并）：普通参保人的取值，以及各身份类别不同于此的取值"
             "（已按就高不叠加取最优；每个数值后标可信度：✔ 一手，⚠ 后为所用最弱的可信度：二手、低、推算、种子）。"

@@ -1,0 +1,136 @@
+"""Benchmarks for issue 14 (run by hand: python benchmarks/bench_steps.py [--big] [--no-anchors]). Not part of the test run.
+
+In one run, interleaved with the anchors of ../shared/anchors (their scripts are run as they are, in child processes):
+single case per encounter including the trace ((201-encounter person-year - 1-encounter one) / 200), the result
+document's extra cost, `yibao evaluate --format json` per encounter and its cold start, batch settlement warm on
+1,000,000 SYNTHETIC encounters, and with --big `yibao report` on 1,000,000 Parquet encounters and 10,000,000 streamed.
+"""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ANCHORS = Path(os.environ.get("YIBAO_ANCHORS", ROOT.parent.parent / "shared" / "anchors"))
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from engine.settle.case import case_from_data  # noqa: E402
+from engine.settle.evaluate import Evaluator  # noqa: E402
+from engine.settle.explain import result_json  # noqa: E402
+from engine.policy.policyset import load_policy_set  # noqa: E402
+
+
+def person_year(k: int) -> dict:
+    """A Chongqing 2020 dibao person-year of k inpatient encounters, levels 1-3, costs varying."""
+    encs = [{"id": f"e-{i}", "date": f"2020-{1 + i * 12 // max(k, 1):02d}-{1 + i % 28:02d}", "type": "inpatient",
+             "hospital_level": 1 + i % 3, "total_cost": f"{12000 + 97 * i}.00", "eligible_cost": f"{10000 + 83 * i}.00"} for i in range(k)]
+    return {"person": {"id": "p", "region": "500000", "scheme": "resident", "contribution_tier": 1, "categories": ["dibao"]},
+            "encounters": encs}
+
+
+def best(f, n: int) -> float:
+    """The lower quartile of n timings of f(), seconds (the machine is shared: the fastest runs are the least disturbed)."""
+    out = []
+    for _ in range(n):
+        t = time.perf_counter()
+        f()
+        out.append(time.perf_counter() - t)
+    return statistics.quantiles(out, n=4)[0] if n >= 4 else min(out)
+
+
+def single(ps) -> dict:
+    ev = Evaluator(ps)
+    one, many = case_from_data(person_year(1)), case_from_data(person_year(201))
+    ev.settle(one), ev.settle(many)
+    t1, t201 = best(lambda: ev.settle(one), 2000), best(lambda: ev.settle(many), 200)
+    s = ev.settle(one)
+    doc = best(lambda: json.dumps(result_json(s, ps), ensure_ascii=False), 2000)
+    return {"settle 1 encounter (us)": t1 * 1e6, "settle 201 encounters (us)": t201 * 1e6,
+            "single case per encounter with trace (us)": (t201 - t1) / 200 * 1e6, "result document + JSON text (us)": doc * 1e6}
+
+
+def cli(tmp: Path) -> dict:
+    paths = {}
+    for k in (1, 201):
+        p = tmp / f"case-{k}.json"
+        p.write_text(json.dumps(person_year(k)), encoding="utf-8")
+        paths[k] = p
+    run = lambda k: subprocess.run([sys.executable, "-m", "engine.cli.main", "evaluate", str(paths[k]), "--format", "json"],  # noqa: E731
+                                   check=True, capture_output=True, cwd=ROOT)
+    run(1)
+    t1 = best(lambda: run(1), 7)
+    t201 = best(lambda: run(201), 7)
+    return {"yibao evaluate --format json, cold start 1 encounter (s)": t1,
+            "yibao evaluate --format json per encounter ((201-1)/200, us)": (t201 - t1) / 200 * 1e6}
+
+
+def batch(ps, n: int) -> dict:
+    from engine.batch.claims import generate
+    from engine.batch.settle import Batch
+
+    c = generate(n)
+    b = Batch(ps)
+    t = time.perf_counter()
+    b.settle(c)
+    cold = time.perf_counter() - t
+    warm = min(best(lambda: b.settle(c), 1) for _ in range(3))
+    return {f"batch cold, {n:,} encounters (enc/s)": n / cold, f"batch warm, {n:,} encounters, best of 3 (enc/s)": n / warm}
+
+
+def big(tmp: Path) -> dict:
+    from bench_batch import run_cli
+    from engine.batch.claims import write_parquet
+
+    out = {}
+    f = tmp / "claims-1m.parquet"
+    write_parquet(1_000_000, f)
+    code, wall, rss, _ = run_cli(["report", str(f), "--quiet", "--format", "csv"])
+    out["yibao report, 1,000,000 Parquet encounters end to end (s)"] = wall
+    out["yibao report, 1,000,000 Parquet encounters, peak RSS (MiB)"] = rss
+    f.unlink()
+    f = tmp / "claims-10m.parquet"
+    write_parquet(10_000_000, f)
+    code, wall, rss, _ = run_cli(["report", str(f), "--quiet", "--format", "csv"])
+    out["yibao report, 10,000,000 Parquet encounters streamed (s)"] = wall
+    out["yibao report, 10,000,000 Parquet encounters streamed, peak RSS (MiB)"] = rss
+    f.unlink()
+    return out
+
+
+def anchors() -> list[str]:
+    lines = []
+    for name, args in (("floor_anchor.py", []), ("openfisca_anchor.py", ["1000000"]), ("zen_anchor.py", [])):
+        p = ANCHORS / name
+        if not p.exists():
+            lines.append(f"{name}: not found at {p}")
+            continue
+        r = subprocess.run([sys.executable, str(p), *args], capture_output=True, text=True)
+        lines += [f"{name}: {x}" for x in (r.stdout.strip().splitlines() or [f"failed: {r.stderr.strip()[-300:]}"]) if "{" not in x]
+    return lines
+
+
+def main() -> None:
+    ps = load_policy_set(ROOT / "policies")
+    assert not ps.problems
+    with tempfile.TemporaryDirectory() as tmp:
+        for line in ([] if "--no-anchors" in sys.argv else anchors()):
+            print("anchor", line, flush=True)
+        for part in (single(ps), cli(Path(tmp)), batch(ps, 1_000_000)):
+            for k, v in part.items():
+                print(f"{k}: {v:,.3f}" if v < 100 else f"{k}: {v:,.0f}", flush=True)
+        for line in ([] if "--no-anchors" in sys.argv else anchors()):
+            print("anchor (again)", line, flush=True)
+        if "--big" in sys.argv:
+            for k, v in big(Path(tmp)).items():
+                print(f"{k}: {v:,.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
