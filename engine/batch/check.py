@@ -91,8 +91,8 @@ def _int(lo: int, hi: int, empty: int | None = None) -> Callable[[str], int]:
         s = s.strip()
         if not s and empty is not None:
             return empty
-        if not s.isascii():
-            raise ValueError(f"'{s}' is not a whole number")
+        if not s.isascii() or len(s) > 20:
+            raise ValueError(f"'{s[:20]}{'…' if len(s) > 20 else ''}' is not a whole number in {lo}..{hi}")
         v = int(s)
         if not lo <= v <= hi:
             raise ValueError(f"{v} is not in {lo}..{hi}")
@@ -104,7 +104,7 @@ def fen_of(s: str) -> int:
     """A yuan amount (digits, at most two decimals) as integer fen; ValueError saying why not."""
     s = s.strip()
     if not _MONEY.fullmatch(s):
-        raise ValueError(f"'{s}' is not an amount of yuan with at most two decimals (and not negative)")
+        raise ValueError(f"'{s[:40]}{'…' if len(s) > 40 else ''}' is not an amount of yuan with at most two decimals (and not negative)")
     whole, _, frac = s.partition(".")
     return int(whole) * 100 + int(frac.ljust(2, "0") or 0)
 

@@ -24,7 +24,7 @@ def policy_args(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--policies", metavar="DIR", help="policy folder (default: the shipped one)")
     g.add_argument("--bundle", metavar="FILE", help="a bundle written by 'yibao bundle'")
-    g.add_argument("--ref", metavar="GIT_REF", help="the policies/ folder of a git revision of this repository")
+    g.add_argument("--ref", metavar="GIT_REF", help="the policies/ folder of a release version (0.1.0) or git revision of this repository")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of text output")
 
@@ -37,8 +37,9 @@ def policy_set(args: argparse.Namespace) -> PolicySet:
         return load_bundle(args.bundle)
     if getattr(args, "ref", None):
         from engine.policy.policyset import REPO_ROOT
-        from engine.review.release import export_ref
+        from engine.review.release import export_ref, require_checkout
 
+        require_checkout(REPO_ROOT, "--ref")
         with tempfile.TemporaryDirectory(prefix="yibao-ref-") as tmp:
             export_ref(REPO_ROOT, args.ref, Path(tmp))
             return require_valid(load_policy_set(Path(tmp) / "policies"))

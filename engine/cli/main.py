@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 from engine import __version__
 from engine.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, UsageError, Parser, policy_args, policy_set
+from engine.core.paths import data_dir
 from engine.core.problems import InputError, KeyedInputError, MissingParameter, PolicyError
 from engine.policy.policyset import PolicySet, load_policy_set, require_valid
 
@@ -47,7 +48,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from engine.settle.explain import render_text, result_json
 
     ps = policy_set(args)
-    case = read_case(args.case)
+    case = read_case(shipped_example(args.case))
     settlement = Evaluator(ps).settle(case)
     res = result_json(settlement, ps)
     if args.strict and res["missing"]:
@@ -58,6 +59,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     else:
         print(render_text(res, args.lang, show_trace=not args.no_trace))
     return EXIT_OK
+
+
+def shipped_example(path: str) -> str:
+    """`examples/NAME` when no such file is here: the example shipped with the package (so the README works anywhere)."""
+    p = Path(path)
+    if not p.exists() and p.parts[:1] == ("examples",):
+        shipped = data_dir("examples").joinpath(*p.parts[1:])
+        if shipped.is_file():
+            return str(shipped)
+    return path
 
 
 def cmd_params(args: argparse.Namespace) -> int:

@@ -9,7 +9,8 @@ from pathlib import Path
 from engine.cli.common import EXIT_FAIL, EXIT_OK, policy_args, policy_set
 from engine.core.problems import InputError
 from engine.review.diff import render_markdown, run_diff
-from engine.review.release import last_release_tag
+from engine.core.paths import RELEASES_FILE
+from engine.review.release import last_release, require_checkout
 from engine.review.scenarios import DEFAULT_DIR, check_documents, load_scenario_files, render_report, report_json, run_scenario
 
 
@@ -34,7 +35,7 @@ def _diff_parser(p: argparse.ArgumentParser) -> None:
 
 
 def _release_parser(p: argparse.ArgumentParser) -> None:
-    p.add_argument("base", nargs="?", help="git revision or folder (default: the last release tag v*)")
+    p.add_argument("base", nargs="?", help="release version, git revision or folder (default: the last release in releases.txt)")
     p.add_argument("head", nargs="?", help="git revision or folder (default: the working tree)")
     p.add_argument("--repo", type=Path, help="git repository the revisions belong to (default: this one)")
     p.add_argument("--format", choices=("text", "json"), default="text")
@@ -47,9 +48,10 @@ def cmd_release_check(args: argparse.Namespace) -> int:
     from engine.review.diff import run_diff
 
     repo = Path(args.repo) if args.repo else policyset.REPO_ROOT
-    base = args.base or last_release_tag(repo)
+    require_checkout(repo, "yibao release-check")
+    base = args.base or last_release(repo)
     if base is None:
-        print(f"release check skipped: no release tag v* in {repo}")
+        print(f"release check skipped: no release tag v* and no release recorded in {repo / RELEASES_FILE}")
         return EXIT_OK
     head = args.head or str(repo)
     rel = run_diff(base, head, repo, impact=False, release=True)["release"]
@@ -92,6 +94,6 @@ def _add_test(p: argparse.ArgumentParser) -> None:
 
 COMMANDS = {
     "diff": ("what changed between two versions of the policies, in words, with its impact", _diff_parser),
-    "release-check": ("release problems since BASE (default: the last v* tag): versions, CHANGELOG", _release_parser),
+    "release-check": ("release problems since BASE (default: the last release in releases.txt): versions, CHANGELOG", _release_parser),
     "test": ("run the YAML scenario tests (default: tests/scenarios)", _add_test),
 }

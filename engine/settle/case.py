@@ -10,6 +10,8 @@ from typing import Any
 from engine.policy import schemas
 from engine.policy.load import Loaded, load_file, load_text
 from engine.policy.model import Period, as_date, dec
+from engine.core.limits import number_problem
+from engine.core.messages import msg
 from engine.core.problems import InputError, Problem
 from engine.core.registry import canonical_region
 
@@ -109,6 +111,10 @@ def _semantic(loaded: Loaded) -> tuple[Case | None, list[Problem]]:
         cats.append((c["id"], Period(start, end)))
     encs = []
     for i, e in enumerate(d["encounters"]):
+        bad = [(key, number_problem(e[key])) for key in ("total_cost", "eligible_cost")]
+        if any(b for _, b in bad):
+            out += [loaded.problem(("encounters", i, key), msg(b[0], **b[1])) for key, b in bad if b]
+            continue
         for key in ("total_cost", "eligible_cost"):
             v = dec(e[key])
             if v < 0:
