@@ -267,7 +267,9 @@ def test_a_successful_batch_replaces_the_old_file(tmp_path, capsys):
     rc, _, err = cli(["batch", str(claims), "-o", str(out), "--quiet"], capsys)
     assert rc == 0, err
     assert out.read_text(encoding="utf-8").count("\n") == 3001 and _siblings(tmp_path) == {"claims.csv", "settled.csv"}
-    assert oct(out.stat().st_mode & 0o777) != oct(0o600) or os.umask(0o022) == 0o077
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # an ordinary file's mode, not the temporary file's 0600
 
 
 @pytest.mark.parametrize("command", [["bundle"], ["generate-claims", "-n", "5"], ["batch", "CLAIMS", "--quiet"]])

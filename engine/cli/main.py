@@ -108,8 +108,9 @@ class VersionAction(argparse.Action):
     """`yibao --version`: the package, and the policy set it settles with by default (loaded only when asked)."""
 
     def __call__(self, parser, namespace, values, option_string=None) -> None:  # noqa: ANN001
-        ps = require_valid(load_policy_set())
-        print(f"yibao-rules {__version__}\npolicy set {ps.version} {ps.fingerprint} ({len(ps.documents)} documents, {ps.root})")
+        print(f"yibao-rules {__version__}")
+        ps = require_valid(load_policy_set())  # an invalid or missing set: exit 2 with its problems, after the version
+        print(f"policy set {ps.version} {ps.fingerprint} ({len(ps.documents)} documents, {ps.root})")
         parser.exit(0)
 
 
