@@ -7,6 +7,11 @@ F3  Mutated and schema-generated cases -> parse_case raises only InputError; a c
     only InputError / MissingParameter.
 F4  The command line (`yibao validate`, `yibao evaluate`, `yibao test`) on fuzzed files returns 0, 1 or 2 and never
     prints a traceback.
+F5  Mutated bundles (keys deleted or retyped, floats, NaN, huge numbers, duplicate documents, deep nesting, cuts)
+    -> load_bundle gives a policy set or raises only InputError.
+F6  Hostile numbers and nesting in cases and policy documents (costs of 1e26 and more, thousands of digits, 30,000
+    levels) -> only the engine's clear errors.
+Failures found so far are replayed as @example's; the default and ci profiles are derandomized (a fixed seed).
 Examples per target: conftest.FUZZ_EXAMPLES (at least 2,000 in the ci profile).
 """
 from __future__ import annotations
@@ -20,7 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import yaml
-from hypothesis import given, note, settings
+from hypothesis import example, given, note, settings
 from hypothesis import strategies as st
 
 from conftest import FUZZ_EXAMPLES, ROOT, SYNTHETIC
@@ -30,6 +35,7 @@ from engine.settle.evaluate import Evaluator
 from engine.policy.load import load_file
 from engine.policy.policyset import load_policy_set
 from engine.core.problems import InputError, MissingParameter
+from engine.policy.bundle import bundle_text, load_bundle
 from strategies import policy_set
 
 FUZZ = settings(max_examples=FUZZ_EXAMPLES)
@@ -252,8 +258,18 @@ def test_f1_random_bytes_as_a_policy_file(raw):
         _cleanup(root)
 
 
+_DIBAO = (ROOT / "examples" / "cq-2020-dibao.yaml").read_text(encoding="utf-8")
+
+
 @FUZZ
 @given(text=ANY_CASE)
+@example(text=_DIBAO.replace('"22000.00"', "1e26").replace('"20000.00"', "1e26"))  # decimal.InvalidOperation (found by F3)
+@example(text=_DIBAO.replace('"22000.00"', "1e9999"))
+@example(text=_DIBAO.replace('"22000.00"', "9" * 5000))  # int() over Python's 4,300-digit limit
+@example(text=_DIBAO.replace('"22000.00"', '"' + "9" * 30 + '"'))
+@example(text="a: " + "[" * 500 + "]" * 500)  # RecursionError in the builder
+@example(text="a: " + "[" * 30_000 + "]" * 30_000)  # libyaml's composer crashed (segmentation fault)
+@example(text=_DIBAO.replace("contribution_tier: 1", "contribution_tier: 1\n  enrolment: {coverage_start: 2020-01-01, lapsed_years: 8000}"))
 def test_f3_malformed_cases_give_only_clear_errors(text):
     note(text[:2000])
     try:
@@ -295,3 +311,109 @@ def test_f4_cli_returns_0_1_or_2_without_traceback(text, which):
         rc, err = _run_cli(args)
     assert rc in (0, 1, 2), rc
     assert "Traceback" not in err
+
+
+# -- F5: bundles ----------------------------------------------------------------------------------------------------
+BUNDLE = json.loads(bundle_text(policy_set("shipped")))
+
+
+@st.composite
+def mutated_bundle(draw):
+    """The shipped bundle with values deleted or retyped, floats, NaN, huge numbers, duplicates, nesting or cuts."""
+    data = json.loads(json.dumps(BUNDLE))
+    for _ in range(draw(st.integers(1, 3))):
+        paths = [p for p in _paths(data) if p]
+        path = draw(st.sampled_from(paths))
+        parent = data
+        for k in path[:-1]:
+            parent = parent[k]
+        op = draw(st.sampled_from(["delete", "retype", "float", "nan", "huge", "deep", "duplicate", "version"]))
+        if op == "delete":
+            del parent[path[-1]]
+        elif op == "retype":
+            parent[path[-1]] = json.loads(json.dumps(draw(ODD), default=str))
+        elif op == "float":
+            parent[path[-1]] = draw(st.floats(allow_nan=False, allow_infinity=False))
+        elif op == "nan":
+            parent[path[-1]] = draw(st.sampled_from([float("nan"), float("inf"), -float("inf")]))
+        elif op == "huge":
+            parent[path[-1]] = draw(st.sampled_from([10**26, -(10**50), "1" + "0" * 40, "0." + "1" * 39, "HUGE"]))
+        elif op == "deep":
+            n = draw(st.integers(40, 3000))
+            parent[path[-1]] = "DEEP"
+            return json.dumps(data).replace('"DEEP"', "[" * n + "]" * n, 1)
+        elif op == "duplicate" and isinstance(parent, list):
+            parent.append(json.loads(json.dumps(parent[path[-1]])))
+        elif op == "version":
+            data["version"] = draw(st.text(max_size=8))
+    text = json.dumps(data, ensure_ascii=False).replace('"HUGE"', "9" * 4400)  # json.dumps cannot write such an int
+    if draw(st.integers(0, 9)) == 0:
+        text = text[: draw(st.integers(0, len(text)))]
+    return text
+
+
+@FUZZ
+@given(text=mutated_bundle())
+@example(text=json.dumps({**BUNDLE, "version": "9.9.9"}))  # accepted before: the fingerprint did not cover the version
+@example(text=json.dumps({**BUNDLE, "documents": BUNDLE["documents"] + BUNDLE["documents"][:1]}))  # duplicate id dropped
+@example(text=json.dumps({**BUNDLE, "documents": {}}))  # AttributeError before
+@example(text=json.dumps(BUNDLE).replace('"0.7"', "0.7", 1))
+@example(text=json.dumps(BUNDLE).replace('"0.7"', "NaN", 1))
+@example(text='{"format": "yibao-rules-bundle/1", "documents": ' + "[" * 100_000 + "]" * 100_000 + "}")
+def test_f5_malformed_bundles_give_only_clear_errors(text):
+    note(text[:2000])
+    with tempfile.TemporaryDirectory(prefix="yibao-fuzz-bundle-") as tmp:
+        f = Path(tmp) / "b.json"
+        f.write_text(text, encoding="utf-8", errors="surrogatepass")
+        try:
+            ps = load_bundle(f)
+        except InputError as exc:
+            assert str(exc)
+            return
+    assert ps.version == BUNDLE["version"] and ps.fingerprint == BUNDLE["fingerprint"]
+
+
+# -- F6: hostile numbers and nesting ---------------------------------------------------------------------------------
+HOSTILE_NUMBER = st.one_of(
+    st.integers(10, 9000).map(lambda n: f"1e{n}"), st.integers(-9000, -10).map(lambda n: f"1e{n}"),
+    st.integers(16, 6000).map(lambda n: "9" * n), st.integers(16, 60).map(lambda n: '"' + "1" * n + '"'),
+    st.integers(21, 60).map(lambda n: "0." + "0" * n + "1"), st.sampled_from([".inf", "-.inf", ".nan", "1_000", "0x1F", "1e26"]),
+    st.decimals(allow_nan=False, allow_infinity=False).map(str))
+NESTING = st.tuples(st.integers(1, 30_000), st.sampled_from(["[", "{a: ", "- "])).map(
+    lambda t: (t[1] * t[0]) + ("x" if t[1] == "- " else ("]" if t[1] == "[" else "}") * t[0]))
+
+
+@FUZZ
+@given(field=st.sampled_from(['"22000.00"', '"20000.00"', "2020-06-10", "2\n", "cq-2020-dibao"]),
+       value=st.one_of(HOSTILE_NUMBER, NESTING))
+def test_f6_hostile_numbers_and_nesting_in_a_case(field, value):
+    text = _DIBAO.replace(field, value if "\n" not in field else value + "\n", 1)
+    note(text[:500])
+    try:
+        case = parse_case(text, "hostile.yaml")
+    except InputError as exc:
+        assert all(p.line >= 1 for p in exc.problems)
+        return
+    try:
+        Evaluator(policy_set("shipped")).settle(case)
+    except (InputError, MissingParameter) as exc:
+        assert str(exc)
+
+
+_BASELINE = (ROOT / "policies" / "500000" / "2017-resident-inpatient-benefits.yaml").read_text(encoding="utf-8")
+
+
+@FUZZ
+@given(value=st.one_of(HOSTILE_NUMBER, NESTING))
+@example(value="1e9999")  # a deductible of 1e9999 passed validation
+def test_f6_hostile_numbers_and_nesting_in_a_policy(value):
+    import re
+
+    text = re.sub(r"(\n    set: )[0-9.]+", lambda m: m.group(1) + value, _BASELINE, count=1)
+    root = _policy_folder(text)
+    try:
+        ps = load_policy_set(root)
+        if value in ("1e9999", "1e26"):
+            assert ps.problems
+    finally:
+        _cleanup(root)

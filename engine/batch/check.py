@@ -102,8 +102,8 @@ def _int(lo: int, hi: int, empty: int | None = None) -> Callable[[str], int]:
         s = s.strip()
         if not s and empty is not None:
             return empty
-        if not s.isascii():
-            raise ValueError(Text("batch.not_whole", value=s))
+        if not s.isascii() or len(s) > 20:
+            raise ValueError(Text("batch.not_whole", value=s[:20] + ("…" if len(s) > 20 else "")))
         v = int(s)
         if not lo <= v <= hi:
             raise ValueError(Text("batch.not_in_range", value=v, lo=lo, hi=hi))
@@ -115,7 +115,7 @@ def fen_of(s: str) -> int:
     """A yuan amount (digits, at most two decimals) as integer fen; ValueError saying why not."""
     s = s.strip()
     if not _MONEY.fullmatch(s):
-        raise ValueError(Text("batch.not_money", value=s))
+        raise ValueError(Text("batch.not_money", value=s[:40] + ("…" if len(s) > 40 else "")))
     whole, _, frac = s.partition(".")
     return int(whole) * 100 + int(frac.ljust(2, "0") or 0)
 

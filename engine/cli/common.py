@@ -100,8 +100,9 @@ def policy_set(args: argparse.Namespace) -> PolicySet:
         return load_bundle(args.bundle)
     if getattr(args, "ref", None):
         from engine.policy.policyset import REPO_ROOT
-        from engine.review.release import export_ref
+        from engine.review.release import export_ref, require_checkout
 
+        require_checkout(REPO_ROOT, "--ref")
         with tempfile.TemporaryDirectory(prefix="yibao-ref-") as tmp:
             export_ref(REPO_ROOT, args.ref, Path(tmp))
             return require_valid(load_policy_set(Path(tmp) / "policies"))

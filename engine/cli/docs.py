@@ -33,6 +33,8 @@ def mkdocs_command(args: argparse.Namespace, config: Path) -> list[str]:
 
 def cmd_docs(args: argparse.Namespace) -> int:
     """Build or serve the site; exit 1 if mkdocs reports a problem (strict mode)."""
+    if not args.serve:
+        check_site_output(args)
     config = REPO_ROOT / "mkdocs.yml"
     if not config.is_file():
         raise InputError(Text("usage.docs_no_config", path=config))
@@ -62,18 +64,25 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def check_site_output(args: argparse.Namespace) -> Path:
+    """The site folder, refused before anything runs when it is a source folder or a non-empty folder that is no site."""
+    if args.output is None:
+        args.output = str(REPO_ROOT / "site")
+    out = Path(args.output).resolve()
+    root = REPO_ROOT.resolve()
+    guarded = [root / n for n in ("policies", "schema", "examples", "docs", "engine", "tests", ".git")]
+    if root.is_relative_to(out) or any(out.is_relative_to(g) for g in guarded):
+        raise KeyedInputError("error.output_is_input", path=args.output, input=str(REPO_ROOT))
+    if out.is_dir() and any(out.iterdir()) and not (out / "index.html").is_file():
+        raise KeyedInputError("error.site_folder_not_a_site", path=args.output)
+    return out
+
+
 def _build(args: argparse.Namespace, config: Path, env: dict[str, str]) -> int:
     """mkdocs build into a temporary folder that replaces the output folder only when the build succeeded."""
     from engine.core.output import atomic_folder
 
-    if args.output is None:
-        args.output = str(REPO_ROOT / "site")
-    out = Path(args.output).resolve()
-    guarded = [REPO_ROOT / n for n in ("policies", "schema", "examples", "docs", "engine", "tests", ".git")]
-    if out == REPO_ROOT.resolve() or any(out == g.resolve() or g.resolve().is_relative_to(out) or out.is_relative_to(g.resolve()) for g in guarded):
-        raise KeyedInputError("error.output_is_input", path=args.output, input=str(REPO_ROOT))
-    if out.is_dir() and any(out.iterdir()) and not (out / "index.html").is_file():
-        raise KeyedInputError("error.output_unwritable", path=args.output, reason="the folder is not empty and holds no built site (index.html)")
+    out = check_site_output(args)
     with atomic_folder(out) as tmp:
         cmd = mkdocs_command(argparse.Namespace(**{**vars(args), "output": str(tmp)}), config)
         rc = subprocess.run(cmd, cwd=REPO_ROOT, env=env).returncode

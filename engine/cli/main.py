@@ -5,12 +5,14 @@ import argparse
 import datetime as dt
 import json
 import sys
+from pathlib import Path
 from collections import Counter
 from typing import Any, Callable
 
 from engine import __version__
 from engine.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, UsageError, Parser, h, lang_arg, policy_args, policy_set
 from engine.core.messages import CATALOGUE, Name, Text, msg, tr
+from engine.core.paths import data_dir
 from engine.core.problems import InputError, MissingParameter, PolicyError
 from engine.core.registry import GRADE_ORDER, GRADES, grade_rank
 from engine.policy.policyset import PolicySet, load_policy_set, require_valid
@@ -57,7 +59,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from engine.settle.explain import reason_words, render_text, result_json
 
     ps = policy_set(args)
-    case = read_case(args.case)
+    case = read_case(shipped_example(args.case))
     settlement = Evaluator(ps, args.lang).settle(case)
     res = result_json(settlement, ps)
     if args.min_grade:
@@ -75,6 +77,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     else:
         print(render_text(res, args.lang, show_trace=not args.no_trace))
     return EXIT_OK
+
+
+def shipped_example(path: str) -> str:
+    """`examples/NAME` when no such file is here: the example shipped with the package (so the README works anywhere)."""
+    p = Path(path)
+    if not p.exists() and p.parts[:1] == ("examples",):
+        shipped = data_dir("examples").joinpath(*p.parts[1:])
+        if shipped.is_file():
+            return str(shipped)
+    return path
 
 
 def cmd_params(args: argparse.Namespace) -> int:
@@ -113,9 +125,10 @@ class VersionAction(argparse.Action):
     """`yibao --version`: the package, and the policy set it settles with by default (loaded only when asked)."""
 
     def __call__(self, parser, namespace, values, option_string=None) -> None:  # noqa: ANN001
-        ps = require_valid(load_policy_set())
-        print(msg("cli.version", wanted(sys.argv[1:])[0], package=__version__, version=ps.version, fingerprint=ps.fingerprint,
-                  n=len(ps.documents), root=ps.root))
+        lang = wanted(sys.argv[1:])[0]
+        print(msg("cli.version_package", lang, package=__version__))
+        ps = require_valid(load_policy_set())  # an invalid or missing set: exit 2 with its problems, after the version
+        print(msg("cli.version_set", lang, version=ps.version, fingerprint=ps.fingerprint, n=len(ps.documents), root=ps.root))
         parser.exit(0)
 
 

@@ -10,7 +10,7 @@ from engine.cli.common import EXIT_FAIL, EXIT_OK, h, lang_arg, policy_args, poli
 from engine.core.messages import Text, msg, tr
 from engine.core.problems import InputError
 from engine.review.diff import render_markdown, run_diff
-from engine.review.release import last_release_tag
+from engine.review.release import last_release, require_checkout
 from engine.review.scenarios import DEFAULT_DIR, check_documents, load_scenario_files, render_report, report_json, run_scenario
 
 
@@ -50,7 +50,8 @@ def cmd_release_check(args: argparse.Namespace) -> int:
     from engine.review.diff import run_diff
 
     repo = Path(args.repo) if args.repo else policyset.REPO_ROOT
-    base = args.base or last_release_tag(repo)
+    require_checkout(repo, "yibao release-check")
+    base = args.base or last_release(repo)
     if base is None:
         print(msg("release.skipped", args.lang, repo=repo))
         return EXIT_OK

@@ -21,7 +21,8 @@ def number_problem(value: Any) -> tuple[str, dict[str, Any]] | None:
         return None
     if isinstance(value, int):
         if value.bit_length() > 140:  # ~42 digits: refuse before str() could hit Python's digit limit
-            return "error.number_too_long", {"value": str(value)[:20] + "…", "length": len(str(value)), "limit": MAX_NUMBER_CHARS}
+            digits = int(value.bit_length() * 0.30103) + 1  # never str() it: Python refuses over 4,300 digits
+            return "error.number_too_long", {"value": f"({digits} digits)", "length": digits, "limit": MAX_NUMBER_CHARS}
         text = str(value)
     elif isinstance(value, Decimal):
         if not value.is_finite():

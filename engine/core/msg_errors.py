@@ -2,6 +2,12 @@
 from __future__ import annotations
 
 ERRORS: dict[str, tuple[str, str]] = {
+    "error.site_folder_not_a_site": ("{path} 不是空文件夹，也不是已生成的网站（没有 index.html），不会被替换", "{path} is neither empty nor a built site (no index.html): it is not replaced"),
+    "error.bundle_unknown_key": ("{path}：未知字段 {field}（值 {value}）", "{path}: unknown key {field} (value {value})"),
+    "error.bundle_string": ("{path}：字段 {field} 应为非空字符串，实为 {value}", "{path}: field {field} should be a non-empty string, not {value}"),
+    "error.bundle_documents": ("{path}：字段 {field} 应为非空的政策文件列表，实为 {value}", "{path}: field {field} should be a non-empty list of policy documents, not {value}"),
+    "error.bundle_object": ("{path}：{field} 应为 JSON 对象（一份政策文件），实为 {value}", "{path}: {field} should be a JSON object (a policy document), not {value}"),
+    "error.bundle_id": ("{path}：{field} 应为字符串 id，实为 {value}", "{path}: {field} should be a string id, not {value}"),
     "usage.gaps_years": ("--from {first} --to {last}：起始年度不能晚于结束年度", "--from {first} --to {last}: give years with from <= to"),
     "policy.internal_source": ("来源“{id}”指向内部文件（{value}）：请引用原始发布机构、日期和读取地址",
                                "source '{id}' names an internal file ({value!r}): cite the original publisher, date and the address where it was read"),

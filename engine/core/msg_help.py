@@ -42,7 +42,7 @@ HELP: dict[str, tuple[str, str]] = {
     # options shared by many commands
     "help.policies": ("政策文件夹（默认：随附的政策集）", "policy folder (default: the shipped one)"),
     "help.bundle": ("由 'yibao bundle' 写出的政策包", "a bundle written by 'yibao bundle'"),
-    "help.ref": ("本仓库某个 git 版本中的 policies/ 文件夹", "the policies/ folder of a git revision of this repository"),
+    "help.ref": ("本仓库某个发布版本（如 0.1.0）或 git 版本中的 policies/ 文件夹", "the policies/ folder of a release version (0.1.0) or git revision of this repository"),
     "help.format": ("输出格式", "output format"),
     "help.lang": ("文字输出和提示的语言（默认 zh 中文）", "language of text output and messages (default zh)"),
     # evaluate, params, bundle
@@ -62,7 +62,7 @@ HELP: dict[str, tuple[str, str]] = {
     "help.no_impact": ("不运行场景测试和合成人群", "skip scenario tests and the synthetic population"),
     "help.no_release_check": ("只出报告，永不以 1 退出", "report only; never exit 1"),
     "help.release_check": ("（默认）检查版本号和 CHANGELOG；有问题时以 1 退出", "(default) check versions and CHANGELOG; exit 1 on a problem"),
-    "help.release_base": ("git 版本或文件夹（默认：上一个发布标签 v*）", "git revision or folder (default: the last release tag v*)"),
+    "help.release_base": ("发布版本、git 版本或文件夹（默认：releases.txt 中的上一个发布）", "release version, git revision or folder (default: the last release in releases.txt)"),
     "help.release_head": ("git 版本或文件夹（默认：工作区）", "git revision or folder (default: the working tree)"),
     "help.paths": ("场景文件或文件夹（默认：tests/scenarios）", "scenario files or folders (default: tests/scenarios)"),
     # batch

@@ -35,6 +35,8 @@ CLI: dict[str, tuple[str, str]] = {
     "gaps.look_for.monitoring.threshold": ("高额医疗费用预警线：防止因病返贫监测预警文件（医保局、乡村振兴局）", "the high-cost warning threshold: the monitoring and early-warning rules (healthcare-security and rural-revitalisation bureaus)"),
     "gaps.look_for.policy": ("该地区该时期的任何政策文件", "any policy document of the region for the period"),
     "gaps.look_for.other": ("规定 {parameter} 的文件", "the document that sets {parameter}"),
+    "cli.version_package": ("yibao-rules {package}", "yibao-rules {package}"),
+    "cli.version_set": ("政策集 {version} {fingerprint}（{n} 个文件，{root}）", "policy set {version} {fingerprint} ({n} documents, {root})"),
     "cli.version": ("yibao-rules {package}\n政策集 {version} {fingerprint}（{n} 个文件，{root}）",
                     "yibao-rules {package}\npolicy set {version} {fingerprint} ({n} documents, {root})"),
     "params.order_of_payment": ("支付顺序：", "Order of payment:"),
@@ -103,7 +105,7 @@ REPORT: dict[str, tuple[str, str]] = {
 
 # Review: diff, release check, scenario tests.
 REVIEW: dict[str, tuple[str, str]] = {
-    "release.skipped": ("跳过发布检查：{repo} 中没有发布标签 v*", "release check skipped: no release tag v* in {repo}"),
+    "release.skipped": ("跳过发布检查：{repo} 中既没有发布标签 v*，也没有 releases.txt 发布记录", "release check skipped: no release tag v* and no release recorded in {repo}/releases.txt"),
     "release.errors": ("错误", "error"),
     "release.warnings": ("提醒", "warning"),
     "release.notes": ("说明", "note"),

@@ -13,7 +13,8 @@ from engine.policy.model import build_document
 from engine.policy.policyset import PolicySet, canonical_json
 from engine.core.messages import Text, os_reason
 
-FORMAT = "yibao-rules-bundle/1"
+FORMAT = "yibao-rules-bundle/2"  # the fingerprint covers the version and the documents
+OLD_FORMAT = "yibao-rules-bundle/1"  # 0.1.0: the fingerprint covers the documents only; still read, never written
 MAX_BUNDLE_BYTES = 50_000_000
 KEYS = {"format", "version", "fingerprint", "documents"}
 
@@ -28,9 +29,10 @@ def bundle_text(ps: PolicySet) -> str:
     return canonical_json(bundle_data(ps)) + "\n"
 
 
-def _bad(name: str, field: str, value: Any, reason: str) -> KeyedInputError:
+def _bad(name: str, field: str, value: Any, what: str) -> KeyedInputError:
+    """A bundle field with a wrong value: `what` names the message (unknown_key, string, documents, object, id)."""
     shown = canonical_json(value) if isinstance(value, (dict, list, str, int, bool)) or value is None else repr(value)
-    return KeyedInputError("error.bundle_field", path=name, field=field, value=shown[:60], reason=reason)
+    return KeyedInputError(f"error.bundle_{what}", path=name, field=field, value=shown[:60])
 
 
 def read_bundle(path: Path | str) -> dict[str, Any]:
@@ -53,22 +55,22 @@ def read_bundle(path: Path | str) -> dict[str, Any]:
     except ValueError as exc:  # json.JSONDecodeError
         raise KeyedInputError("bundle.cannot_read", path=name, why=Text("bundle.not_json", line=getattr(exc, "lineno", 1),
                                                                          column=getattr(exc, "colno", 1))) from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
+    if not isinstance(data, dict) or data.get("format") not in (FORMAT, OLD_FORMAT):
         raise KeyedInputError("error.bundle_format", path=name, expected=FORMAT)
     for key in sorted(set(data) - KEYS):
-        raise _bad(name, key, data[key], "unknown key")
+        raise _bad(name, key, data[key], "unknown_key")
     for key in ("version", "fingerprint"):
         if not isinstance(data.get(key), str) or not data[key]:
-            raise _bad(name, key, data.get(key), "a non-empty string is required")
+            raise _bad(name, key, data.get(key), "string")
     docs = data.get("documents")
     if not isinstance(docs, list) or not docs:
-        raise _bad(name, "documents", docs, "a non-empty list of policy documents is required")
+        raise _bad(name, "documents", docs, "documents")
     first: dict[str, int] = {}
     for i, raw in enumerate(docs):
         if not isinstance(raw, dict):
-            raise _bad(name, f"documents/{i}", raw, "each document is a JSON object")
+            raise _bad(name, f"documents/{i}", raw, "object")
         if not isinstance(raw.get("id"), str):
-            raise _bad(name, f"documents/{i}/id", raw.get("id"), "each document needs a string id")
+            raise _bad(name, f"documents/{i}/id", raw.get("id"), "id")
         if raw["id"] in first:
             raise KeyedInputError("error.bundle_duplicate_id", path=name, id=raw["id"], first=first[raw["id"]], second=i)
         first[raw["id"]] = i
@@ -97,7 +99,7 @@ def load_bundle(path: Path | str) -> PolicySet:
         ps.problems += semantic_problems(ps)
     if ps.problems:
         raise KeyedInputError("error.bundle_invalid", sorted(ps.problems), path=name)
-    if ps.fingerprint != data["fingerprint"]:
+    if (ps.fingerprint if data["format"] == FORMAT else ps.documents_fingerprint) != data["fingerprint"]:
         raise KeyedInputError("error.bundle_fingerprint", path=name, stated=data["fingerprint"], actual=ps.fingerprint)
     return ps
 

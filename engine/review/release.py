@@ -13,7 +13,8 @@ from engine.policy.policyset import PolicySet, load_policy_set, require_valid
 import dataclasses
 
 from engine.core.messages import Text, msg, tr
-from engine.core.problems import InputError, PolicyError
+from engine.core.paths import RELEASES_FILE
+from engine.core.problems import InputError, KeyedInputError, PolicyError
 
 EXPORTED = ("policies", "schema", "engine", "CHANGELOG.md", "pyproject.toml", "tests/scenarios")
 
@@ -45,8 +46,47 @@ def _git(repo: Path, *args: str) -> bytes:
     return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=True).stdout
 
 
+def read_releases(repo: Path) -> list[tuple[str, str]]:
+    """The release record (releases.txt): (version, commit) pairs in file order; none when the file is missing."""
+    f = repo / RELEASES_FILE
+    if not f.is_file():
+        return []
+    out = []
+    for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
+        text = line.split("#", 1)[0].strip()
+        if not text:
+            continue
+        parts = text.split()
+        if len(parts) != 2 or not re.fullmatch(r"\d+\.\d+\.\d+\S*", parts[0]) or not re.fullmatch(r"[0-9a-f]{7,40}", parts[1]):
+            raise KeyedInputError("error.releases_file", path=str(f), line=n, text=text)
+        out.append((parts[0], parts[1]))
+    return out
+
+
+def release_commit(repo: Path, ref: str) -> str | None:
+    """The commit of a released version named `ref` ('0.1.0' or 'v0.1.0'), from the release record; else None."""
+    want = ref[1:] if ref.startswith("v") else ref
+    return next((c for v, c in read_releases(repo) if v == want), None)
+
+
+def last_release(repo: Path) -> str | None:
+    """The highest released version in the release record, else the most recent v* tag, else None."""
+    versions = [v for v, _ in read_releases(repo)]
+    if versions:
+        return max(versions, key=semver)
+    return last_release_tag(repo)
+
+
+def require_checkout(repo: Path, what: str) -> None:
+    """InputError unless `repo` is a git checkout (an installed package has no history)."""
+    if not (repo / ".git").exists():
+        raise KeyedInputError("error.needs_checkout", what=what, root=str(repo))
+
+
 def export_ref(repo: Path, ref: str, dest: Path) -> None:
-    """Write policies/, schema/, engine/, CHANGELOG.md, pyproject.toml and tests/scenarios of `ref` into `dest`."""
+    """Write policies/, schema/, engine/, CHANGELOG.md, pyproject.toml and tests/scenarios of `ref` (a git revision,
+    or a released version from the release record) into `dest`."""
+    ref = release_commit(repo, ref) or ref
     try:
         present = set(_git(repo, "ls-tree", "-r", "--name-only", ref).decode().splitlines())
     except (OSError, subprocess.CalledProcessError) as exc:

@@ -10,6 +10,7 @@ from typing import Any
 from engine.policy import schemas
 from engine.policy.load import Loaded, load_file, load_text
 from engine.policy.model import Period, as_date, dec
+from engine.core.limits import number_problem
 from engine.core.messages import Text
 from engine.core.problems import InputError, Problem
 from engine.core.registry import canonical_region
@@ -121,9 +122,12 @@ def _semantic(loaded: Loaded) -> tuple[Case | None, list[Problem]]:
         cats.append((c["id"], Period(start, end)))
     encs = []
     for i, e in enumerate(d["encounters"]):
-        for key in ("total_cost", "eligible_cost", "out_of_catalogue_cost"):
-            if key not in e:
-                continue
+        keys = [key for key in ("total_cost", "eligible_cost", "out_of_catalogue_cost") if key in e]
+        bad = [(key, number_problem(e[key])) for key in keys]
+        if any(b for _, b in bad):
+            out += [loaded.problem(("encounters", i, key), Text(b[0], **b[1])) for key, b in bad if b]
+            continue
+        for key in keys:
             v = dec(e[key])
             if v < 0:
                 out.append(loaded.problem(("encounters", i, key), Text("case.negative", field=key, value=v)))
