@@ -194,8 +194,7 @@ class Evaluator:
             out = pl.outcomes[sid]
             if st is not None and st.base == "out_of_scope" and ooc is None and out.figs.on:
                 raise InputError(f"encounter {enc.id}: field out_of_catalogue_cost is needed by payment step {st.key} (base: out_of_scope) but the case does not give it")
-            p = {k: v[i] for k, v in sc.cols.items()}
-            amount, acc[sid], det = pay(SCALAR, sc.kind, sc.D, sc.rden, sc.nb, p, sc.on[i], owed, total, acc[sid])
+            amount, acc[sid], det = pay(SCALAR, sc.kind, sc.D, sc.rden, sc.nb, sc.rows[i], sc.on[i], owed, total, acc[sid])
             owed = after(sc.kind.base, amount, *owed, SCALAR)
             if st is None:
                 continue
