@@ -59,6 +59,7 @@ class Evaluator:
         self._seen: dict[int, tuple[dict, dict, list]] = {}
         self._outcomes: dict[tuple, tuple] = {}
         self._rows: dict[tuple, tuple] = {}  # kernel rows of the figures held in self._outcomes (and OFF)
+        self._scaled: dict[tuple, Scaled] = {}
 
     # -- parameter access -------------------------------------------------
     def param(self, s: Settlement, name: str, prof: Profile, trace: list | None) -> Resolved | None:
@@ -111,7 +112,7 @@ class Evaluator:
         s = Settlement(case)
         steps = self.ps.steps
         plans = [self._plan(s, enc, steps) for enc in case.encounters]
-        scaled = {sid: scale(kind_of(steps.kinds[sid]), [pl.outcomes[sid].figs for pl in plans], self._rows) for sid in steps.ids}
+        scaled = {sid: self._scale(steps, sid, [pl.outcomes[sid].figs for pl in plans]) for sid in steps.ids}
         acc = {sid: (0, 0, 0) for sid in steps.ids}
         oop_year = ZERO
         first_warning = None
@@ -127,6 +128,16 @@ class Evaluator:
         s.premium = self._premium(s)
         s.monitoring = self._monitoring(s, oop_year, first_warning)
         return s
+
+    def _scale(self, steps: Any, sid: str, figs: list[Figures]) -> Scaled:
+        """A step's kernel columns for these figures (the same figures in the same order: the same columns)."""
+        key = (sid, *map(id, figs))
+        hit = self._scaled.get(key)
+        if hit is None:
+            if len(self._scaled) > 4096:
+                self._scaled.clear()
+            hit = self._scaled[key] = scale(kind_of(steps.kinds[sid]), figs, self._rows)
+        return hit
 
     def profile(self, case: Case, day: dt.date, enc: Encounter | None = None) -> Profile:
         """The person's facts on `day`."""
@@ -184,8 +195,7 @@ class Evaluator:
             out = pl.outcomes[sid]
             if st is not None and st.base == "out_of_scope" and ooc is None and out.figs.on:
                 raise MissingFact("out_of_catalogue_cost", Text("trace.needed_by_step", encounter=enc.id, step=st.key, why="base: out_of_scope"))
-            p = {k: v[i] for k, v in sc.cols.items()}
-            amount, acc[sid], det = pay(SCALAR, sc.kind, sc.D, sc.rden, sc.nb, p, sc.on[i], owed, total, acc[sid])
+            amount, acc[sid], det = pay(SCALAR, sc.kind, sc.D, sc.rden, sc.nb, sc.rows[i], sc.on[i], owed, total, acc[sid])
             owed = after(sc.kind.base, amount, *owed, SCALAR)
             if st is None:
                 continue

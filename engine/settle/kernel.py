@@ -104,6 +104,7 @@ class Scaled:
     nb: int
     cols: dict[str, list[int]]
     on: list[bool]
+    rows: list[dict[str, int]]  # the same figures row by row (a single case reads one row per encounter)
 
 
 def scale(kind: Kind, figs: list[Figures], memo: dict | None = None) -> Scaled:
@@ -128,7 +129,8 @@ def scale(kind: Kind, figs: list[Figures], memo: dict | None = None) -> Scaled:
     names = ["d", "q", "x", "cap", *(f"s{b}" for b in range(nb)), *(f"r{b}" for b in range(nb))]
     table = [rows[id(f)] for f in figs]
     cols = {name: [r[j] for r in table] for j, name in enumerate(names)}
-    return Scaled(kind, D, rden, nb, cols, [f.on for f in figs])
+    dicts = {key: dict(zip(names, r)) for key, r in rows.items()}
+    return Scaled(kind, D, rden, nb, cols, [f.on for f in figs], [dicts[id(f)] for f in figs])
 
 
 def base_amount(base: str, ins: Any, oos: Any, rest: Any) -> Any:
