@@ -114,14 +114,14 @@ def case_page(ps: PolicySet, root: Path) -> str:
         body = schema_page(res, "结果 Result", "schema/result.schema.json")
         body = body.replace("{#def-", "{#result-def-").replace("(#def-", "(#result-def-")
         out.append("\n".join("#" + line if line.startswith("#") else line for line in body.splitlines()))
-    example = root / "examples" / "cq-2020-dibao.yaml"
+    example = root / "examples" / "cq-2023-dibao.yaml"
     if example.is_file():
         from engine.settle.case import read_case
         from engine.settle.evaluate import Evaluator
 
         try:
             res = result_json(Evaluator(ps).settle(read_case(example)), ps)
-            out += ["", "## 结果示例 Example result", "", "`yibao evaluate examples/cq-2020-dibao.yaml --format json`:", "",
+            out += ["", "## 结果示例 Example result", "", "`yibao evaluate examples/cq-2023-dibao.yaml --format json`:", "",
                     "```json", json.dumps(res, ensure_ascii=False, indent=2), "```", ""]
         except (InputError, MissingParameter) as exc:
             out += ["", f"示例无法结算 The example does not settle: {cell(exc)}", ""]
