@@ -17,14 +17,17 @@ from engine.policy.policyset import PolicySet, load_policy_set
 
 # -- commands -------------------------------------------------------------
 def cmd_validate(args: argparse.Namespace) -> int:
+    from engine.policy.validate import internal_source_problems
+
     ps = load_policy_set(args.dir or args.policies)
+    problems = sorted(ps.problems + (internal_source_problems(ps) if not ps.problems else []))
     if args.format == "json":
-        print(json.dumps({"valid": not ps.problems, "problems": [p.__dict__ for p in ps.problems], "summary": _summary(ps)}, ensure_ascii=False, indent=2))
+        print(json.dumps({"valid": not problems, "problems": [p.__dict__ for p in problems], "summary": _summary(ps)}, ensure_ascii=False, indent=2))
     else:
-        for p in ps.problems:
+        for p in problems:
             print(p)
         s = _summary(ps)
-        state = "valid" if not ps.problems else f"INVALID, {len(ps.problems)} problem(s)"
+        state = "valid" if not problems else f"INVALID, {len(problems)} problem(s)"
         grades = s["grades"]
         if args.lang == "en":
             by = ", ".join(f"{g} {grades[g]}" for g in GRADE_ORDER)
@@ -33,7 +36,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             by = f"按可信度 {by}"
         print(f"{state}: {s['documents']} documents, {s['rules']} rules, {s['reference_data']} reference figures; "
               f"values primary {s['verified']}, below primary (unverified) {s['unverified']}; {by}; version {ps.version}")
-    return EXIT_OK if not ps.problems else EXIT_FAIL
+    return EXIT_OK if not problems else EXIT_FAIL
 
 
 def _summary(ps: PolicySet) -> dict[str, Any]:
