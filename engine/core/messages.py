@@ -30,6 +30,7 @@ CLI: dict[str, tuple[str, str]] = {
     "gaps.effect.not_applied": ("不设该封顶计算，并列为缺失", "no cap applied; listed as missing"),
     "gaps.effect.undetermined": ("结果显示为无法确定", "shown as not determined"),
     "gaps.who": ("{encounters} · {levels}级医院 · 缴费档次 {tiers} · {who}", "{encounters} · hospital level {levels} · tier {tiers} · {who}"),
+    "gaps.who_person": ("按人按年（与就诊无关） · 缴费档次 {tiers} · {who}", "per person and year (any encounter) · tier {tiers} · {who}"),
     "gaps.everyone": ("所有参保人", "everyone"),
     "gaps.ordinary": ("普通参保人", "ordinary insured"),
     "gaps.no_tier": ("未填", "none given"),
