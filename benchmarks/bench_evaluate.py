@@ -80,7 +80,7 @@ def main() -> None:
     print(f"{n} generated person-years ({encounters} encounters): {n / dt:,.0f} person-years/s, {dt / encounters * 1e6:.0f} us per encounter")
 
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "engine.cli.main", "evaluate", str(ROOT / "examples" / "cq-2020-dibao.yaml"), "--format", "json"],
+    subprocess.run([sys.executable, "-m", "engine.cli.main", "evaluate", str(ROOT / "examples" / "cq-2023-dibao.yaml"), "--format", "json"],
                    check=True, capture_output=True, cwd=ROOT)
     print(f"cold start to first result (fresh process, validate included): {(time.perf_counter() - t0) * 1000:.0f} ms")
 

@@ -37,11 +37,11 @@ def test_same_case_same_bundle_is_byte_identical_across_processes(tmp_path: Path
     outs = []
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        outs.append(subprocess.run([sys.executable, "-m", "engine.cli.main", "evaluate", str(ROOT / "examples" / "cq-2020-dibao.yaml"),
+        outs.append(subprocess.run([sys.executable, "-m", "engine.cli.main", "evaluate", str(ROOT / "examples" / "cq-2023-dibao.yaml"),
                                     "--bundle", str(bundle), "--format", "json"], capture_output=True, env=env, check=True).stdout)
     assert outs[0] == outs[1]
-    # by hand (example file): (40000 - 800 x 0.5) x (0.40 + 0.10) = 19800.00
-    assert json.loads(outs[0])["totals"]["paid"]["basic_insurance"] == "19800.00"
+    # by hand (example file): (50000 - 300) x 0.70 = 34790.00
+    assert json.loads(outs[0])["totals"]["paid"]["basic_insurance"] == "34790.00"
 
 
 def test_bundle_of_an_older_version_reproduces_it(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -78,6 +78,6 @@ def test_edited_bundle_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture)
     data = json.loads(bundle.read_text(encoding="utf-8"))
     data["documents"][0]["title"]["en"] += " (edited)"
     bundle.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    assert main(["evaluate", str(ROOT / "examples" / "cq-2020-dibao.yaml"), "--bundle", str(bundle), "--lang", "en"]) == 2
+    assert main(["evaluate", str(ROOT / "examples" / "cq-2023-dibao.yaml"), "--bundle", str(bundle), "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert "fingerprint mismatch" in err and "Traceback" not in err

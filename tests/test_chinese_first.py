@@ -53,7 +53,7 @@ def _run(capsys, argv: list[str]) -> tuple[int, str, str]:
     return code, out.out, out.err
 
 
-CASE = [str(EX / "cq-2020-dibao.yaml"), "--no-trace"]
+CASE = [str(EX / "cq-2023-dibao.yaml"), "--no-trace"]
 COMMANDS = {
     "validate": ["validate"],
     "validate bad": ["validate", str(INVALID / "three-problems")],
@@ -91,7 +91,7 @@ HELP = {f"help {c}": [c, "--help"] for c in ("validate", "evaluate", "params", "
                                                "batch", "generate-claims", "participation", "docs")}
 # trace notes and policy notes are the settlement helpers' part (#11 trace, Chongqing notes); the diff report is
 # bilingual markdown not yet split by language
-NOT_YET = {"evaluate with trace": ["evaluate", str(EX / "cq-2020-dibao.yaml")]}
+NOT_YET = {"evaluate with trace": ["evaluate", str(EX / "cq-2023-dibao.yaml")]}
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))

@@ -107,3 +107,17 @@ def test_shipped_chongqing_2020_dibao_tilts_cite_their_sources(tmp_path):
     assert si.steps[-1].rule.key == "cq-2018-medical-poverty-alleviation#serious-illness-rate-plus-5"
     assert si.steps[0].rule.key == "cq-2016-serious-illness-insurance-rate-adjustment#bands-2020"
     assert "区县级" in rate.steps[-1].rule.quote["zh"]
+
+def test_shipped_chongqing_2020_premium_subsidies_by_category():
+    # 2020 tier-1 contribution 250 (inferred); key objects 100%, other relief objects 70% (上游新闻 2019-07-05)
+    ps = load_policy_set()
+
+    def share(cat):
+        rv = ps.resolver.resolve("premium.subsidy_share", Profile("500000", dt.date(2020, 1, 1), frozenset({cat}), "resident", 1))
+        return None if rv is None else rv.value
+
+    assert [share(c) for c in ("dibao", "tekun", "zhongdu_canji", "youfu", "kunnan_daxuesheng", "yinbing_zhipin")] == \
+        [D(1), D(1), D("0.70"), D("0.70"), D("0.70"), D("0.70")]
+    assert share("guer") is None and share("jiandang_pinkun") is None  # not found: the premium reports them missing
+    c = ps.resolver.resolve("premium.individual_contribution", Profile("500000", dt.date(2020, 1, 1), frozenset(), "resident", 1))
+    assert c.value == 250 and c.steps[-1].rule.provenance.grade == "inferred"

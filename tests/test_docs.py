@@ -188,3 +188,10 @@ def test_no_page_names_an_internal_file_as_a_source(shipped_site):
     for name, page in site.pages.items():
         for word in ("BRIEF.md", "shared/domain", "shared/seeds", "shared/research", "domain brief", "chongqing-sources.md"):
             assert word not in page, f"{name} names {word}"
+
+
+def test_scenario_pages_quote_the_rules_they_use_in_chinese(shipped_site):
+    _, site = shipped_site
+    page = site.pages["examples/scenarios/500000/2022-major-disease-insurance-assistance-116.md"]
+    assert "所用规则原文" in page and "「对特困人员、低保对象和返贫致贫人口按75%的比例救助」" in page
+    assert "一手 primary" in page and "推算 inferred" in page

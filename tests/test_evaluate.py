@@ -16,12 +16,11 @@ EX = ROOT / "examples"
 # example -> {encounter: (basic, serious illness, assistance, out of pocket)}; arithmetic in each example's comment
 EXPECTED = {
     "cq-2020-ordinary-resident.yaml": {"e-1": ("12805.00", "0.00", "0.00", "9195.00")},
-    "cq-2020-dibao.yaml": {"e-1": ("19800.00", "7481.93", "0.00", "22718.07")},
     "cq-2023-ordinary-resident.yaml": {"e-1": ("24600.00", "5099.40", "0.00", "32300.60")},
     "cq-2023-dibao.yaml": {"e-1": ("34790.00", "4393.68", "8112.24", "7704.08")},
     "cq-2024-tekun-severely-disabled.yaml": {"e-1": ("7120.00", "0.00", "1410.00", "1470.00")},
-    "cq-2020-becomes-dibao-mid-year.yaml": {"e-1": ("6305.00", "0.00", "0.00", "5695.00"),
-                                            "e-2": ("13800.00", "6214.18", "0.00", "9985.82")},
+    "cq-2023-becomes-dibao-mid-year.yaml": {"e-1": ("6790.00", "0.00", "0.00", "5210.00"),
+                                            "e-2": ("13600.00", "5953.68", "6334.74", "4111.58")},
     "cq-2025-waiting-period.yaml": {"e-1": ("0.00", "0.00", "0.00", "15000.00")},
     "synthetic-high-cost-warning.yaml": {"e-1": ("3500.00", "0.00", "0.00", "6500.00"),
                                          "e-2": ("7500.00", "0.00", "0.00", "12500.00")},
@@ -65,15 +64,15 @@ def test_example_result_is_valid_and_adds_up(capsys, name):
 
 
 def test_unverified_values_used_are_listed_with_their_grade(capsys):
-    res = _json(capsys, "cq-2020-dibao.yaml")
+    res = _json(capsys, "cq-2023-dibao.yaml")
     grades = {u["rule"]: u["grade"] for u in res["unverified"]}
     assert grades["cq-2017-resident-inpatient-benefits#deductible"] == "low"
-    assert grades["cq-2017-resident-inpatient-benefits#rate-tier-1-levels-2-3"] == "inferred"
-    assert grades["cq-serious-illness-annual-standards#threshold-2020"] == "inferred"
-    assert grades["cq-2018-medical-poverty-alleviation#inpatient-rate-plus-10"] == "secondary"
-    assert "cq-2016-serious-illness-insurance-rate-adjustment#bands-2020" not in grades  # primary: not listed
-    inferred = next(u for u in res["unverified"] if u["grade"] == "inferred")
-    assert "Derivation" in inferred["note"] or inferred["note"]
+    assert grades["cq-2022-resident-inpatient-rate-adjustment#rate-tier-1-levels-2-3"] == "secondary"
+    assert grades["cq-serious-illness-annual-standards#threshold-2023"] == "inferred"
+    assert grades["cn-2021-guobanfa-42#serious-illness-threshold-halved"] == "inferred"
+    assert "cq-2022-major-disease-insurance-assistance-116#rate-75" not in grades  # primary: not listed
+    inferred = next(u for u in res["unverified"] if u["rule"].endswith("#threshold-2023"))
+    assert "33,803" in inferred["note"]
 
 
 def test_min_grade_refuses_a_result_that_uses_weaker_figures(capsys):
@@ -93,16 +92,14 @@ def test_trace_steps_carry_their_grade(capsys):
     assert by_rule["cq-2017-resident-inpatient-benefits#deductible"]["grade"] == "low"
 
 
-def test_ordinary_and_dibao_2020_trace_the_poverty_tilts(capsys):
-    dibao = _json(capsys, "cq-2020-dibao.yaml")["encounters"][0]["trace"]
-    ordinary = _json(capsys, "cq-2020-ordinary-resident.yaml")["encounters"][0]["trace"]
+def test_ordinary_and_dibao_2023_trace_the_national_tilts(capsys):
+    dibao = _json(capsys, "cq-2023-dibao.yaml")["encounters"][0]["trace"]
+    ordinary = _json(capsys, "cq-2023-ordinary-resident.yaml")["encounters"][0]["trace"]
     tilts = {(t["step"], t["action"], t["value"], t["rule"]) for t in dibao if t.get("action") in ("scale", "add")}
-    doc = "cq-2018-medical-poverty-alleviation#"
+    doc = "cn-2021-guobanfa-42#"
     assert tilts == {
-        ("basic_insurance.inpatient.deductible", "scale", "400.00", doc + "inpatient-deductible-halved"),
-        ("basic_insurance.inpatient.rate", "add", "0.50", doc + "inpatient-rate-plus-10"),
-        ("serious_illness.threshold", "scale", "6596.50", doc + "serious-illness-threshold-halved"),
-        ("serious_illness.rate", "add", "0.55 from 0.00; 0.65 from 186807.00", doc + "serious-illness-rate-plus-5"),
+        ("serious_illness.threshold", "scale", "8450.50", doc + "serious-illness-threshold-halved"),
+        ("serious_illness.rate", "add", "0.65", doc + "serious-illness-rate-plus-5"),
     }
     assert not [t for t in ordinary if t.get("action") in ("scale", "add")]
     assert all(t["document_version"] and t["clause"] for t in dibao if t["rule"])
@@ -119,9 +116,9 @@ def test_params_shows_the_same_values(capsys):
 
 
 def test_text_output_is_chinese_by_default_and_english_on_request(capsys):
-    code, out, _ = _evaluate(capsys, str(EX / "cq-2020-dibao.yaml"))
+    code, out, _ = _evaluate(capsys, str(EX / "cq-2023-dibao.yaml"))
     assert code == 0 and "年度结算单" in out and "基本医保" in out and "非一手" in out
-    code, out, _ = _evaluate(capsys, str(EX / "cq-2020-dibao.yaml"), "--lang", "en")
+    code, out, _ = _evaluate(capsys, str(EX / "cq-2023-dibao.yaml"), "--lang", "en")
     assert code == 0 and "Year settlement" in out and "Basic insurance" in out
 
 
@@ -136,7 +133,7 @@ def test_warning_raised_when_out_of_pocket_crosses_the_threshold(capsys):
 
 
 def test_no_threshold_means_warning_not_determined(capsys):
-    res = _json(capsys, "cq-2020-dibao.yaml")
+    res = _json(capsys, "cq-2023-dibao.yaml")
     assert res["monitoring"]["warning"] is None
     assert any(m["parameter"] == "monitoring.threshold" for m in res["missing"])
 

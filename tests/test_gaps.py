@@ -43,7 +43,8 @@ def test_assistance_before_116_is_a_gap_for_dibao_and_tekun(cq):
     _, gaps = cq
     rows = _gaps(gaps, "medical_assistance.rate")
     first = min(rows, key=lambda g: g.start)
-    assert first.start == dt.date(2017, 1, 1) and {"dibao", "tekun"} <= first.categories and first.levels == {1, 2}
+    assert first.start == dt.date(2017, 1, 1) and {"dibao", "tekun", "guer", "jiandang_pinkun"} <= first.categories
+    assert first.levels == {1, 2, 3} and "ordinary" not in first.categories
     assert max(g.end for g in rows) == dt.date(2022, 10, 28)
     assert any(k["rule"].endswith("#rate-75") and k["grade"] == "primary" for k in first.known)
 

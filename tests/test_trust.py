@@ -19,7 +19,7 @@ from engine.core.output import atomic_output
 from engine.core.problems import InputError
 from engine.policy.policyset import PolicySet, canonical_decimal, load_policy_set
 
-EXAMPLE = (ROOT / "examples" / "cq-2020-dibao.yaml").read_text(encoding="utf-8")
+EXAMPLE = (ROOT / "examples" / "cq-2023-dibao.yaml").read_text(encoding="utf-8")
 
 
 def cli(args: list[str], capsys: pytest.CaptureFixture) -> tuple[int, str, str]:
@@ -112,7 +112,7 @@ def test_a_deductible_of_1e9999_does_not_pass_validation(tmp_path, capsys):
     (pol / "x.yaml").write_text(text.replace("inpatient.deductible\n    set:", "inpatient.deductible\n    set: 1e9999\n    x:", 1), encoding="utf-8")
     rc, out, err = cli(["validate", str(pol)], capsys)
     assert rc == 1 and "1e9999" in out and "x.yaml:" in out, out
-    rc, _, err = cli(["evaluate", str(ROOT / "examples" / "cq-2020-dibao.yaml"), "--policies", str(pol)], capsys)
+    rc, _, err = cli(["evaluate", str(ROOT / "examples" / "cq-2023-dibao.yaml"), "--policies", str(pol)], capsys)
     assert rc == 2 and "1e9999" in err
     no_traceback(err)
 
@@ -166,14 +166,14 @@ def test_every_malformed_bundle_is_exit_2_with_a_message(bundle_data, tmp_path, 
     for name, (text, named) in _mutations(bundle_data).items():
         f = tmp_path / "bad.json"
         f.write_bytes(text.encode("utf-8", "surrogateescape"))
-        rc, out, err = cli(["evaluate", str(ROOT / "examples" / "cq-2020-dibao.yaml"), "--bundle", str(f), "--lang", "en"], capsys)
+        rc, out, err = cli(["evaluate", str(ROOT / "examples" / "cq-2023-dibao.yaml"), "--bundle", str(f), "--lang", "en"], capsys)
         assert rc == 2 and not out, name
         assert str(f) in err and named in err, (name, err[:400])
         no_traceback(err)
 
 
 def test_a_folder_as_a_bundle_is_exit_2(tmp_path, capsys):
-    rc, _, err = cli(["evaluate", str(ROOT / "examples" / "cq-2020-dibao.yaml"), "--bundle", str(tmp_path)], capsys)
+    rc, _, err = cli(["evaluate", str(ROOT / "examples" / "cq-2023-dibao.yaml"), "--bundle", str(tmp_path)], capsys)
     assert rc == 2 and str(tmp_path) in err
     no_traceback(err)
 
@@ -200,7 +200,7 @@ def test_strict_json() -> None:
 def test_bundle_settles_byte_identically_from_any_folder(tmp_path, capsys):
     f = tmp_path / "b.json"
     assert main(["bundle", "-o", str(f)]) == 0
-    runs = [subprocess.run([sys.executable, "-m", "engine.cli.main", "evaluate", "examples/cq-2020-dibao.yaml", "--bundle", str(f),
+    runs = [subprocess.run([sys.executable, "-m", "engine.cli.main", "evaluate", "examples/cq-2023-dibao.yaml", "--bundle", str(f),
                             "--format", "json"], capture_output=True, cwd=cwd, check=True).stdout for cwd in (tmp_path, ROOT)]
     assert runs[0] == runs[1] and json.loads(runs[0])["policy_set"]["version"] == json.loads(f.read_text())["version"]
 
@@ -407,7 +407,7 @@ def test_a_bundle_of_0_1_0_still_loads_and_its_documents_are_still_checked(bundl
     old["fingerprint"] = ps.documents_fingerprint  # what 0.1.0 wrote: sha256 of the documents alone
     assert load_bundle(_write(tmp_path / "old.json", old)).fingerprint == ps.fingerprint
     old["documents"] = [{**old["documents"][0], "title": {"zh": "改", "en": "edited"}}] + old["documents"][1:]
-    rc, _, err = cli(["evaluate", str(ROOT / "examples" / "cq-2020-dibao.yaml"), "--bundle", str(_write(tmp_path / "e.json", old)),
+    rc, _, err = cli(["evaluate", str(ROOT / "examples" / "cq-2023-dibao.yaml"), "--bundle", str(_write(tmp_path / "e.json", old)),
                       "--lang", "zh"], capsys)
     assert rc == 2 and "指纹不符" in err
 

@@ -107,3 +107,12 @@ def test_problems_are_sorted_by_path_and_line():
     ps = load_policy_set(INVALID / "same-layer-conflict")
     keys = [(p.path, p.line, p.col) for p in ps.problems]
     assert keys == sorted(keys) and len(keys) == 2
+
+
+def test_internal_sources_are_refused_by_validate_but_an_older_set_still_loads(capsys):
+    """A pinned older version (a --ref, a bundle, the base of a diff) keeps its answers even if it cited internal files."""
+    from engine.policy.policyset import load_policy_set
+
+    assert load_policy_set(INVALID / "internal-source").problems == []
+    code, out, _ = _run(capsys, "validate", str(INVALID / "internal-source"))
+    assert code == 1 and "指向内部文件" in out

@@ -19,19 +19,22 @@ from engine.policy.policyset import PolicySet, load_policy_set, require_valid
 
 # -- commands -------------------------------------------------------------
 def cmd_validate(args: argparse.Namespace) -> int:
+    from engine.policy.validate import internal_source_problems
+
     ps = load_policy_set(args.dir or args.policies)
+    problems = sorted(ps.problems + internal_source_problems(ps))  # every problem in one run
     if args.format == "json":
-        problems = [{**{k: v for k, v in p.__dict__.items()}, "message": tr(p.message, args.lang), "code": p.code} for p in ps.problems]
-        print(json.dumps({"valid": not ps.problems, "problems": problems, "summary": _summary(ps)}, ensure_ascii=False, indent=2))
+        rows = [{**{k: v for k, v in p.__dict__.items()}, "message": tr(p.message, args.lang), "code": p.code} for p in problems]
+        print(json.dumps({"valid": not problems, "problems": rows, "summary": _summary(ps)}, ensure_ascii=False, indent=2))
     else:
-        for p in ps.problems:
+        for p in problems:
             print(p.render(args.lang))
         s = _summary(ps)
-        state = msg("validate.valid", args.lang) if not ps.problems else msg("validate.invalid", args.lang, n=len(ps.problems))
+        state = msg("validate.valid", args.lang) if not problems else msg("validate.invalid", args.lang, n=len(problems))
         sep = "、" if args.lang == "zh" else ", "
         by = sep.join(f"{GRADES[g][0] if args.lang == 'zh' else g} {s['grades'][g]}" for g in GRADE_ORDER)
         print(msg("validate.summary", args.lang, state=state, version=ps.version, by=by, **s))
-    return EXIT_OK if not ps.problems else EXIT_FAIL
+    return EXIT_OK if not problems else EXIT_FAIL
 
 
 def _summary(ps: PolicySet) -> dict[str, Any]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 # Command-line output.
 CLI: dict[str, tuple[str, str]] = {
+    'gaps.who_person': ('按人按年（与就诊无关） · 缴费档次 {tiers} · {who}', 'per person and year (any encounter) · tier {tiers} · {who}'),
     # yibao gaps: figures a settlement may need that no rule supplies
     "gaps.region": ("{region} {first}–{last} 年：缺失数值 {n} 项", "{region} {first}–{last}: {n} missing figure(s)"),
     "gaps.none": ("没有缺失数值。", "No missing figures."),

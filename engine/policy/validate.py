@@ -42,6 +42,18 @@ def semantic_problems(ps: "PolicySet") -> list[Problem]:
     return out
 
 
+def internal_source_problems(ps: "PolicySet") -> list[Problem]:
+    """Sources that name a project-internal file; `yibao validate` refuses them, but older policy sets (a --ref, a
+    bundle, the base of a diff) still load, so a pinned version keeps its answers."""
+    out = []
+    for d in ps.documents.values():
+        for i, src in enumerate(d.raw["sources"]):
+            for field_ in ("url", "reference", "title", "mirror_of"):
+                if INTERNAL.search(str(src.get(field_, ""))):
+                    out.append(ps.locate(d.id, ("sources", i, field_), Text("policy.internal_source", id=src["id"], value=src[field_])))
+    return out
+
+
 def _documents(ps: "PolicySet") -> list[Problem]:
     out = []
     for d in ps.documents.values():
@@ -63,10 +75,6 @@ def _documents(ps: "PolicySet") -> list[Problem]:
         for i, sid in enumerate(source_ids):
             if sid in source_ids[:i]:
                 out.append(at(("sources", i, "id"), Text("policy.duplicate_source", id=sid)))
-        for i, src in enumerate(d.raw["sources"]):
-            for field_ in ("url", "reference", "title"):
-                if INTERNAL.search(str(src.get(field_, ""))):
-                    out.append(at(("sources", i, field_), Text("policy.internal_source", id=src["id"], value=src[field_])))
         num = d.raw.get("document_number")
         if num and num["provenance"].get("source") and num["provenance"]["source"] not in source_ids:
             out.append(at(("document_number", "provenance", "source"), Text("policy.unknown_source", id=num["provenance"]["source"])))

@@ -225,6 +225,11 @@ def regions_to_report(ps: PolicySet, region: str | None) -> list[str]:
     return sorted({r.jurisdiction for r in ps.rules if r.jurisdiction != NATIONAL})
 
 
+def per_person(parameter: str) -> bool:
+    """True for figures that do not depend on the encounter (premium, monitoring)."""
+    return parameter.startswith(("premium.", "monitoring."))
+
+
 def _who_text(g: dict[str, Any], lang: str) -> str:
     cats = g["categories"]
     if cats == [ALL] or len(cats) >= len(CATEGORIES) + 1:
@@ -232,9 +237,11 @@ def _who_text(g: dict[str, Any], lang: str) -> str:
     else:
         sep = "、" if lang == "zh" else ", "
         who = sep.join((msg("gaps.ordinary", lang) if c == "ordinary" else CATEGORIES[c][0 if lang == "zh" else 1]) for c in cats)
+    tiers = "/".join(msg("gaps.no_tier", lang) if t is None else str(t) for t in g["tiers"])
+    if per_person(g["parameter"]):
+        return msg("gaps.who_person", lang, tiers=tiers, who=who)
     et = ("、" if lang == "zh" else ", ").join(ENCOUNTER_TYPES[e][0 if lang == "zh" else 1] for e in g["encounter_types"])
     lv = "/".join(str(x) for x in g["hospital_levels"])
-    tiers = "/".join(msg("gaps.no_tier", lang) if t is None else str(t) for t in g["tiers"])
     return msg("gaps.who", lang, encounters=et, levels=lv, tiers=tiers, who=who)
 
 

@@ -90,14 +90,21 @@ class Evaluator:
             r = st.rule
             used[r.key] = r
             if not r.provenance.verified:
-                unverified[(name, r.key)] = below_primary(name, r.key, r.provenance)
+                unverified[(name, r.key)] = below_primary(name, r.key, r.provenance, self._source(r.doc_id, r.provenance.source))
             if st.action == "reference":
                 datum = st.value
                 ref = f"{datum.doc_id}#{datum.id}"
                 if not datum.provenance.verified:
-                    unverified[(name, ref)] = below_primary(name, ref, datum.provenance)
+                    unverified[(name, ref)] = below_primary(name, ref, datum.provenance, self._source(datum.doc_id, datum.provenance.source))
             items.append(_step(name, st, rv, level, self.lang))
         return used, unverified, items
+
+    def _source(self, doc_id: str, source_id: str | None) -> str:
+        """The cited source in a few words: title and the address where it was read."""
+        for src in self.ps.documents[doc_id].raw.get("sources", []):
+            if src["id"] == source_id:
+                return f"{src['title']} ({src.get('url') or src.get('reference', '')})"
+        return ""
 
     def need(self, s: Settlement, name: str, prof: Profile, trace: list) -> Any:
         """A parameter the computation cannot do without."""
@@ -314,9 +321,9 @@ def missing_income(prof: Profile) -> MissingParameter:
                             Text("error.income_missing", region=Name("region", prof.region), region_id=prof.region, year=prof.date.year - 1))
 
 
-def below_primary(name: str, key: str, prov: Any) -> dict[str, str]:
-    """The result's entry for a figure below primary: parameter, rule or datum, grade and the note (or derivation)."""
-    note = prov.note or prov.derivation or ""
+def below_primary(name: str, key: str, prov: Any, source: str = "") -> dict[str, str]:
+    """The result's entry for a figure below primary: parameter, rule or datum, grade and the note (derivation, source)."""
+    note = prov.note or prov.derivation or (f"Source: {source}" if source else "")
     if prov.derivation and prov.note and prov.derivation not in prov.note:
         note = f"{prov.note} Derivation: {prov.derivation}"
     return {"parameter": name, "rule": key, "grade": prov.grade, "note": note}

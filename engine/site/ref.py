@@ -118,14 +118,14 @@ def case_page(ps: PolicySet, root: Path) -> str:
         body = schema_page(res, "结果 Result", "schema/result.schema.json")
         body = body.replace("{#def-", "{#result-def-").replace("(#def-", "(#result-def-")
         out.append("\n".join("#" + line if line.startswith("#") else line for line in body.splitlines()))
-    example = root / "examples" / "cq-2020-dibao.yaml"
+    example = root / "examples" / "cq-2023-dibao.yaml"
     if example.is_file():
         from engine.settle.case import read_case
         from engine.settle.evaluate import Evaluator
 
         try:
             res = result_json(Evaluator(ps).settle(read_case(example)), ps)
-            out += ["", "## 结果示例 Example result", "", "`yibao evaluate examples/cq-2020-dibao.yaml --format json`:", "",
+            out += ["", "## 结果示例 Example result", "", "`yibao evaluate examples/cq-2023-dibao.yaml --format json`:", "",
                     "```json", json.dumps(res, ensure_ascii=False, indent=2), "```", ""]
         except (InputError, MissingParameter) as exc:
             out += ["", f"示例无法结算 The example does not settle: {why_text(exc)}", ""]
@@ -218,6 +218,7 @@ def result_section(res: dict[str, Any], src: str, ps: PolicySet) -> list[str]:
     docs = [d["id"] for d in res.get("documents", [])]
     if docs:
         out += ["引用文件 Documents used: " + "；".join(code_link(src, d, ps) for d in docs), ""]
+    out += quoted_rules(res, src, ps)
     trace = render_text(res, "zh", show_trace=True)
     out += ['??? note "计算过程 Settlement and trace"', "", "    ```text"] + [f"    {line}" for line in trace.splitlines()] + ["    ```", ""]
     return out
@@ -237,6 +238,25 @@ def example_title(text: str, path: Path) -> str:
         return f"{synthetic}{words('region', str(person['region']))} {year}：{words('categories', cats)}，{len(encs)} 次就诊"
     except (yaml.YAMLError, KeyError, IndexError, TypeError):
         return path.stem
+def quoted_rules(res: dict[str, Any], src: str, ps: PolicySet) -> list[str]:
+    """The clause of every rule the result used, quoted in its original language (Chinese first)."""
+    keys = []
+    for part in [*(e["trace"] for e in res["encounters"]), res.get("premium", {}).get("trace", []), res.get("monitoring", {}).get("trace", [])]:
+        for st in part:
+            if st.get("rule") and st["rule"] not in keys:
+                keys.append(st["rule"])
+    rules = {r.key: r for r in ps.rules}
+    rows = []
+    for k in keys:
+        r = rules.get(k)
+        if r is None:
+            continue
+        quote = r.quote.get("zh") or r.quote.get("en", "")
+        rows.append(f"| {code_link(src, k, ps)} | {cell(r.clause)} | 「{cell(quote.strip())}」 | {badge(r.provenance.grade)} |")
+    if not rows:
+        return []
+    return ['??? quote "所用规则原文 The quoted clauses of the rules used"', "",
+            "    | 规则 Rule | 条款 Clause | 原文 Quote | 可信度 Grade |", "    | --- | --- | --- | --- |"] + [f"    {r}" for r in rows] + [""]
 
 
 def example_pages(site: Site, ps: PolicySet, root: Path) -> None:

@@ -111,7 +111,7 @@ def test_find_a_notice_page_from_the_index(browser, base_url):
     from selenium.webdriver.common.by import By
 
     browser.get(base_url + "notices/")
-    link = _wait(lambda: [a for a in browser.find_elements(By.CSS_SELECTOR, "article a") if "基本医保、大病保险倾斜支付" in a.text])
+    link = _wait(lambda: [a for a in browser.find_elements(By.CSS_SELECTOR, "article a") if "重庆市医疗保障扶贫政策" in a.text])
     link[0].click()
     _wait(lambda: "/notices/cq-2018-medical-poverty-alleviation/" in browser.current_url)
     h1 = browser.find_element(By.CSS_SELECTOR, "article h1").text
@@ -230,7 +230,7 @@ return [...new Set(out)];
 # Pages a reader opens on a desktop (1400 px) and a phone (390 px): nothing may be wider than the page or need a
 # horizontal scroll bar inside it (tables included).
 WIDE_PAGES = {"region": "regions/500000/", "notice": "notices/cq-2018-medical-poverty-alleviation/",
-              "example": "examples/cq-2020-dibao/", "graph": "charts/graph/", "timeline": "charts/timeline/"}
+              "example": "examples/cq-2023-dibao/", "graph": "charts/graph/", "timeline": "charts/timeline/"}
 OVERFLOW = """
 const W = document.documentElement.clientWidth, out = [];
 if (document.documentElement.scrollWidth > W + 1) out.push('page scrolls sideways: ' + document.documentElement.scrollWidth + ' > ' + W);
