@@ -12,24 +12,12 @@ from engine.core.money import ZERO, money_str, rate_str
 from engine.policy.policyset import PolicySet
 from engine.core.registry import CATEGORIES, GRADES, PARAMETERS, REGIONS
 
-LABELS = {
-    "zh": {"basic_insurance": "基本医保", "serious_illness": "大病保险", "medical_assistance": "医疗救助",
-           "out_of_pocket": "个人自付", "total_cost": "总费用", "eligible_cost": "政策范围内费用",
-           "title": "年度结算单", "person": "参保人", "region": "参保地", "year": "年度", "categories": "身份类别",
-           "none": "普通参保人", "encounter": "就诊", "totals": "合计", "rate": "实际报销比例",
-           "premium": "个人缴费", "contribution": "个人缴费标准", "subsidy": "资助", "payable": "个人应缴",
-           "monitoring": "监测预警", "warning": "预警", "no_warning": "未达预警线", "undetermined": "无法判定",
-           "unverified": "使用的非一手数值（按可信度分级）", "missing": "缺失参数", "policy_set": "政策集", "trace": "计算依据",
-           "documents": "引用文件"},
-    "en": {"basic_insurance": "Basic insurance", "serious_illness": "Serious illness", "medical_assistance": "Medical assistance",
-           "out_of_pocket": "Out of pocket", "total_cost": "Total cost", "eligible_cost": "Policy-scope cost",
-           "title": "Year settlement", "person": "Person", "region": "Region", "year": "Year", "categories": "Categories",
-           "none": "ordinary insured", "encounter": "Encounter", "totals": "Totals", "rate": "Reimbursement rate",
-           "premium": "Premium", "contribution": "Individual contribution", "subsidy": "Subsidy", "payable": "Payable",
-           "monitoring": "Monitoring", "warning": "WARNING", "no_warning": "below the warning threshold", "undetermined": "not determined",
-           "unverified": "Figures below primary used (by confidence grade)", "missing": "Missing parameters", "policy_set": "Policy set", "trace": "Trace",
-           "documents": "Documents"},
-}
+LABEL_KEYS = ("basic_insurance", "serious_illness", "medical_assistance", "out_of_pocket", "total_cost", "eligible_cost", "title", "person", "region", "year", "categories", "none", "encounter", "totals", "rate", "premium", "contribution", "subsidy", "payable", "monitoring", "warning", "no_warning", "undetermined", "unverified", "missing", "policy_set", "trace", "documents")
+
+
+def labels(lang: str) -> dict[str, str]:
+    """The settlement's headings and field names in `lang`, from the catalogue."""
+    return {k: msg("settle." + k, lang) for k in LABEL_KEYS}
 
 
 def result_json(s: Settlement, ps: PolicySet) -> dict[str, Any]:
@@ -74,14 +62,14 @@ def result_json(s: Settlement, ps: PolicySet) -> dict[str, Any]:
 
 def _cats(cats: list[str], lang: str) -> str:
     if not cats:
-        return LABELS[lang]["none"]
+        return labels(lang)["none"]
     i = 0 if lang == "zh" else 1
     return "、".join(CATEGORIES[c][i] for c in cats) if lang == "zh" else ", ".join(CATEGORIES[c][i] for c in cats)
 
 
 def render_text(res: dict[str, Any], lang: str = "zh", show_trace: bool = True) -> str:
     """A readable settlement, Chinese by default."""
-    L = LABELS[lang]
+    L = labels(lang)
     region = REGIONS.get(res["region"])
     rname = (region.zh if lang == "zh" else region.en) if region else res["region"]
     out = [f"{L['title']} · {L['person']} {res['person']} · {L['region']} {rname} ({res['region']}) · {L['year']} {res['year']}",
