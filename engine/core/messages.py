@@ -16,6 +16,17 @@ LANGS = ("zh", "en")
 # Settlement trace: each step a sentence as the notice says it.
 TRACE: dict[str, tuple[str, str]] = {
     "trace.not_computed": ("未计算：{reason}", "not computed: {reason}"),
+    "trace.waiting_step": ("等待期内，本项不支付", "inside the waiting period: this step does not pay"),
+    "trace.waiting_exempt": ("免等待期", "exempt from the waiting period"),
+    "trace.waiting_inside": ("等待期 {months} 个月，自 {start} 至 {end}：本次就诊在等待期内", "{months} months from {start} until {end}: encounter inside it"),
+    "trace.waiting_after": ("等待期 {months} 个月，自 {start} 至 {end}：本次就诊在等待期之后", "{months} months from {start} until {end}: encounter after it"),
+    "trace.not_for_encounter": ("本次就诊不适用{step}：{why}", "no {step} for this encounter: {why}"),
+    "trace.no_rule_covers": ("没有生效的{step}规则适用于{who}", "no {step} rule in force covers {who}"),
+    "trace.reaches_no_figure": ("有{step}规则适用于此人，但没有生效规则规定{label}（{parameter}）",
+                                "a {step} rule reaches this person but no rule in force sets {parameter}"),
+    "trace.why.categories": ("所持身份类别不含{categories}", "held categories do not include {categories}"),
+    "trace.why.who": ("本项的适用范围（险种、就诊类型、医院等级或缴费档次）不含本次就诊",
+                      "the step's who (scheme, encounter type, hospital level or tier) does not cover this encounter"),
     "trace.needed_by_step": ("就诊 {encounter} 的支付步骤 {step}（{why}）", "payment step {step} ({why}) for encounter {encounter}"),
     # payment steps: one sentence per step, assembled from these parts in this order
     "trace.step.base.in_scope": ("{name}：政策范围内尚未支付 {base} 元", "{name}: {base} still owed within the policy scope"),

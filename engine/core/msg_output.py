@@ -4,6 +4,7 @@ from __future__ import annotations
 # Command-line output.
 CLI: dict[str, tuple[str, str]] = {
     # the settlement's headings (yibao evaluate)
+    "settle.source": ("来源「{source}」 {address}", "source: {source} {address}"),
     "settle.basic_insurance": ("基本医保", "Basic insurance"),
     "settle.serious_illness": ("大病保险", "Serious illness"),
     "settle.medical_assistance": ("医疗救助", "Medical assistance"),

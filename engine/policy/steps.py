@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
+from engine.core.messages import Name, Text
 from engine.core.problems import Problem
 from engine.core.registry import ENCOUNTER_TYPES, NAMED_PARAMETERS, STEP_ROLES, layer, region_chain, register_step_parameter
 from engine.policy.model import Document, PayStep, build_document
@@ -92,9 +93,9 @@ def reaches(step: PayStep, p: Profile) -> str | None:
     """None if the step's `who` covers the person and encounter, else why not (in words)."""
     w = step.who
     if w.categories and not set(w.categories) & p.categories:
-        return f"held categories do not include {', '.join(w.categories)}"
+        return Text("trace.why.categories", categories=Name("categories", "|".join(w.categories)))
     if not matches_who(step, p):
-        return "the step's who (scheme, encounter type, hospital level or tier) does not cover this encounter"
+        return Text("trace.why.who")
     return None
 
 

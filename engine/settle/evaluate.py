@@ -99,12 +99,12 @@ class Evaluator:
             items.append(_step(name, st, rv, level, self.lang))
         return used, unverified, items
 
-    def _source(self, doc_id: str, source_id: str | None) -> str:
-        """The cited source in a few words: title and the address where it was read."""
+    def _source(self, doc_id: str, source_id: str | None) -> tuple[str, str]:
+        """The cited source: its title, and the address where it was read."""
         for src in self.ps.documents[doc_id].raw.get("sources", []):
             if src["id"] == source_id:
-                return f"{src['title']} ({src.get('url') or src.get('reference', '')})"
-        return ""
+                return src["title"], src.get("url") or src.get("reference", "")
+        return "", ""
 
     def need(self, s: Settlement, name: str, prof: Profile, trace: list) -> Any:
         """A parameter the computation cannot do without."""
@@ -234,7 +234,7 @@ class Evaluator:
             return False
         exempt = self.param(s, "waiting_period.exempt", start, trace)
         if exempt is not None and exempt.value:
-            trace.append(_calc("waiting_period", ZERO, "exempt", money=False))
+            trace.append(_calc("waiting_period", ZERO, Text("trace.waiting_exempt"), money=False))
             return False
         extra = self.param(s, "waiting_period.months_per_extra_lapse_year", start, trace)
         off = self.param(s, "waiting_period.months_off_per_repaid_year", start, trace)
@@ -243,7 +243,8 @@ class Evaluator:
         months = int(fixed.value + variable)
         ends = add_months(e.coverage_start, months)
         inside = enc.date < ends
-        trace.append(_calc("waiting_period", Decimal(months), f"{months} months from {e.coverage_start} until {ends}: encounter {'inside' if inside else 'after'} it", money=False))
+        trace.append(_calc("waiting_period", Decimal(months), Text("trace.waiting_inside" if inside else "trace.waiting_after", months=months,
+                                                                   start=e.coverage_start, end=ends), money=False))
         return inside
 
     def _premium(self, s: Settlement) -> dict[str, Any]:
@@ -321,12 +322,17 @@ def missing_income(prof: Profile) -> MissingParameter:
                             Text("error.income_missing", region=Name("region", prof.region), region_id=prof.region, year=prof.date.year - 1))
 
 
-def below_primary(name: str, key: str, prov: Any, source: str = "") -> dict[str, str]:
-    """The result's entry for a figure below primary: parameter, rule or datum, grade and the note (derivation, source)."""
-    note = prov.note or prov.derivation or (f"Source: {source}" if source else "")
+def below_primary(name: str, key: str, prov: Any, source: tuple[str, str] = ("", "")) -> dict[str, str]:
+    """The result's entry for a figure below primary: parameter, rule or datum, grade, note (or derivation) and source."""
+    title, where = source
+    note = prov.note or prov.derivation or (f"Source: {title} ({where})" if title else "")
     if prov.derivation and prov.note and prov.derivation not in prov.note:
         note = f"{prov.note} Derivation: {prov.derivation}"
-    return {"parameter": name, "rule": key, "grade": prov.grade, "note": note}
+    out = {"parameter": name, "rule": key, "grade": prov.grade, "note": note}
+    if title:
+        out["source"] = title
+        out["source_address"] = where
+    return out
 
 
 def _step(name: str, st: Any, rv: Resolved, level: int | None = None, lang: str = "zh") -> dict[str, Any]:

@@ -90,7 +90,7 @@ def render_text(res: dict[str, Any], lang: str = "zh", show_trace: bool = True) 
             for st in e["trace"]:
                 cite = f"  ← {st['rule']} v{st['document_version']} 「{st['clause']}」" if st.get("rule") else ""
                 flag = f" [{grade_label(st.get('grade', 'low'), lang)}]" if st.get("verified") is False else ""
-                extra = st.get("text") or st.get("formula") or st.get("note") or st.get("detail") or ""
+                extra = tr(st.get("text") or st.get("formula") or st.get("note") or st.get("detail") or "", lang)
                 act = f" ({st['action']})" if st.get("action") and st["action"] != "set" else ""
                 value = st["value"] if st["value"] is not None else msg("params.no_cap", lang)
                 out.append(f"    {st['step']}{act} = {value}{flag}{cite}{('  ' + extra) if extra else ''}")
@@ -129,7 +129,11 @@ def render_text(res: dict[str, Any], lang: str = "zh", show_trace: bool = True) 
     if res["unverified"]:
         out.append(f"{L['unverified']} ({len(res['unverified'])}):")
         for u in res["unverified"]:
-            out.append(f"  ⚠ {words('param', u['parameter'], lang)} ({u['parameter']}) ← {u['rule']} [{grade_label(u.get('grade', 'low'), lang)}]: {u['note']}")
+            # the research note is the policy file's (English); a Chinese reader gets the cited source's own title
+            why = u["note"] if lang == "en" else (msg("settle.source", lang, source=u["source"], address=u.get("source_address", "") if u.get("source_address", "").startswith("http") else "")
+                                            if u.get("source") else "")
+            out.append(f"  ⚠ {words('param', u['parameter'], lang)} ({u['parameter']}) ← {u['rule']} [{grade_label(u.get('grade', 'low'), lang)}]"
+                       + (f": {why}" if why else ""))
     if res["missing"]:
         out.append(f"{L['missing']} ({len(res['missing'])}):")
         for m_ in res["missing"]:

@@ -32,6 +32,11 @@ class Outcome:
     texts: dict[tuple, Any] = field(default_factory=dict)  # the trace sentence's fixed words, by (language, D)
 
 
+def step_words(step: PayStep) -> Text:
+    """A step's name in the reader's language."""
+    return Text("usage.reason", zh=step.name.get("zh", step.id), en=step.name.get("en", step.id))
+
+
 def describe_person(p: Profile) -> str:
     """The person and encounter in a few words, for errors and `missing` entries."""
     return person_words(sorted(p.categories), p.scheme, p.tier, p.encounter_type, p.hospital_level)
@@ -77,10 +82,10 @@ def step_outcome(res: Resolver, step: PayStep, prof: Profile, get: Getter, waiti
     """Resolve what the step needs for this encounter, with the interpreter's rules for what is missing."""
     off = Figures()
     if waiting and step.waiting_period:
-        return Outcome(off, "inside the waiting period: this step does not pay")
+        return Outcome(off, Text("trace.waiting_step"))
     why = reaches(step, prof) or _facts_fit(step, facts, enc_id)
     if why:
-        return Outcome(off, f"no {step.id} for this encounter: {why}")
+        return Outcome(off, Text("trace.not_for_encounter", step=step_words(step), why=why))
     et = prof.encounter_type
     key_role = "ceiling" if step.ceiling else "rate"
     key_name = step.parameter(key_role, et)
@@ -89,8 +94,8 @@ def step_outcome(res: Resolver, step: PayStep, prof: Profile, get: Getter, waiti
             reason = f"a {step.id} rule reaches this person but no rule in force sets {key_name}"
             miss = {"part": step.id, "parameter": key_name, "encounter": enc_id, "date": prof.date.isoformat(),
                     "for": describe_person(prof), "reason": reason}
-            return Outcome(off, reason, [miss])
-        return Outcome(off, f"no {step.id} rule in force covers {describe_person(prof)}")
+            return Outcome(off, Text("trace.reaches_no_figure", step=step_words(step), label=Name("param", key_name), parameter=key_name), [miss])
+        return Outcome(off, Text("trace.no_rule_covers", step=step_words(step), who=describe_person(prof)))
     values: dict[str, Any] = {}
     missing = []
     for role, _ in step.names:

@@ -32,7 +32,7 @@ def bands_str(bands: tuple) -> str:
     """Bands (or one rate) in words."""
     if len(bands) == 1:
         return rate_str(bands[0][1])
-    return "; ".join(f"{rate_str(r)} from {money_str(f)}" for f, r in bands)
+    return "; ".join(f"{money_str(f)}+: {rate_str(r)}" for f, r in bands)  # marginal bands: from each amount up, that rate
 
 
 def step_entry(st: PayStep, amount: int, det: dict[str, Any], sc: Scaled, out: Outcome, lang: str) -> dict[str, Any]:
