@@ -16,7 +16,7 @@ if not os.environ.get("CI"):  # CI installs the serve extra: there a missing pac
     pytest.importorskip("httpx")
 import httpx  # noqa: E402
 from serve_support import CHANGED_DOC, CHANGED_RULE, ThreadServer, case_json, free_port, write_bundles  # noqa: E402
-from engine.policy.policyset import fingerprint_of  # noqa: E402
+from engine.policy.policyset import REPO_ROOT, fingerprint_of, release_version  # noqa: E402
 from engine.core.messages import tr  # noqa: E402
 
 from engine.cli.main import main  # noqa: E402
@@ -25,7 +25,7 @@ from engine.policy.load import MAX_BYTES  # noqa: E402
 from engine.settle.case import parse_case  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-OLD_VERSION, NEW_VERSION = "0.1.0", "9.0.0-test"
+OLD_VERSION, NEW_VERSION = release_version(REPO_ROOT / "policies"), "9.0.0-test"  # the shipped set, and a modified copy
 
 
 @pytest.fixture(scope="module")
@@ -298,7 +298,7 @@ def test_two_sets_claiming_one_version_are_refused(bundles, tmp_path, capsys):
     data["fingerprint"] = fingerprint_of({"version": OLD_VERSION, "documents": data["documents"]})  # a well-formed bundle
     clash.write_text(json.dumps(data), encoding="utf-8")
     assert main(["serve", "--bundle", str(bundles[0]), "--bundle", str(clash), "--port", str(free_port())]) == 2
-    assert "both say version 0.1.0 but differ" in capsys.readouterr().err
+    assert f"both say version {OLD_VERSION} but differ" in capsys.readouterr().err
 
 
 def test_worker_processes_load_the_same_sets(bundles, monkeypatch):
