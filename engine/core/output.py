@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -88,3 +89,32 @@ def atomic_folder(path: str | Path) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def _has_float(value: object) -> bool:
+    """Whether a float is anywhere in a JSON-like value (orjson writes those differently from json)."""
+    stack = [value]
+    while stack:
+        x = stack.pop()
+        t = type(x)
+        if t is dict:
+            stack.extend(x.values())  # type: ignore[attr-defined]
+        elif t is list or t is tuple:
+            stack.extend(x)  # type: ignore[arg-type]
+        elif t is float:
+            return True
+    return False
+
+
+def json_text(value: object) -> str:
+    """`json.dumps(value, ensure_ascii=False, indent=2)`, the same text written 5x faster by orjson when it is installed."""
+    try:
+        import orjson
+    except ImportError:
+        orjson = None
+    if orjson is not None and not _has_float(value):
+        try:
+            return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8")
+        except TypeError:  # a value orjson does not write (Decimal, big integer, key not a string): json's own writer
+            pass
+    return json.dumps(value, ensure_ascii=False, indent=2)

@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from engine import __version__
+import engine
 from engine.core.paths import data_dir, repo_root
 from engine.policy import schemas
 from engine.core.messages import msg
@@ -134,7 +134,7 @@ def release_version(root: Path) -> str:
         m = re.search(r'^version\s*=\s*"([^"]+)"', pyproject.read_text(encoding="utf-8"), re.M)
         if m:
             return m.group(1)
-    return __version__
+    return engine.__version__
 
 
 def policy_files(root: Path) -> list[Path]:
