@@ -17,7 +17,8 @@ if not os.environ.get("CI"):  # CI installs the serve extra: there a missing pac
 import httpx  # noqa: E402
 from serve_support import CHANGED_DOC, CHANGED_RULE, ThreadServer, case_json, free_port, write_bundles  # noqa: E402
 from engine.policy.policyset import fingerprint_of  # noqa: E402
-from engine.core.messages import tr  # noqa: E402
+from engine.core.limits import MAX_DEPTH, number_problem  # noqa: E402
+from engine.core.messages import msg, tr  # noqa: E402
 
 from engine.cli.main import main  # noqa: E402
 from engine.core.problems import InputError  # noqa: E402
@@ -204,11 +205,6 @@ def test_a_date_no_policy_covers_is_400(service):
     ("malformed JSON", b'{"person": ', "bad_json"),
     ("NaN", case_json().replace('"62000.00"', "NaN").encode(), "bad_json"),
     ("not UTF-8", b'{"person": "\xff"}', "not_utf8"),
-    ("deep nesting", b"[" * 100_000 + b"]" * 100_000, "too_deep"),
-    ("deep but parseable", b'{"a":' * 200 + b"1" + b"}" * 200, "too_deep"),
-    ("huge integer", case_json().replace('"62000.00"', "1" + "0" * 5000).encode(), "number_too_long"),
-    ("huge exponent", case_json().replace('"62000.00"', "1e999999").encode(), "number_too_long"),
-    ("huge digit string", case_json().replace('"62000.00"', '"1' + "0" * 40 + '"').encode(), "bad_case"),  # the engine's own limit on a quoted amount, as the CLI reports it
     ("too many encounters", json.dumps({"person": {}, "encounters": [{}] * 1001}).encode(), "too_many_encounters"),
     ("not an object", b"[1, 2]", "bad_case"),
 ])
@@ -217,6 +213,53 @@ def test_hostile_bodies_are_400(service, label, body, code):
     assert r.status_code == 400, (label, r.text[:300])
     assert r.json()["error"]["code"] == code
     assert "Traceback" not in r.text and "engine/" not in r.text
+
+
+# Past the engine's own limits (engine.core.limits: MAX_DEPTH, number_problem): refused as `yibao evaluate` refuses the
+# same text, same message, line, column and field (one set of limits, the engine's).
+_BIG = "1" + "0" * 5000
+
+
+def _number(text: str) -> str:
+    """The engine's own sentence for a number past its limits (engine.core.limits.number_problem), in English."""
+    key, fields = number_problem(text)
+    return msg(key, "en", **fields)
+
+
+ENGINE_LIMITS = {  # label: (body, the first problem's English message, its field)
+    "deep nesting": (b"[" * 100_000 + b"]" * 100_000, msg("error.too_deep", "en", limit=MAX_DEPTH), ""),
+    "deep but parseable": (b'{"a":' * 200 + b"1" + b"}" * 200, msg("error.too_deep", "en", limit=MAX_DEPTH), ""),
+    "huge integer": (case_json().replace('"62000.00"', _BIG).encode(), _number(_BIG), "encounters/0/total_cost"),
+    "huge exponent": (case_json().replace('"62000.00"', "1e999999").encode(), _number("1e999999"), "encounters/0/total_cost"),
+    "too fine": (case_json().replace('"62000.00"', "1e-30").encode(), _number("1e-30"), "encounters/0/total_cost"),
+    "huge digit string": (case_json().replace('"62000.00"', '"1' + "0" * 40 + '"').encode(), _number("1" + "0" * 40),
+                          "encounters/0/total_cost"),
+    "duplicate key": (case_json().replace('"scheme"', '"region": "500000", "scheme"', 1).encode(), None, "person/region"),
+}
+
+
+@pytest.mark.parametrize("label", sorted(ENGINE_LIMITS))
+def test_the_engines_limits_answer_as_the_cli_does(service, label):
+    body, first, field = ENGINE_LIMITS[label]
+    with pytest.raises(InputError) as cli:
+        parse_case(body.decode(), "request")  # what `yibao evaluate` reads a file with
+    r = settle(service, body, params={"lang": "en"})
+    assert r.status_code == 400, (label, r.text[:300])
+    err = r.json()["error"]
+    assert err["code"] == "bad_case" and "Traceback" not in r.text
+    want = [{"path": "request", "line": p.line, "col": p.col, "field": p.field, "message": tr(p.message, "en"), "code": p.code}
+            for p in cli.value.problems]
+    assert err["problems"] == want
+    assert err["problems"][0]["field"] == field, err["problems"][0]
+    if first is not None:  # the engine's own sentence for its limit
+        assert err["problems"][0]["message"] == first, err["problems"][0]
+
+
+def test_many_encounters_take_the_exact_depth_scan(service):
+    body = json.loads(case_json())
+    body["encounters"] = [dict(body["encounters"][0], id=f"e{i}") for i in range(60)]  # 60 brackets, 3 levels deep
+    r = settle(service, json.dumps(body).encode())
+    assert r.status_code == 200, r.text[:300]
 
 
 def test_body_over_the_limit_is_413_before_parsing(service):
