@@ -136,9 +136,37 @@ def test_documents_and_one_document_with_its_rules(service, shipped):
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "unknown_document"
 
 
-def test_gaps_says_plainly_it_is_not_there_yet(service):
-    r = service.get("/v1/gaps", params={"lang": "en"})
-    assert r.status_code == 501 and "yibao gaps" in r.json()["error"]["message"]
+def _cli_gaps(capsys, bundle, *args):
+    """`yibao gaps --format json --bundle BUNDLE ARGS` as data."""
+    capsys.readouterr()
+    rc = main(["gaps", "--format", "json", "--bundle", str(bundle), *args])
+    return rc, json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("query", [{}, {"region": "500000", "from": "2023", "to": "2023"}, {"region": "500000", "to": "2019"}])
+def test_gaps_is_the_commands_json_in_the_chosen_version(service, bundles, capsys, query):
+    args = [x for k, v in query.items() for x in (f"--{k}", v)]
+    for version, bundle in zip((OLD_VERSION, NEW_VERSION), bundles):
+        r = service.get(f"/v1/versions/{version}/gaps", params=query)
+        assert r.status_code == 200, r.text[:300]
+        rc, want = _cli_gaps(capsys, bundle, *args)
+        assert r.json() == want and rc == 1  # the shipped set has gaps (e.g. caps no rule gives): exit 1, still 200
+        assert r.json()["policy_set"]["version"] == version == r.headers["Yibao-Policy-Version"]
+    assert service.get("/v1/gaps", params=query).json()["policy_set"]["version"] == NEW_VERSION  # default: the newest
+
+
+@pytest.mark.parametrize("query, field", [({"region": "nowhere"}, "region"), ({"from": "20x3"}, "from"), ({"to": "２０２３"}, "to"),
+                                          ({"from": "2026", "to": "2017"}, "from"), ({"from": "1900"}, "from"), ({"to": "2101"}, "to")])
+def test_gaps_query_refused_as_the_command_refuses_it(service, bundles, capsys, query, field):
+    r = service.get("/v1/gaps", params={**query, "lang": "en"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "bad_query" and r.json()["error"]["field"] == field, r.text
+    if query.get(field, "").isascii() and query.get(field, "x").isdigit() or field == "region":  # the command reads it too
+        capsys.readouterr()
+        assert main(["gaps", "--bundle", str(bundles[1]), "--lang", "en", *[x for k, v in query.items() for x in (f"--{k}", v)]]) == 2
+        assert r.json()["error"]["message"].removeprefix("bad query parameter: ") in capsys.readouterr().err
+
+
+def test_gaps_of_an_unknown_version_is_404(service):
     assert service.get("/v1/versions/0.0.0/gaps").status_code == 404
 
 

@@ -234,8 +234,6 @@ ERRORS: dict[str, tuple[str, str]] = {
     "serve.unknown_document": ("政策版本 {version} 中没有文件“{document}”", "policy version {version} has no document '{document}'"),
     "serve.not_found": ("没有这个地址：{path}（见 /v1/docs）", "no such address: {path} (see /v1/docs)"),
     "serve.method_not_allowed": ("{path} 不接受 {method} 请求", "{path} does not accept {method}"),
-    "serve.gaps_unavailable": ("本版本尚未提供缺口清单（yibao gaps 尚未合入）；结算结果的 missing 列出每个未计算的数值",
-                               "gaps are not available in this release (yibao gaps has not landed); a settlement's missing list names each value not computed"),
     "serve.internal": ("服务内部错误，已记录（编号 {request_id}）", "internal error, logged as {request_id}"),
 
     # Trust for downstream systems (#10): outputs, input limits, bundles, releases.
