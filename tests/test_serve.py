@@ -283,6 +283,16 @@ def test_the_engines_limits_answer_as_the_cli_does(service, label):
         assert err["problems"][0]["message"] == first, err["problems"][0]
 
 
+def test_a_refusal_lists_at_most_a_hundred_problems_and_counts_them_all(service):
+    body = "[" + ",".join(["1e999"] * 150) + "]"  # 150 numbers past the engine's limit, each a problem for the CLI
+    with pytest.raises(InputError) as cli:
+        parse_case(body, "request")
+    err = settle(service, body.encode(), params={"lang": "en"}).json()["error"]
+    assert len(cli.value.problems) == 150 and len(err["problems"]) == 100
+    assert [p["col"] for p in err["problems"]] == [p.col for p in cli.value.problems[:100]]
+    assert "(150 problem(s), see problems)" in err["message"]
+
+
 def test_many_encounters_take_the_exact_depth_scan(service):
     body = json.loads(case_json())
     body["encounters"] = [dict(body["encounters"][0], id=f"e{i}") for i in range(60)]  # 60 brackets, 3 levels deep

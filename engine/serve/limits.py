@@ -5,6 +5,9 @@ from engine.policy.load import MAX_BYTES
 
 # The body limit is the CLI's file limit (engine.policy.load.MAX_BYTES): a case the CLI can read, the service can read.
 MAX_BODY_BYTES = MAX_BYTES
+# Problems listed in one refusal (the first ones, in file order; `count` in the message says how many in all): a body
+# of a million bytes can hold 150,000 refused numbers, which listed in full would answer with some 23 MB.
+MAX_PROBLEMS = 100
 # Encounters in one case (one person, one calendar year).
 MAX_ENCOUNTERS = 1000
 # The engine caches every resolution it makes (by region, date epoch, year, categories, tier, ...): a stream of cases

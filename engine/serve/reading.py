@@ -9,7 +9,7 @@ from typing import Any
 from engine.core.limits import MAX_DEPTH, number_problem, text_depth
 from engine.core.problems import InputError
 from engine.serve.errors import Refusal
-from engine.serve.limits import MAX_ENCOUNTERS
+from engine.serve.limits import MAX_ENCOUNTERS, MAX_PROBLEMS
 from engine.settle.case import Case, case_from_data, parse_case
 
 CASE_NAME = "request"
@@ -83,6 +83,6 @@ def _engine_read(text: str) -> Case:
         case = parse_case(text, CASE_NAME)
     except InputError as exc:
         first = exc.problems[0].message if exc.problems else str(exc)
-        raise Refusal(400, "serve.bad_case", exc.problems, detail=first, count=max(1, len(exc.problems))) from None
+        raise Refusal(400, "serve.bad_case", exc.problems[:MAX_PROBLEMS], detail=first, count=max(1, len(exc.problems))) from None
     _bounded(len(case.encounters))
     return case
