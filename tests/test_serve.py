@@ -160,6 +160,8 @@ def test_gaps_is_the_commands_json_in_the_chosen_version(service, bundles, capsy
 def test_gaps_query_refused_as_the_command_refuses_it(service, bundles, capsys, query, field):
     r = service.get("/v1/gaps", params={**query, "lang": "en"})
     assert r.status_code == 400 and r.json()["error"]["code"] == "bad_query" and r.json()["error"]["field"] == field, r.text
+    assert r.json()["error"]["message"].startswith("bad query parameter: ")
+    assert service.get("/v1/gaps", params=query).json()["error"]["message"].startswith("查询参数有误：")  # Chinese first
     if query.get(field, "").isascii() and query.get(field, "x").isdigit() or field == "region":  # the command reads it too
         capsys.readouterr()
         assert main(["gaps", "--bundle", str(bundles[1]), "--lang", "en", *[x for k, v in query.items() for x in (f"--{k}", v)]]) == 2

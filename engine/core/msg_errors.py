@@ -49,6 +49,7 @@ ERRORS: dict[str, tuple[str, str]] = {
     "usage.reason": ("{zh}", "{en}"),
     "usage.other": ("{detail}", "{detail}"),
     "usage.bad_date": ("{option} '{value}' 不是日期（应为 YYYY-MM-DD）", "{option} '{value}' is not a date (YYYY-MM-DD)"),
+    "usage.bad_year": ("{option} '{value}' 不是年份（应为四位数字）", "{option} '{value}' is not a year (four digits)"),
     "usage.at_least_one": ("{option} {value}：至少为 1", "{option} {value}: must be at least 1"),
     "usage.bad_by": ("--by '{value}'：请用逗号分隔的 {allowed}", "--by '{value}': use a comma list of {allowed}"),
     "usage.unknown_region": ("{option} '{value}' 不是已知的参保地", "{option} '{value}' is not a known region"),

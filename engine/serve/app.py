@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from engine.core.messages import msg
 from engine.core.problems import InputError, MissingParameter
 from engine.policy.policyset import canonical_value
 from engine.serve.errors import Refusal, refusal_body
@@ -177,7 +178,7 @@ async def gaps(request: Request) -> Response:
     for name, default in (("from", DEFAULT_FROM), ("to", DEFAULT_TO)):
         v = q.get(name)
         if v is not None and not _YEAR.fullmatch(v):
-            raise Refusal(400, "serve.bad_query", field=name, detail=f"{name} '{v[:40]}' is not a year (YYYY)")
+            raise Refusal(400, "serve.bad_query", field=name, detail=msg("usage.bad_year", lang_of(request), option=name, value=v[:40]))
         years.append(int(v) if v is not None else default)
     async with request.app.state.gaps_lock:  # one report computed at a time per worker, in a thread: settling goes on
         try:
