@@ -17,7 +17,8 @@ if not os.environ.get("CI"):  # CI installs the serve extra: there a missing pac
 import httpx  # noqa: E402
 from serve_support import CHANGED_DOC, CHANGED_RULE, ThreadServer, case_json, free_port, write_bundles  # noqa: E402
 from engine.policy.policyset import REPO_ROOT, fingerprint_of, release_version  # noqa: E402
-from engine.core.messages import tr  # noqa: E402
+from engine.core.limits import MAX_DEPTH, number_problem  # noqa: E402
+from engine.core.messages import msg, tr  # noqa: E402
 
 from engine.cli.main import main  # noqa: E402
 from engine.core.problems import InputError  # noqa: E402
@@ -135,9 +136,39 @@ def test_documents_and_one_document_with_its_rules(service, shipped):
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "unknown_document"
 
 
-def test_gaps_says_plainly_it_is_not_there_yet(service):
-    r = service.get("/v1/gaps", params={"lang": "en"})
-    assert r.status_code == 501 and "yibao gaps" in r.json()["error"]["message"]
+def _cli_gaps(capsys, bundle, *args):
+    """`yibao gaps --format json --bundle BUNDLE ARGS` as data."""
+    capsys.readouterr()
+    rc = main(["gaps", "--format", "json", "--bundle", str(bundle), *args])
+    return rc, json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("query", [{}, {"region": "500000", "from": "2023", "to": "2023"}, {"region": "500000", "to": "2019"}])
+def test_gaps_is_the_commands_json_in_the_chosen_version(service, bundles, capsys, query):
+    args = [x for k, v in query.items() for x in (f"--{k}", v)]
+    for version, bundle in zip((OLD_VERSION, NEW_VERSION), bundles):
+        r = service.get(f"/v1/versions/{version}/gaps", params=query)
+        assert r.status_code == 200, r.text[:300]
+        rc, want = _cli_gaps(capsys, bundle, *args)
+        assert r.json() == want and rc == 1  # the shipped set has gaps (e.g. caps no rule gives): exit 1, still 200
+        assert r.json()["policy_set"]["version"] == version == r.headers["Yibao-Policy-Version"]
+    assert service.get("/v1/gaps", params=query).json()["policy_set"]["version"] == NEW_VERSION  # default: the newest
+
+
+@pytest.mark.parametrize("query, field", [({"region": "nowhere"}, "region"), ({"from": "20x3"}, "from"), ({"to": "２０２３"}, "to"),
+                                          ({"from": "2026", "to": "2017"}, "from"), ({"from": "1900"}, "from"), ({"to": "2101"}, "to")])
+def test_gaps_query_refused_as_the_command_refuses_it(service, bundles, capsys, query, field):
+    r = service.get("/v1/gaps", params={**query, "lang": "en"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "bad_query" and r.json()["error"]["field"] == field, r.text
+    assert r.json()["error"]["message"].startswith("bad query parameter: ")
+    assert service.get("/v1/gaps", params=query).json()["error"]["message"].startswith("查询参数有误：")  # Chinese first
+    if query.get(field, "").isascii() and query.get(field, "x").isdigit() or field == "region":  # the command reads it too
+        capsys.readouterr()
+        assert main(["gaps", "--bundle", str(bundles[1]), "--lang", "en", *[x for k, v in query.items() for x in (f"--{k}", v)]]) == 2
+        assert r.json()["error"]["message"].removeprefix("bad query parameter: ") in capsys.readouterr().err
+
+
+def test_gaps_of_an_unknown_version_is_404(service):
     assert service.get("/v1/versions/0.0.0/gaps").status_code == 404
 
 
@@ -204,11 +235,6 @@ def test_a_date_no_policy_covers_is_400(service):
     ("malformed JSON", b'{"person": ', "bad_json"),
     ("NaN", case_json().replace('"62000.00"', "NaN").encode(), "bad_json"),
     ("not UTF-8", b'{"person": "\xff"}', "not_utf8"),
-    ("deep nesting", b"[" * 100_000 + b"]" * 100_000, "too_deep"),
-    ("deep but parseable", b'{"a":' * 200 + b"1" + b"}" * 200, "too_deep"),
-    ("huge integer", case_json().replace('"62000.00"', "1" + "0" * 5000).encode(), "number_too_long"),
-    ("huge exponent", case_json().replace('"62000.00"', "1e999999").encode(), "number_too_long"),
-    ("huge digit string", case_json().replace('"62000.00"', '"1' + "0" * 40 + '"').encode(), "bad_case"),  # the engine's own limit on a quoted amount, as the CLI reports it
     ("too many encounters", json.dumps({"person": {}, "encounters": [{}] * 1001}).encode(), "too_many_encounters"),
     ("not an object", b"[1, 2]", "bad_case"),
 ])
@@ -217,6 +243,63 @@ def test_hostile_bodies_are_400(service, label, body, code):
     assert r.status_code == 400, (label, r.text[:300])
     assert r.json()["error"]["code"] == code
     assert "Traceback" not in r.text and "engine/" not in r.text
+
+
+# Past the engine's own limits (engine.core.limits: MAX_DEPTH, number_problem): refused as `yibao evaluate` refuses the
+# same text, same message, line, column and field (one set of limits, the engine's).
+_BIG = "1" + "0" * 5000
+
+
+def _number(text: str) -> str:
+    """The engine's own sentence for a number past its limits (engine.core.limits.number_problem), in English."""
+    key, fields = number_problem(text)
+    return msg(key, "en", **fields)
+
+
+ENGINE_LIMITS = {  # label: (body, the first problem's English message, its field)
+    "deep nesting": (b"[" * 100_000 + b"]" * 100_000, msg("error.too_deep", "en", limit=MAX_DEPTH), ""),
+    "deep but parseable": (b'{"a":' * 200 + b"1" + b"}" * 200, msg("error.too_deep", "en", limit=MAX_DEPTH), ""),
+    "huge integer": (case_json().replace('"62000.00"', _BIG).encode(), _number(_BIG), "encounters/0/total_cost"),
+    "huge exponent": (case_json().replace('"62000.00"', "1e999999").encode(), _number("1e999999"), "encounters/0/total_cost"),
+    "too fine": (case_json().replace('"62000.00"', "1e-30").encode(), _number("1e-30"), "encounters/0/total_cost"),
+    "huge digit string": (case_json().replace('"62000.00"', '"1' + "0" * 40 + '"').encode(), _number("1" + "0" * 40),
+                          "encounters/0/total_cost"),
+    "duplicate key": (case_json().replace('"scheme"', '"region": "500000", "scheme"', 1).encode(), None, "person/region"),
+}
+
+
+@pytest.mark.parametrize("label", sorted(ENGINE_LIMITS))
+def test_the_engines_limits_answer_as_the_cli_does(service, label):
+    body, first, field = ENGINE_LIMITS[label]
+    with pytest.raises(InputError) as cli:
+        parse_case(body.decode(), "request")  # what `yibao evaluate` reads a file with
+    r = settle(service, body, params={"lang": "en"})
+    assert r.status_code == 400, (label, r.text[:300])
+    err = r.json()["error"]
+    assert err["code"] == "bad_case" and "Traceback" not in r.text
+    want = [{"path": "request", "line": p.line, "col": p.col, "field": p.field, "message": tr(p.message, "en"), "code": p.code}
+            for p in cli.value.problems]
+    assert err["problems"] == want
+    assert err["problems"][0]["field"] == field, err["problems"][0]
+    if first is not None:  # the engine's own sentence for its limit
+        assert err["problems"][0]["message"] == first, err["problems"][0]
+
+
+def test_a_refusal_lists_at_most_a_hundred_problems_and_counts_them_all(service):
+    body = "[" + ",".join(["1e999"] * 150) + "]"  # 150 numbers past the engine's limit, each a problem for the CLI
+    with pytest.raises(InputError) as cli:
+        parse_case(body, "request")
+    err = settle(service, body.encode(), params={"lang": "en"}).json()["error"]
+    assert len(cli.value.problems) == 150 and len(err["problems"]) == 100
+    assert [p["col"] for p in err["problems"]] == [p.col for p in cli.value.problems[:100]]
+    assert "(150 problem(s), see problems)" in err["message"]
+
+
+def test_many_encounters_take_the_exact_depth_scan(service):
+    body = json.loads(case_json())
+    body["encounters"] = [dict(body["encounters"][0], id=f"e{i}") for i in range(60)]  # 60 brackets, 3 levels deep
+    r = settle(service, json.dumps(body).encode())
+    assert r.status_code == 200, r.text[:300]
 
 
 def test_body_over_the_limit_is_413_before_parsing(service):

@@ -10,6 +10,7 @@ from engine.cli.common import EXIT_FAIL, EXIT_OK, h, lang_arg, policy_args, poli
 from engine.core.messages import Text, msg, tr
 from engine.core.problems import InputError
 from engine.review.diff import render_markdown, run_diff
+from engine.review.gaps import DEFAULT_FROM, DEFAULT_TO
 from engine.review.release import last_release, require_checkout
 from engine.review.scenarios import DEFAULT_DIR, check_documents, load_scenario_files, render_report, report_json, run_scenario
 
@@ -94,18 +95,9 @@ def _add_test(p: argparse.ArgumentParser) -> None:
 
 def cmd_gaps(args: argparse.Namespace) -> int:
     """`yibao gaps [--region CODE]`: every figure a settlement may need that no rule supplies; exit 1 if any."""
-    from engine.core.registry import canonical_region
-    from engine.review.gaps import gaps_json, regions_to_report, render_gaps
+    from engine.review.gaps import gaps_report, render_gaps
 
-    ps = policy_set(args)
-    region = None
-    if args.region:
-        region = canonical_region(args.region)
-        if region is None:
-            raise InputError(f"--region '{args.region}' is not a known region code")
-    if not (1949 <= args.first <= args.last <= 2100):
-        raise InputError(Text("usage.gaps_years", first=args.first, last=args.last))
-    report = gaps_json(ps, regions_to_report(ps, region), args.first, args.last)
+    report = gaps_report(policy_set(args), args.region, args.first, args.last)
     if args.format == "json":
         sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     else:
@@ -115,8 +107,8 @@ def cmd_gaps(args: argparse.Namespace) -> int:
 
 def _add_gaps(p: argparse.ArgumentParser) -> None:
     p.add_argument("--region", metavar="CODE", help=h(p, "gaps_region"))
-    p.add_argument("--from", dest="first", type=int, default=2017, metavar="YEAR", help=h(p, "gaps_from"))
-    p.add_argument("--to", dest="last", type=int, default=2026, metavar="YEAR", help=h(p, "gaps_to"))
+    p.add_argument("--from", dest="first", type=int, default=DEFAULT_FROM, metavar="YEAR", help=h(p, "gaps_from"))
+    p.add_argument("--to", dest="last", type=int, default=DEFAULT_TO, metavar="YEAR", help=h(p, "gaps_to"))
     policy_args(p)
     p.set_defaults(func=cmd_gaps)
 

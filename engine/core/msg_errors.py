@@ -49,6 +49,7 @@ ERRORS: dict[str, tuple[str, str]] = {
     "usage.reason": ("{zh}", "{en}"),
     "usage.other": ("{detail}", "{detail}"),
     "usage.bad_date": ("{option} '{value}' 不是日期（应为 YYYY-MM-DD）", "{option} '{value}' is not a date (YYYY-MM-DD)"),
+    "usage.bad_year": ("{option} '{value}' 不是年份（应为四位数字）", "{option} '{value}' is not a year (four digits)"),
     "usage.at_least_one": ("{option} {value}：至少为 1", "{option} {value}: must be at least 1"),
     "usage.bad_by": ("--by '{value}'：请用逗号分隔的 {allowed}", "--by '{value}': use a comma list of {allowed}"),
     "usage.unknown_region": ("{option} '{value}' 不是已知的参保地", "{option} '{value}' is not a known region"),
@@ -225,9 +226,7 @@ ERRORS: dict[str, tuple[str, str]] = {
     "serve.bad_json": ("请求体不是有效的 JSON：第 {line} 行第 {col} 列：{detail}", "the body is not valid JSON: line {line}, column {col}: {detail}"),
     "serve.not_utf8": ("请求体不是 UTF-8 编码（第 {offset} 字节）", "the body is not UTF-8 (byte {offset})"),
     "serve.too_large": ("请求体超过上限 {limit} 字节", "the body is over the limit of {limit} bytes"),
-    "serve.too_deep": ("请求体嵌套超过 {limit} 层", "the body is nested more than {limit} levels deep"),
     "serve.too_many_encounters": ("一个病例最多 {limit} 次就诊，本病例有 {count} 次", "a case holds at most {limit} encounters; this one has {count}"),
-    "serve.number_too_long": ("数值超过 {limit} 位整数", "a number has more than {limit} integer digits"),
     "serve.missing_value": ("缺少数值：{detail}", "missing value: {detail}"),
     "serve.strict_missing": ("严格模式：缺少 {count} 个数值，第一个是 {parameter}：{reason}", "strict: {count} missing value(s), first {parameter}: {reason}"),
     "serve.bad_query": ("查询参数有误：{detail}", "bad query parameter: {detail}"),
@@ -236,8 +235,6 @@ ERRORS: dict[str, tuple[str, str]] = {
     "serve.unknown_document": ("政策版本 {version} 中没有文件“{document}”", "policy version {version} has no document '{document}'"),
     "serve.not_found": ("没有这个地址：{path}（见 /v1/docs）", "no such address: {path} (see /v1/docs)"),
     "serve.method_not_allowed": ("{path} 不接受 {method} 请求", "{path} does not accept {method}"),
-    "serve.gaps_unavailable": ("本版本尚未提供缺口清单（yibao gaps 尚未合入）；结算结果的 missing 列出每个未计算的数值",
-                               "gaps are not available in this release (yibao gaps has not landed); a settlement's missing list names each value not computed"),
     "serve.internal": ("服务内部错误，已记录（编号 {request_id}）", "internal error, logged as {request_id}"),
 
     # Trust for downstream systems (#10): outputs, input limits, bundles, releases.

@@ -13,7 +13,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from engine.core.limits import MAX_DEPTH, number_problem
-from engine.core.messages import Text, msg, os_reason
+from engine.core.messages import Text, os_reason
 from engine.core.problems import Problem
 
 MAX_BYTES = 1_000_000
@@ -99,7 +99,7 @@ class _Builder:
         if _INT.match(text) or _FLOAT.match(text):
             bad = number_problem(text)
             if bad:
-                self.err(node, msg(bad[0], **bad[1]), loc)
+                self.err(node, Text(bad[0], **bad[1]), loc)
                 return text
         if _INT.match(text):
             return int(text)
@@ -136,7 +136,7 @@ def limit_problems(loaded: Loaded) -> list[Problem]:
         else:
             bad = number_problem(v)
             if bad:
-                out.append(loaded.problem(loc, msg(bad[0], **bad[1])))
+                out.append(loaded.problem(loc, Text(bad[0], **bad[1])))
     return sorted(out)
 
 

@@ -5,8 +5,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.core.messages import msg
-from engine.core.registry import CATEGORIES, ENCOUNTER_TYPES, GRADES, HOSPITAL_LEVELS, NATIONAL, PARAMETERS, REGIONS, region_chain
+from engine.core.messages import Text, msg
+from engine.core.problems import InputError
+from engine.core.registry import (CATEGORIES, ENCOUNTER_TYPES, GRADES, HOSPITAL_LEVELS, NATIONAL, PARAMETERS, REGIONS, canonical_region,
+                                  region_chain)
 from engine.policy.policyset import PolicySet
 from engine.policy.resolve import Profile, ReferenceMissing, Resolver, tier_reaches
 
@@ -14,6 +16,7 @@ from engine.policy.resolve import Profile, ReferenceMissing, Resolver, tier_reac
 EFFECT = {"deductible": "refused", "rate": "refused", "threshold": "refused", "annual_cap": "not_applied",
           "individual_contribution": "undetermined", "subsidy": "undetermined", "monitoring": "undetermined"}
 ALL = "*"
+DEFAULT_FROM, DEFAULT_TO = 2017, 2026  # the years `yibao gaps` and GET /v1/gaps report when none are given
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,7 @@ def _segments(res: Resolver, region: str, first: int, last: int) -> list[tuple[d
     return list(zip(days, days[1:]))
 
 
-def find_gaps(ps: PolicySet, region: str, first: int = 2017, last: int = 2026) -> list[Gap]:
+def find_gaps(ps: PolicySet, region: str, first: int = DEFAULT_FROM, last: int = DEFAULT_TO) -> list[Gap]:
     """Every gap of the region from 1 January of `first` to 31 December of `last`, merged over adjacent periods."""
     res = ps.resolver
     tiers: list[Any] = sorted({t for r in ps.rules if r.jurisdiction in region_chain(region) for t in r.who.contribution_tiers})
@@ -199,6 +202,19 @@ def gaps_json(ps: PolicySet, regions: list[str], first: int, last: int) -> dict[
             "tiers": sorted(g.tiers, key=str), "categories": sorted(g.categories), "known": g.known,
             "look_for": {"zh": look_for(g.need, "zh"), "en": look_for(g.need, "en")}} for g in gaps]})
     return out
+
+
+def gaps_report(ps: PolicySet, region: str | None, first: int, last: int) -> dict[str, Any]:
+    """The `yibao gaps` report, the request checked first as the command checks it (InputError naming the option)."""
+    code = None
+    if region:
+        code = canonical_region(region)
+        if code is None:
+            raise InputError(Text("usage.unknown_region", option="--region", value=region[:80]))
+    if not (1949 <= first <= last <= 2100):
+        option = "--from" if not 1949 <= first <= min(last, 2100) else "--to"
+        raise InputError(Text("usage.gaps_years", first=first, last=last, option=option))
+    return gaps_json(ps, regions_to_report(ps, code), first, last)
 
 
 def look_for(need: Need, lang: str) -> str:

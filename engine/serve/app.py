@@ -2,17 +2,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import asyncio
 import json
 import logging
+import re
 import uuid
 from typing import Any, Callable
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from engine.core.messages import msg
 from engine.core.problems import InputError, MissingParameter
 from engine.policy.policyset import canonical_value
 from engine.serve.errors import Refusal, refusal_body
@@ -161,10 +165,28 @@ async def document(request: Request) -> Response:
     return json_response({"policy_set": _set(served), "document": canonical_value(d.raw)}, served=served)
 
 
+_YEAR = re.compile(r"[0-9]{4}")
+
+
 async def gaps(request: Request) -> Response:
-    """Figures no rule supplies: waits for `yibao gaps` (501, with where to look meanwhile)."""
-    pick(request)  # an unknown version is still a 404
-    raise Refusal(501, "serve.gaps_unavailable")
+    """Figures no rule supplies (as `yibao gaps --format json`); ?region, ?from, ?to checked as the command's options."""
+    from engine.review.gaps import DEFAULT_FROM, DEFAULT_TO
+
+    served = pick(request)
+    q = request.query_params
+    years = []
+    for name, default in (("from", DEFAULT_FROM), ("to", DEFAULT_TO)):
+        v = q.get(name)
+        if v is not None and not _YEAR.fullmatch(v):
+            raise Refusal(400, "serve.bad_query", field=name, detail=msg("usage.bad_year", lang_of(request), option=name, value=v[:40]))
+        years.append(int(v) if v is not None else default)
+    async with request.app.state.gaps_lock:  # one report computed at a time per worker, in a thread: settling goes on
+        try:
+            report = await run_in_threadpool(served.gaps, q.get("region") or None, *years)
+        except InputError as exc:  # the command's own refusal of --region, --from or --to
+            named = exc.location().get("option", "").lstrip("-")
+            raise Refusal(400, "serve.bad_query", field=named, detail=exc.render(lang_of(request))) from None
+    return json_response(report, served=served)
 
 
 async def versions(request: Request) -> Response:
@@ -255,6 +277,7 @@ def create_app(catalog: Catalog) -> Starlette:
     """The application serving every set of `catalog`."""
     app = Starlette(routes=_routes(), exception_handlers={Refusal: on_refusal, HTTPException: on_http, Exception: on_error})
     app.state.catalog = catalog
+    app.state.gaps_lock = asyncio.Lock()
     app.state.openapi = dumps(openapi(catalog))
     app.state.docs = docs_html(catalog)
     return app

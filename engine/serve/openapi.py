@@ -54,7 +54,9 @@ _PINNED = [  # path, method, summary, query parameters, success schema, body
       ("scheme", "string", "resident (default) or employee")], "Params", False),
     ("/documents", "get", "The documents of the policy set", [], "Documents", False),
     ("/documents/{doc_id}", "get", "One document with its rules and reference data (canonical form)", [], "Document", False),
-    ("/gaps", "get", "Figures no rule supplies (501 until `yibao gaps` lands)", [], "Error", False),
+    ("/gaps", "get", "Figures a settlement may need that no rule supplies (as `yibao gaps --format json`)",
+     [("region", "string", "GB/T 2260 code (default: every region with rules)"), ("from", "integer", "first year, 1949-2100 (default 2017)"),
+      ("to", "integer", "last year, from-2100 (default 2026)")], "Gaps", False),
 ]
 
 
@@ -74,7 +76,7 @@ def openapi(catalog: "Catalog") -> dict[str, Any]:
         if "{doc_id}" in path:
             params.append({"name": "doc_id", "in": "path", "required": True, "schema": {"type": "string"}})
         op: dict[str, Any] = {"summary": summary, "responses": {
-            "200" if path != "/gaps" else "501": {**_resp("OK" if path != "/gaps" else "Not implemented yet", ok), "headers": echo},
+            "200": {**_resp("OK", ok), "headers": echo},
             **_ERRORS}}
         if body:
             op["requestBody"] = {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Case"}}}}
@@ -101,6 +103,9 @@ def openapi(catalog: "Catalog") -> dict[str, Any]:
             "Params": {**_OBJ, "properties": {**_OBJ["properties"], "region": {"type": "string"}, "date": {"type": "string"},
                                               "categories": {"type": "array", "items": {"type": "string"}},
                                               "parameters": {"type": "array", "items": {"type": "object"}}}},
+            "Gaps": {**_OBJ, "properties": {**_OBJ["properties"], "from": {"type": "integer"}, "to": {"type": "integer"},
+                                            "regions": {"type": "array", "items": {"type": "object", "properties": {
+                                                "region": {"type": "string"}, "gaps": {"type": "array", "items": {"type": "object"}}}}}}},
             "Documents": {**_OBJ, "properties": {**_OBJ["properties"], "documents": {"type": "array", "items": {"type": "object"}}}},
             "Document": {**_OBJ, "properties": {**_OBJ["properties"], "document": {
                 "type": "object", "description": "The document as in a bundle (schema/policy.schema.json)"}}},

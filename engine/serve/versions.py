@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from engine.core.problems import InputError
 from engine.policy.policyset import PolicySet, load_policy_set, require_valid
+from engine.review.gaps import gaps_report
 from engine.serve import limits
 from engine.settle.case import Case
 from engine.settle.evaluate import Evaluator
@@ -40,6 +41,17 @@ class Served:
     ps: PinnedSet
     evaluator: Evaluator
     settled: int = 0
+    _gaps: dict[tuple, dict[str, Any]] = field(default_factory=dict, repr=False)
+
+    def gaps(self, region: str | None, first: int, last: int) -> dict[str, Any]:
+        """`yibao gaps --format json` for this set, on a resolver of its own (safe off the event loop); recent ones kept."""
+        key = (region, first, last)
+        if key not in self._gaps:
+            report = gaps_report(PinnedSet.of(self.ps), region, first, last)
+            while len(self._gaps) >= limits.GAPS_KEPT:
+                self._gaps.pop(next(iter(self._gaps)))
+            self._gaps[key] = report
+        return self._gaps[key]
 
     def settle(self, case: Case) -> dict[str, Any]:
         """The contract's result for a checked case; caches start afresh every REFRESH_EVERY settlements."""
