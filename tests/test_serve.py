@@ -17,14 +17,13 @@ if not os.environ.get("CI"):  # CI installs the serve extra: there a missing pac
 import httpx  # noqa: E402
 from serve_support import CHANGED_DOC, CHANGED_RULE, ThreadServer, case_json, free_port, write_bundles  # noqa: E402
 from engine.policy.policyset import fingerprint_of  # noqa: E402
-from engine.core.messages import tr  # noqa: E402
+from engine.core.limits import MAX_DEPTH, number_problem  # noqa: E402
+from engine.core.messages import msg, tr  # noqa: E402
 
 from engine.cli.main import main  # noqa: E402
 from engine.core.problems import InputError  # noqa: E402
 from engine.policy.load import MAX_BYTES  # noqa: E402
 from engine.settle.case import parse_case  # noqa: E402
-from engine.core.limits import MAX_DEPTH, number_problem  # noqa: E402
-from engine.core.messages import msg  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 OLD_VERSION, NEW_VERSION = "0.1.0", "9.0.0-test"
