@@ -189,7 +189,9 @@ def test_cli_batch_writes_one_row_per_encounter(tmp_path: Path, capsys):
     lines = out.read_text(encoding="utf-8").splitlines()
     # examples/cq-2023-dibao.yaml by hand: basic (50000 - 300) x 0.70 = 34790.00; serious illness (15210 - 8450.50) x 0.65
     # = 4393.68; assistance (50000 - 34790 - 4393.68) x 0.75 = 8112.24; out of pocket 7704.08
-    assert lines[1].split(",")[9:13] == ["34790.00", "4393.68", "8112.24", "7704.08"]
+    row = dict(zip(lines[0].split(","), lines[1].split(",")))  # by name: further funds of the set add columns
+    assert [row[k] for k in ("basic_insurance", "serious_illness", "medical_assistance", "out_of_pocket")] == ["34790.00", "4393.68", "8112.24", "7704.08"]
+    assert [row[k] for k in ("jiankang_fupin_fund", "fupin_jikun_fund", "jingzhun_tuopin_bao")] == ["0.00", "0.00", "0.00"]  # ended 2021
     assert main(["batch", str(tmp_path / "missing.csv"), "-o", str(out)]) == 2
 
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from engine.batch.model import EPOCH, Columns, Settled, ages, date_of, day_of, years_of  # noqa: F401 (EPOCH re-exported)
 from engine.batch.params import NEVER, KeyParams, dtype_for, key_params, monitoring_threshold, premium_subsidy, tables, waiting_end
-from engine.settle.kernel import after, pay
+from engine.settle.kernel import after, base_amount, pay
 from engine.settle.stepfigs import Facts
 from engine.batch.check import ADMIN_LEVELS
 from engine.policy.policyset import PolicySet
@@ -140,6 +140,7 @@ class Batch:
         out = {sid: np.zeros(n, dtype=dt_) for sid in steps.ids}
         out["oop"] = np.zeros(n, dtype=dt_)
         out["warn"] = np.zeros(n, dtype=bool)
+        owing = {sid: np.zeros(n, dtype=bool) for sid in steps.ids}  # something owed on the step's base (a missing figure matters)
         acc = {sid: (np.zeros(npy, dtype=dt_), np.zeros(npy, dtype=dt_), np.zeros(npy, dtype=dt_)) for sid in steps.ids}
         oop_sum = np.zeros(npy, dtype=dt_)
         for k in range(kmax):
@@ -150,6 +151,7 @@ class Batch:
             for sid, (sc, cols) in S.items():
                 p = {name: (arr[sl] if isinstance(arr, np.ndarray) else arr) for name, arr in cols.items()}
                 a = acc[sid]
+                owing[sid][sl] = base_amount(sc.kind.base, *owed) > 0
                 amount, new, _ = pay(np, sc.kind, sc.D, sc.rden, sc.nb, p, p["on"], owed, t, (a[0][:m], a[1][:m], a[2][:m]))
                 for j in range(3):
                     a[j][:m] = new[j]
@@ -168,6 +170,7 @@ class Batch:
         unknown = {}
         for sid in steps.ids:
             u = np.array([kp.steps[sid].unknown for kp in kps], dtype=bool)[inv]
+            u &= owing[sid][dest]  # nothing owed on its base: nothing to pay on, 0.00 is a fact
             unknown[sid] = u & ~waiting if steps.kinds[sid].waiting_period else u
         st = Settled(paid.get("basic_insurance", zero), paid.get("serious_illness", zero), paid.get("medical_assistance", zero),
                      conv(res["oop"]), res["warn"], py, err, errors, paid=paid, unknown=unknown)

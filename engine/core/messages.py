@@ -16,6 +16,8 @@ LANGS = ("zh", "en")
 # Settlement trace: each step a sentence as the notice says it.
 TRACE: dict[str, tuple[str, str]] = {
     "trace.not_computed": ("未计算：{reason}", "not computed: {reason}"),
+    "trace.nothing_to_pay_on": ("{name}：本次就诊支付基数为 0 元，无可支付，0.00 元为确定值（虽然{reason}）",
+                                "{name}: nothing is owed on this step's base for this encounter, so 0.00 is a fact (although {reason})"),
     "trace.needed_by_step": ("就诊 {encounter} 的支付步骤 {step}（{why}）", "payment step {step} ({why}) for encounter {encounter}"),
     # payment steps: one sentence per step, assembled from these parts in this order
     "trace.step.base.in_scope": ("{name}：政策范围内尚未支付 {base} 元", "{name}: {base} still owed within the policy scope"),
