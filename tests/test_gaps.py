@@ -26,7 +26,8 @@ def _gaps(gaps, parameter):
 
 
 def _case(day, cat, tier, level, etype="inpatient"):
-    person = {"id": "p", "region": "500000", "scheme": "resident", "categories": [cat] if cat not in (None, "ordinary") else []}
+    person = {"id": "p", "region": "500000", "scheme": "resident", "categories": [cat] if cat not in (None, "ordinary") else [],
+              "birth_date": "1980-01-01"}  # an adult (the minors' +5 points from 2022 needs the birth date)
     if tier is not None:
         person["contribution_tier"] = tier
     return case_from_data({"person": person, "encounters": [{"id": "e", "date": day.isoformat(), "type": etype,
