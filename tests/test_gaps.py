@@ -31,7 +31,8 @@ def _case(day, cat, tier, level, etype="inpatient"):
     if tier is not None:
         person["contribution_tier"] = tier
     return case_from_data({"person": person, "encounters": [{"id": "e", "date": day.isoformat(), "type": etype,
-                                                              "hospital_level": level, "total_cost": "50000.00", "eligible_cost": "50000.00"}]})
+                                                              "hospital_level": level, "total_cost": "50000.00", "eligible_cost": "50000.00",
+                                                              "in_pooling_area": True, "hospital_admin_level": "county"}]})  # the 2018-2020 tilts ask
 
 
 def test_serious_illness_thresholds_not_found_are_listed_by_year(cq):

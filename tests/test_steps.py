@@ -202,7 +202,8 @@ def _fund_rows(ooc: list[str]) -> list[dict]:
     """A registered poor person in 2020 (Chongqing): 健康扶贫基金 pays; 扶贫济困医疗基金 and 精准脱贫保 reach her without a rate."""
     return [{"person_id": "jk", "region": "500000", "categories": "jiandang_pinkun", "scheme": "resident", "tier": "1",
              "date": f"2020-0{i + 3}-01", "type": "inpatient", "hospital_level": "1", "total_cost": "10000.00",
-             "eligible_cost": "9000.00", "out_of_catalogue_cost": o} for i, o in enumerate(ooc)]
+             "eligible_cost": "9000.00", "out_of_catalogue_cost": o, "in_pooling_area": "true", "hospital_admin_level": "county"}
+            for i, o in enumerate(ooc)]
 
 
 def test_a_step_without_its_rate_is_null_only_when_something_is_owed_on_its_base():
@@ -225,3 +226,20 @@ def test_a_step_without_its_rate_is_null_only_when_something_is_owed_on_its_base
     st_ = Batch(ps).settle(c)
     assert [bool(st_.unknown["fupin_jikun_fund"][i]) for i in (0, 1)] == [False, True]
     assert compare(ps, c) == 2
+
+
+def test_rule_place_conditions_batch_equals_single_case():
+    # 2020 dibao, tier 1, level 2, eligible 20000 (cq-2018-medical-poverty-alleviation 2.1.0): at a county hospital inside
+    # Chongqing the tilts apply, (20000 - 150) x 0.75 = 14887.50; at a municipal one or outside, (20000 - 300) x 0.65 = 12805.00;
+    # without hospital_admin_level the rule's fact is missing: both paths refuse, naming the field
+    from engine.batch.settle import Batch
+    ps = load_policy_set(None)
+    rows = [{"person_id": p, "region": "500000", "categories": "dibao", "scheme": "resident", "tier": "1", "date": "2020-06-10",
+             "type": "inpatient", "hospital_level": "2", "total_cost": "22000.00", "eligible_cost": "20000.00",
+             "in_pooling_area": pool, "hospital_admin_level": admin}
+            for p, pool, admin in (("a", "true", "county"), ("b", "true", "municipal"), ("c", "false", "county"), ("d", "true", ""))]
+    c = columns(rows)
+    assert compare(ps, c) == 3
+    st_ = Batch(ps).settle(c)
+    assert [int(v) for v in st_.paid["basic_insurance"][:3]] == [1488750, 1280500, 1280500]
+    assert st_.error[3] >= 0 and "hospital_admin_level" in st_.errors[st_.error[3]]

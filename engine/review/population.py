@@ -2,7 +2,7 @@
 
 Every person is invented by `random.Random(SEED)`: Chongqing (500000) residents, one calendar year in
 2019-2025, ordinary insured or holding one (sometimes two) hardship categories, with 1-4 inpatient
-encounters and a birth date (a second seeded stream per person: ages 0-89, orphans under 18, students 17-22, so the
+encounters (each inside the pooling area or not, with the hospital's administrative level) and a birth date (a second seeded stream per person: ages 0-89, orphans under 18, students 17-22, so the
 other draws do not move). Costs are drawn uniformly, not from any statistics; the population is for comparing two
 versions of the policies against each other, never for estimating real spending.
 """
@@ -58,9 +58,15 @@ def _encounters(rng: random.Random, year: int, pid: str) -> list[dict[str, Any]]
             "total_cost": _yuan(total_fen),
             "eligible_cost": _yuan(eligible_fen),
         })
+    place = random.Random(f"place:{pid}")  # a stream of its own: the draws above do not move
+    for e in out:
+        e["in_pooling_area"] = place.random() < 0.95
+        e["hospital_admin_level"] = place.choice(ADMIN_BY_LEVEL[e["hospital_level"]])
     return out
 
 
+ADMIN_BY_LEVEL = {1: ("township", "township", "county"), 2: ("county", "county", "county", "municipal"),
+                  3: ("county", "municipal", "municipal", "provincial")}  # the hospital's administrative level, by level
 AGE_RANGE = {"guer": (0, 17), "kunnan_daxuesheng": (17, 22)}  # years of age on 1 January; others 0-89
 
 

@@ -15,7 +15,7 @@ from engine.core.money import ZERO, fen, fen_text, money_str, rate_str
 from engine.policy.policyset import PolicySet
 from engine.core.problems import InputError, MissingFact, MissingParameter
 from engine.core.registry import PARAMETERS
-from engine.policy.resolve import Profile, ReferenceMissing, Resolved
+from engine.policy.resolve import UNSTATED, Profile, ReferenceMissing, Resolved
 from engine.settle.kernel import SCALAR, Figures, Scaled, after, base_amount, kind_of, pay, scale
 from engine.settle.stepfigs import Facts, Outcome, describe_person, missing_reference, step_outcome
 from engine.settle.steptrace import bands_str, param_text, step_entry
@@ -148,8 +148,10 @@ class Evaluator:
 
     def profile(self, case: Case, day: dt.date, enc: Encounter | None = None) -> Profile:
         """The person's facts on `day`."""
+        pool = (UNSTATED if enc.in_pooling_area is None else enc.in_pooling_area) if enc else None
+        admin = (enc.admin_level or UNSTATED) if enc else None
         return Profile(case.region, day, case.categories_on(day), case.scheme, case.tier,
-                       enc.type if enc else None, enc.hospital_level if enc else None, case.age_on(day))
+                       enc.type if enc else None, enc.hospital_level if enc else None, case.age_on(day), pool, admin)
 
     def _plan(self, s: Settlement, enc: Encounter, steps: Any) -> "Plan":
         """Everything an encounter needs before the arithmetic: its profile, waiting period and each step's figures."""
@@ -236,7 +238,8 @@ class Evaluator:
         if e is None or not (e.late or e.lapsed_years > 0) or enc.date < e.coverage_start:
             return False
         start = self.profile(s.case, e.coverage_start)
-        start = Profile(start.region, start.date, start.categories, start.scheme, start.tier, enc.type, enc.hospital_level, start.age)
+        start = Profile(start.region, start.date, start.categories, start.scheme, start.tier, enc.type, enc.hospital_level, start.age,
+                        start.in_pooling_area, start.admin_level)
         fixed = self.param(s, "waiting_period.fixed_months", start, trace)
         if fixed is None:
             return False
