@@ -67,6 +67,6 @@ class ThreadServer:
 def case_json(region: str = "500000", level: int = 3, date: str = "2023-06-10") -> str:
     """examples/cq-2023-dibao.yaml as JSON (its comment works the figures by hand)."""
     return json.dumps({"person": {"id": "cq-2023-dibao", "region": region, "scheme": "resident", "contribution_tier": 1,
-                                  "categories": ["dibao"]},
+                                  "categories": ["dibao"], "birth_date": "1980-01-01"},
                        "encounters": [{"id": "e-1", "date": date, "type": "inpatient", "hospital_level": level,
                                        "total_cost": "62000.00", "eligible_cost": "50000.00"}]}, ensure_ascii=False)

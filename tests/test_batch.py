@@ -182,14 +182,16 @@ def test_cli_batch_writes_one_row_per_encounter(tmp_path: Path, capsys):
     from engine.cli.main import main
 
     f = tmp_path / "c.csv"
-    f.write_text("person_id,region,categories,tier,date,type,hospital_level,total_cost,eligible_cost\n"
-                 "a,500000,dibao,1,2023-06-10,inpatient,2,55000.00,50000.00\n", encoding="utf-8")
+    f.write_text("person_id,region,categories,tier,date,type,hospital_level,total_cost,eligible_cost,birth_date\n"
+                 "a,500000,dibao,1,2023-06-10,inpatient,2,55000.00,50000.00,1980-01-01\n", encoding="utf-8")
     out = tmp_path / "out.csv"
     assert main(["batch", str(f), "-o", str(out), "--quiet"]) == 0
     lines = out.read_text(encoding="utf-8").splitlines()
     # examples/cq-2023-dibao.yaml by hand: basic (50000 - 300) x 0.70 = 34790.00; serious illness (15210 - 8450.50) x 0.65
     # = 4393.68; assistance (50000 - 34790 - 4393.68) x 0.75 = 8112.24; out of pocket 7704.08
-    assert lines[1].split(",")[9:13] == ["34790.00", "4393.68", "8112.24", "7704.08"]
+    row = dict(zip(lines[0].split(","), lines[1].split(",")))  # by name: further funds of the set add columns
+    assert [row[k] for k in ("basic_insurance", "serious_illness", "medical_assistance", "out_of_pocket")] == ["34790.00", "4393.68", "8112.24", "7704.08"]
+    assert [row[k] for k in ("jiankang_fupin_fund", "fupin_jikun_fund", "jingzhun_tuopin_bao")] == ["0.00", "0.00", "0.00"]  # ended 2021
     assert main(["batch", str(tmp_path / "missing.csv"), "-o", str(out)]) == 2
 
 
@@ -201,7 +203,7 @@ def test_parquet_in_and_out_match_csv(tmp_path: Path):
 
     rows = {"person_id": ["a", "a"], "region": ["500000", "500000"], "categories": ["dibao", "dibao"], "tier": ["1", "1"],
             "date": ["2023-06-10", "2023-07-01"], "type": ["inpatient"] * 2, "hospital_level": [2, 1],
-            "total_cost": ["55000.00", "1000.00"], "eligible_cost": ["50000.00", "900.00"]}
+            "total_cost": ["55000.00", "1000.00"], "eligible_cost": ["50000.00", "900.00"], "birth_date": ["1980-01-01"] * 2}
     pq.write_table(pa.table(rows), tmp_path / "c.parquet")
     assert main(["batch", str(tmp_path / "c.parquet"), "-o", str(tmp_path / "out.parquet"), "--quiet"]) == 0
     out = pq.read_table(tmp_path / "out.parquet").to_pydict()

@@ -10,7 +10,7 @@ from engine.cli.main import main
 from engine.core.problems import InputError, MissingParameter
 from engine.core.registry import CATEGORIES
 from engine.policy.policyset import load_policy_set
-from engine.review.gaps import find_gaps
+from engine.review.gaps import TIERS, find_gaps
 from engine.settle.case import case_from_data
 from engine.settle.evaluate import Evaluator
 
@@ -25,12 +25,15 @@ def _gaps(gaps, parameter):
     return [g for g in gaps if g.need.parameter == parameter]
 
 
-def _case(day, cat, tier, level, etype="inpatient"):
-    person = {"id": "p", "region": "500000", "scheme": "resident", "categories": [cat] if cat not in (None, "ordinary") else []}
+def _case(day, cat, tier, level, etype="inpatient", ooc=None):
+    person = {"id": "p", "region": "500000", "scheme": "resident", "categories": [cat] if cat not in (None, "ordinary") else [],
+              "birth_date": "1980-01-01"}  # an adult (the minors' +5 points from 2022 needs the birth date)
     if tier is not None:
         person["contribution_tier"] = tier
     return case_from_data({"person": person, "encounters": [{"id": "e", "date": day.isoformat(), "type": etype,
-                                                              "hospital_level": level, "total_cost": "50000.00", "eligible_cost": "50000.00"}]})
+                                                              "hospital_level": level, "total_cost": f"{50000 + (ooc or 0)}.00", "eligible_cost": "50000.00",
+                                                              "in_pooling_area": True, "hospital_admin_level": "county",
+                                                              **({"out_of_catalogue_cost": f"{ooc}.00"} if ooc else {})}]})  # the 2018-2020 tilts ask
 
 
 def test_serious_illness_thresholds_not_found_are_listed_by_year(cq):
@@ -80,12 +83,25 @@ def test_every_undetermined_tier_rate_gap_settles_that_tier_as_null(cq):
         days = [g.start] + [dt.date(y, 7, 1) for y in range(g.start.year, g.end.year + 1) if g.start <= dt.date(y, 7, 1) < g.end]
         for day in days:
             try:
-                s = ev.settle(_case(day, cat, ctier, min(g.levels), sorted(g.encounter_types)[0]))
+                # a further fund pays on what is owed outside the catalogue: give it something (nothing owed: 0.00, a fact)
+                s = ev.settle(_case(day, cat, ctier, min(g.levels), sorted(g.encounter_types)[0], None if tier in TIERS else 10000))
             except MissingParameter:
                 continue  # another figure of the same case is refused on that day (listed as its own gap)
             assert all(e["paid"][tier] is None for e in s.encounters), (g.need.parameter, day, cat)
             checked += 1
     assert checked >= 2
+
+
+def test_the_funds_without_band_rates_are_listed_as_undetermined(cq):
+    # 扶贫济困医疗基金 and 精准脱贫保 (2017-2020): their band rates were not found; 健康扶贫基金's are known
+    _, gaps = cq
+    fj = [g for g in gaps if g.need.parameter == "fupin_jikun_fund.rate"]
+    jz = [g for g in gaps if g.need.parameter == "jingzhun_tuopin_bao.rate"]
+    assert fj and jz and all(g.need.effect == "undetermined" for g in fj + jz)
+    assert (min(g.start for g in fj), max(g.end for g in fj)) == (dt.date(2017, 1, 1), dt.date(2021, 1, 1))
+    assert {"dibao", "jiandang_pinkun", "zhongdu_canji"} <= set().union(*(g.categories for g in fj))
+    assert set().union(*(g.categories for g in jz)) == {"jiandang_pinkun"}
+    assert not [g for g in gaps if g.need.parameter.startswith("jiankang_fupin_fund.")]
 
 
 def test_a_person_outside_every_refused_gap_settles(cq):

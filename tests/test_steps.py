@@ -196,3 +196,50 @@ def test_batch_output_and_report_carry_the_further_funds(tmp_path, capsys):
 
     total = json.loads(capsys.readouterr().out)["total"]
     assert (total["other_funds"], total["paid_total"]) == ("4500.02", "9000.05")  # 350.01 + 4150.01; + basic 4500.03
+
+
+def _fund_rows(ooc: list[str]) -> list[dict]:
+    """A registered poor person in 2020 (Chongqing): 健康扶贫基金 pays; 扶贫济困医疗基金 and 精准脱贫保 reach her without a rate."""
+    return [{"person_id": "jk", "region": "500000", "categories": "jiandang_pinkun", "scheme": "resident", "tier": "1",
+             "date": f"2020-0{i + 3}-01", "type": "inpatient", "hospital_level": "1", "total_cost": "10000.00",
+             "eligible_cost": "9000.00", "out_of_catalogue_cost": o, "in_pooling_area": "true", "hospital_admin_level": "county"}
+            for i, o in enumerate(ooc)]
+
+
+def test_a_step_without_its_rate_is_null_only_when_something_is_owed_on_its_base():
+    # r0: out-of-catalogue 0.00: the two out-of-catalogue funds have nothing to pay on, 0.00 is a fact (not in `missing`);
+    # r1: out-of-catalogue 1000.00 (total 10000 = 9000 in scope + 1000 outside): they are not computed (null, listed)
+    from engine.batch.case import person_year_case
+    from engine.batch.settle import Batch
+    from engine.settle.evaluate import Evaluator
+    from engine.settle.explain import result_json as result
+    ps = load_policy_set(None)
+    c = columns(_fund_rows(["0.00", "1000.00"]))
+    res = result(Evaluator(ps).settle(person_year_case(c, [0, 1])), ps)
+    e0, e1 = res["encounters"]
+    for fund in ("fupin_jikun_fund", "jingzhun_tuopin_bao"):
+        assert e0["paid"][fund] == "0.00" and e1["paid"][fund] is None
+        assert [m["encounter"] for m in res["missing"] if m["part"] == fund] == ["r1"]
+        assert [u["encounter"] for u in res["undetermined"]["items"] if u["part"] == fund] == ["r1"]
+    # basic (9000 - 50) x 0.90 = 8055.00; SI 0.00 (945 owed < 6596.50); assistance null; 健康扶贫基金 0.00 (945 < 1000)
+    assert e0["paid"]["basic_insurance"] == "8055.00" and e0["paid"]["jiankang_fupin_fund"] == "0.00"
+    st_ = Batch(ps).settle(c)
+    assert [bool(st_.unknown["fupin_jikun_fund"][i]) for i in (0, 1)] == [False, True]
+    assert compare(ps, c) == 2
+
+
+def test_rule_place_conditions_batch_equals_single_case():
+    # 2020 dibao, tier 1, level 2, eligible 20000 (cq-2018-medical-poverty-alleviation 2.1.0): at a county hospital inside
+    # Chongqing the tilts apply, (20000 - 150) x 0.75 = 14887.50; at a municipal one or outside, (20000 - 300) x 0.65 = 12805.00;
+    # without hospital_admin_level the rule's fact is missing: both paths refuse, naming the field
+    from engine.batch.settle import Batch
+    ps = load_policy_set(None)
+    rows = [{"person_id": p, "region": "500000", "categories": "dibao", "scheme": "resident", "tier": "1", "date": "2020-06-10",
+             "type": "inpatient", "hospital_level": "2", "total_cost": "22000.00", "eligible_cost": "20000.00",
+             "in_pooling_area": pool, "hospital_admin_level": admin}
+            for p, pool, admin in (("a", "true", "county"), ("b", "true", "municipal"), ("c", "false", "county"), ("d", "true", ""))]
+    c = columns(rows)
+    assert compare(ps, c) == 3
+    st_ = Batch(ps).settle(c)
+    assert [int(v) for v in st_.paid["basic_insurance"][:3]] == [1488750, 1280500, 1280500]
+    assert st_.error[3] >= 0 and "hospital_admin_level" in st_.errors[st_.error[3]]

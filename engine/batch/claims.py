@@ -5,8 +5,10 @@ Shapes (rough, chosen by hand, not estimated from any data): Chongqing (500000) 
 by the rough shares in CATEGORY_SHARES; about 3% of person-years gain dibao mid-year; a person has 1-2
 consecutive years with 1 + geometric encounters each (mean about 2.5); total cost is lognormal by hospital
 level (medians 2,500 / 6,000 / 15,000 yuan); the policy-scope share is uniform in 70-95%; about 2% of the
-last year's person-years enrolled late (waiting periods apply where a rule sets them). Floats only draw the shapes: every amount is rounded to the fen
-as an integer before any settlement.
+last year's person-years enrolled late (waiting periods apply where a rule sets them); every person has a birth date,
+aged 0-89 on 1 January 2019 (uniform; orphans 0-17, students 17-22), drawn from a second stream so the other shapes
+do not move; every encounter says whether it was inside the pooling area (95%) and the hospital's administrative
+level by hospital level (ADMIN_SHARES), from a third stream. Floats only draw the shapes: every amount is rounded to the fen as an integer before any settlement.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import csv
 import numpy as np
 
 from engine.batch.model import EPOCH, Columns, date_of, day_of
-from engine.batch.check import fen_str
+from engine.batch.check import ADMIN_LEVELS, fen_str
 from engine.batch.write import category_texts, coded_strings, date_strings, fen_strings
 
 SEED = 20261122
@@ -31,6 +33,9 @@ LEVEL_SIGMA = (0.7, 0.8, 0.9)
 SECOND_CATEGORY = 0.05
 GAIN_DIBAO_MID_YEAR = 0.03
 LATE_LAST_YEAR = 0.02
+INSIDE_POOLING_AREA = 0.95
+ADMIN_SHARES = ((0.7, 0.3, 0.0, 0.0), (0.0, 0.8, 0.2, 0.0), (0.0, 0.4, 0.5, 0.1))  # by level 1-3: township, county, municipal, provincial
+AGE_RANGE = {"guer": (0, 17), "kunnan_daxuesheng": (17, 22)}  # years of age on 1 January of the first year; others 0-89
 
 
 def generate(n: int, seed: int = SEED, years: tuple[int, int] = YEARS) -> Columns:
@@ -87,14 +92,30 @@ def generate(n: int, seed: int = SEED, years: tuple[int, int] = YEARS) -> Column
     late = (year == years[1]) & (rng.random(npy) < LATE_LAST_YEAR)
     cov = np.where(late, ystart + (rng.random(npy) * 120).astype(np.int64), ystart)
     ids = [f"P{i:08d}" for i in range(nper)]
+    birth = _births(np.random.default_rng(seed + 1), [cat_sets[combo[p]] for p in range(nper)], years[0])[person[py_of]]
+    rng3 = np.random.default_rng(seed + 2)
+    pool = np.where(rng3.random(n) < INSIDE_POOLING_AREA, 1, 2).astype(np.int64)  # 1 inside, 2 outside (check._pool)
+    u = rng3.random(n)
+    cum = np.cumsum(np.array(ADMIN_SHARES), axis=1)[level - 1]
+    admin = 1 + (u[:, None] >= cum).sum(axis=1).clip(0, 3).astype(np.int64)  # index into check.ADMIN_LEVELS
     return Columns(person[py_of], ids, np.zeros(n, dtype=np.int64), [REGION], cats, cat_sets, np.zeros(n, dtype=np.int64), ["resident"],
                    np.ones(n, dtype=np.int64), day, np.zeros(n, dtype=np.int64), ["inpatient"], level, total, eligible,
                    encounter_ids=None, cov_start=cov[py_of], late=late[py_of], lapsed=np.zeros(n, dtype=np.int64),
-                   repaid=np.zeros(n, dtype=np.int64))
+                   repaid=np.zeros(n, dtype=np.int64), birth=birth, pool=pool, admin=admin)
+
+
+def _births(rng: np.random.Generator, cats: list[frozenset[str]], first_year: int) -> np.ndarray:
+    """A birth day per person (int64 days): uniform ages on 1 January of `first_year`, by AGE_RANGE."""
+    lo = np.array([max([AGE_RANGE[k][0] for k in s if k in AGE_RANGE], default=0) for s in cats], dtype=np.int64)
+    hi = np.array([min([AGE_RANGE[k][1] for k in s if k in AGE_RANGE], default=89) for s in cats], dtype=np.int64)
+    hi = np.maximum(hi, lo)
+    age_days = (lo * 365.25 + rng.random(len(cats)) * (hi - lo + 1) * 365.25).astype(np.int64)
+    return day_of(EPOCH.replace(year=first_year)) - age_days
 
 
 HEADER = ("person_id", "encounter_id", "region", "categories", "scheme", "tier", "date", "type", "hospital_level",
-          "total_cost", "eligible_cost", "coverage_start", "late", "lapsed_years", "repaid_years")
+          "total_cost", "eligible_cost", "coverage_start", "late", "lapsed_years", "repaid_years", "birth_date",
+          "in_pooling_area", "hospital_admin_level")
 
 
 def write_csv(c: Columns, out) -> None:
@@ -112,7 +133,8 @@ def write_csv(c: Columns, out) -> None:
     for i in range(len(c)):
         w.writerow((c.person_ids[c.person[i]], f"E{i:09d}", c.regions[c.region[i]], cats[c.cats[i]], c.schemes[c.scheme[i]],
                     int(c.tier[i]), ds(int(c.day[i])), c.etypes[c.etype[i]], int(c.level[i]), fen_str(c.total[i]), fen_str(c.eligible[i]),
-                    ds(int(c.cov_start[i])), "true" if c.late[i] else "false", 0, 0))
+                    ds(int(c.cov_start[i])), "true" if c.late[i] else "false", 0, 0, ds(int(c.birth[i])),
+                    "true" if c.pool[i] == 1 else "false", ADMIN_LEVELS[int(c.admin[i])]))
 
 
 def claims_table(c: Columns, first_encounter: int = 0):
@@ -129,7 +151,8 @@ def claims_table(c: Columns, first_encounter: int = 0):
             "type": coded_strings(c.etypes, c.etype), "hospital_level": pc.cast(pa.array(c.level), pa.string()),
             "total_cost": fen_strings(c.total), "eligible_cost": fen_strings(c.eligible), "coverage_start": date_strings(c.cov_start),
             "late": coded_strings(["false", "true"], c.late.astype(np.int64)), "lapsed_years": pc.cast(pa.array(c.lapsed), pa.string()),
-            "repaid_years": pc.cast(pa.array(c.repaid), pa.string())}
+            "repaid_years": pc.cast(pa.array(c.repaid), pa.string()), "birth_date": date_strings(c.birth),
+            "in_pooling_area": coded_strings(["", "true", "false"], c.pool), "hospital_admin_level": coded_strings(list(ADMIN_LEVELS), c.admin)}
     return pa.table({h: cols[h] for h in HEADER})
 
 

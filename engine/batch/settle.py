@@ -7,11 +7,11 @@ import numpy as np
 
 from engine.batch.model import EPOCH, Columns, Settled, ages, date_of, day_of, years_of  # noqa: F401 (EPOCH re-exported)
 from engine.batch.params import NEVER, KeyParams, dtype_for, key_params, monitoring_threshold, premium_subsidy, tables, waiting_end
-from engine.settle.kernel import after, pay
+from engine.settle.kernel import after, base_amount, pay
 from engine.settle.stepfigs import Facts
 from engine.batch.check import ADMIN_LEVELS
 from engine.policy.policyset import PolicySet
-from engine.policy.resolve import UNKNOWN_AGE, Profile  # a row without birth_date: age rules are errors, as in a case without one
+from engine.policy.resolve import UNKNOWN_AGE, UNSTATED, Profile  # a row without birth_date: age rules are errors, as in a case without one
 
 
 def codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -140,6 +140,7 @@ class Batch:
         out = {sid: np.zeros(n, dtype=dt_) for sid in steps.ids}
         out["oop"] = np.zeros(n, dtype=dt_)
         out["warn"] = np.zeros(n, dtype=bool)
+        owing = {sid: np.zeros(n, dtype=bool) for sid in steps.ids}  # something owed on the step's base (a missing figure matters)
         acc = {sid: (np.zeros(npy, dtype=dt_), np.zeros(npy, dtype=dt_), np.zeros(npy, dtype=dt_)) for sid in steps.ids}
         oop_sum = np.zeros(npy, dtype=dt_)
         for k in range(kmax):
@@ -150,6 +151,7 @@ class Batch:
             for sid, (sc, cols) in S.items():
                 p = {name: (arr[sl] if isinstance(arr, np.ndarray) else arr) for name, arr in cols.items()}
                 a = acc[sid]
+                owing[sid][sl] = base_amount(sc.kind.base, *owed) > 0
                 amount, new, _ = pay(np, sc.kind, sc.D, sc.rden, sc.nb, p, p["on"], owed, t, (a[0][:m], a[1][:m], a[2][:m]))
                 for j in range(3):
                     a[j][:m] = new[j]
@@ -168,6 +170,7 @@ class Batch:
         unknown = {}
         for sid in steps.ids:
             u = np.array([kp.steps[sid].unknown for kp in kps], dtype=bool)[inv]
+            u &= owing[sid][dest]  # nothing owed on its base: nothing to pay on, 0.00 is a fact
             unknown[sid] = u & ~waiting if steps.kinds[sid].waiting_period else u
         st = Settled(paid.get("basic_insurance", zero), paid.get("serious_illness", zero), paid.get("medical_assistance", zero),
                      conv(res["oop"]), res["warn"], py, err, errors, paid=paid, unknown=unknown)
@@ -220,13 +223,19 @@ class Batch:
         age = UNKNOWN_AGE
         if self.res.ages and c.birth is not None and int(c.birth[i]) >= 0:
             age = int(ages(c.birth[i:i + 1], np.array([day_of(day)], dtype=np.int64))[0])
+        pool = admin = None  # not asked outside an encounter, as the interpreter's profile
+        if with_encounter:
+            pool = UNSTATED if c.pool is None or int(c.pool[i]) == 0 else int(c.pool[i]) == 1
+            admin = UNSTATED if c.admin is None or int(c.admin[i]) == 0 else ADMIN_LEVELS[int(c.admin[i])]
         return Profile(c.regions[c.region[i]], day, c.cat_sets[c.cats[i]], c.schemes[c.scheme[i]], t or None,
-                       c.etypes[c.etype[i]] if with_encounter else None, int(c.level[i]) if with_encounter else None, age)
+                       c.etypes[c.etype[i]] if with_encounter else None, int(c.level[i]) if with_encounter else None, age,
+                       pool, admin)
 
     def _key(self, c: Columns, i: int, year: int) -> KeyParams:
         p = self._profile(c, i, True)
         f = Facts() if c.pool is None else Facts((None, True, False)[int(c.pool[i])], ADMIN_LEVELS[int(c.admin[i])] or None)
-        k = (p.region, self._epoch_of(p), year, p.categories, p.scheme, p.tier, p.encounter_type, p.hospital_level, p.age, f)
+        k = (p.region, self._epoch_of(p), year, p.categories, p.scheme, p.tier, p.encounter_type, p.hospital_level, p.age, f,
+             p.in_pooling_area, p.admin_level)
         if k not in self._keys:
             self._keys[k] = key_params(self.res, self.ps.steps, p, f)
         return self._keys[k]
@@ -262,7 +271,7 @@ class Batch:
             # categories on the coverage-start day: those of the person-year's last encounter on or before it, else the first's
             j = self._cats_row_on(c, order, starts, py_sorted[inv_order[i]], int(c.cov_start[i]))
             p = self._profile(c, i, True, date_of(c.cov_start[i]))
-            p = Profile(p.region, p.date, c.cat_sets[c.cats[j]], p.scheme, p.tier, p.encounter_type, p.hospital_level, p.age)
+            p = Profile(p.region, p.date, c.cat_sets[c.cats[j]], p.scheme, p.tier, p.encounter_type, p.hospital_level, p.age)  # place not asked
             k = (p, int(c.lapsed[i]), int(c.repaid[i]))
             if k not in self._wait:
                 self._wait[k] = waiting_end(self.res, p, k[1], k[2])

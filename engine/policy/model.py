@@ -85,6 +85,8 @@ class Who:
     hospital_levels: tuple[int, ...] = ()
     contribution_tiers: tuple[int, ...] = ()
     age_below: int | None = None
+    in_pooling_area: bool | None = None           # only care inside (True) or outside (False, 异地就医) the pooling area
+    hospital_admin_levels: tuple[str, ...] = ()   # only at hospitals of these administrative levels (e.g. county: 区县级)
 
     def overlaps(self, other: "Who") -> bool:
         """True if some person and encounter could match both."""
@@ -94,9 +96,12 @@ class Who:
             (self.encounter_types, other.encounter_types),
             (self.hospital_levels, other.hospital_levels),
             (self.contribution_tiers, other.contribution_tiers),
+            (self.hospital_admin_levels, other.hospital_admin_levels),
         ):
             if a and b and not set(a) & set(b):
                 return False
+        if None not in (self.in_pooling_area, other.in_pooling_area) and self.in_pooling_area != other.in_pooling_area:
+            return False
         return True
 
 
@@ -211,7 +216,8 @@ def build_step(raw: dict[str, Any], doc: "Document", i: int) -> PayStep:
     return PayStep(
         doc.id, doc.version, raw["id"], raw["name"], int(raw["order"]), raw["clause"],
         Who(tuple(w.get("categories", ())), tuple(w.get("schemes", ())), tuple(w.get("encounter_types", ())),
-            tuple(w.get("hospital_levels", ())), tuple(w.get("contribution_tiers", ())), w.get("age_below")),
+            tuple(w.get("hospital_levels", ())), tuple(w.get("contribution_tiers", ())), w.get("age_below"),
+            w.get("in_pooling_area"), tuple(w.get("hospital_admin_levels", ()))),
         period, raw["base"], raw["accumulation"], raw.get("deductible", "none"),
         None if raw.get("ceiling") else raw["rate"], bool(raw.get("share_limit")), bool(raw.get("ceiling")),
         bool(raw.get("annual_cap")), bool(raw.get("required")), bool(raw.get("waiting_period")),
@@ -286,7 +292,8 @@ def build_document(raw: dict[str, Any], path: str) -> Document:
                 doc.id, doc.version, r["id"], r["clause"], r["quote"],
                 Who(tuple(w.get("categories", ())), tuple(w.get("schemes", ())),
                     tuple(w.get("encounter_types", ())), tuple(w.get("hospital_levels", ())),
-                    tuple(w.get("contribution_tiers", ())), w.get("age_below")),
+                    tuple(w.get("contribution_tiers", ())), w.get("age_below"), w.get("in_pooling_area"),
+                    tuple(w.get("hospital_admin_levels", ()))),
                 rp, r["parameter"], effect, value,
                 tuple(r.get("implements", ())), tuple(r.get("stacks_with", ())),
                 _prov(r["provenance"], kinds), doc.jurisdiction, r.get("note"), ("rules", i),

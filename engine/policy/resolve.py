@@ -25,9 +25,12 @@ class Profile:
     encounter_type: str | None = None
     hospital_level: int | None = None
     age: int | None = None  # whole years on `date`; None: not asked (params, docs: age rules do not apply); UNKNOWN_AGE: a case without birth_date
+    in_pooling_area: bool | str | None = None  # the encounter's place; None: not asked (params, docs: place conditions not tested); UNSTATED: a case that does not say
+    admin_level: str | None = None             # the hospital's administrative level (township, county, municipal, provincial); as above
 
 
 UNKNOWN_AGE = -1
+UNSTATED = "unstated"  # an encounter fact the case does not give: a rule that tests it is an error naming the field
 
 
 @dataclass
@@ -74,10 +77,34 @@ def matches(rule: Rule, p: Profile) -> bool:
         return False
     if w.contribution_tiers and p.tier not in w.contribution_tiers:
         return False
+    if w.in_pooling_area is not None or w.hospital_admin_levels:
+        if not _places_fit(rule, p):
+            return False
     if w.age_below is not None:
         if p.age == UNKNOWN_AGE:
             raise MissingFact("birth_date", f"{getattr(rule, 'key', 'a rule')} (who.age_below: {w.age_below})")
         return p.age is not None and p.age < w.age_below
+    return True
+
+
+def _places_fit(rule: Rule, p: Profile) -> bool:
+    """The rule's place conditions (in the pooling area, hospital administrative level) for this encounter; not asked: not tested."""
+    w = rule.who
+    concerned = not w.categories or bool(set(w.categories) & p.categories)  # a rule for others needs nothing of this case
+    if w.in_pooling_area is not None:
+        if p.in_pooling_area == UNSTATED:
+            if concerned:
+                raise MissingFact("in_pooling_area", f"{getattr(rule, 'key', 'a rule')} (who.in_pooling_area: {str(w.in_pooling_area).lower()})")
+            return False
+        if p.in_pooling_area is not None and p.in_pooling_area != w.in_pooling_area:
+            return False
+    if w.hospital_admin_levels:
+        if p.admin_level == UNSTATED:
+            if concerned:
+                raise MissingFact("hospital_admin_level", f"{getattr(rule, 'key', 'a rule')} (who.hospital_admin_levels: {', '.join(w.hospital_admin_levels)})")
+            return False
+        if p.admin_level is not None and p.admin_level not in w.hospital_admin_levels:
+            return False
     return True
 
 
@@ -130,6 +157,7 @@ class Resolver:
         self._cache: dict[tuple[str, int], dict[str, list[Rule]]] = {}
         self._resolved: dict[tuple, Resolved | None] = {}  # results are shared: never mutate a Resolved
         self.ages = any(r.who.age_below is not None for r in self.rules)  # age matters only where a rule tests it
+        self.places = any(r.who.in_pooling_area is not None or r.who.hospital_admin_levels for r in self.rules)  # likewise the place
 
     def _in_force(self, rule: Rule, day: dt.date) -> bool:
         return rule.period.contains(day) and self.doc_periods[rule.doc_id].contains(day)
@@ -191,7 +219,7 @@ class Resolver:
         """The most favourable treatment among the baseline and each category held (就高不叠加), or None if no rule sets it."""
         epoch = bisect.bisect_right(self.change_dates(p.region), p.date)
         key = (parameter, p.region, epoch, p.date.year, p.categories, p.scheme, p.tier, p.encounter_type, p.hospital_level,
-               p.age if self.ages else None)
+               p.age if self.ages else None, (p.in_pooling_area, p.admin_level) if self.places else None)
         if key in self._resolved:
             return self._resolved[key]
         value = self._resolve(parameter, p)

@@ -11,12 +11,15 @@ from engine.core.registry import (CATEGORIES, ENCOUNTER_TYPES, GRADES, HOSPITAL_
                                   region_chain)
 from engine.policy.policyset import PolicySet
 from engine.policy.resolve import Profile, ReferenceMissing, Resolver, tier_reaches
+from engine.policy.steps import reaches
+from engine.settle.stepfigs import rule_reaches
 
 # What a missing figure does to a settlement: refused (stops it), not_applied (a cap), undetermined (shown as unknown).
 EFFECT = {"deductible": "refused", "rate": "refused", "threshold": "refused", "annual_cap": "not_applied",
           "individual_contribution": "undetermined", "subsidy": "undetermined", "monitoring": "undetermined"}
 ALL = "*"
 DEFAULT_FROM, DEFAULT_TO = 2017, 2026  # the years `yibao gaps` and GET /v1/gaps report when none are given
+TIERS = ("basic_insurance", "serious_illness", "medical_assistance")  # asked above, in the engine's order
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,25 @@ def _resolve(res: Resolver, name: str, p: Profile, out: list[Need], effect: str)
     return rv
 
 
-def needs(res: Resolver, p: Profile) -> list[Need]:
+def fund_needs(res: Resolver, steps: Any, p: Profile, out: list[Need]) -> None:
+    """The further funds (payment steps beyond the three tiers) that reach the profile and miss a figure, as stepfigs asks."""
+    for st in steps.in_force(p.region, p.date):
+        if st.id in TIERS or reaches(st, p):
+            continue
+        key = st.parameter("ceiling" if st.ceiling else "rate", p.encounter_type)
+        try:
+            has_key = res.resolve(key, p) is not None
+        except ReferenceMissing:
+            has_key = True
+        if not has_key and not st.required:
+            if rule_reaches(res, st, p):  # not computed (null) where something is owed on its base, never 0.00
+                out.append(Need(key, "undetermined"))
+            continue
+        for role, _ in st.names:
+            _resolve(res, st.parameter(role, p.encounter_type), p, out, "not_applied" if role == "annual_cap" else "refused")
+
+
+def needs(res: Resolver, p: Profile, steps: Any = None) -> list[Need]:
     """The figures a settlement of this profile needs and no rule supplies, in the order the engine asks for them."""
     out: list[Need] = []
     et = p.encounter_type
@@ -76,6 +97,8 @@ def needs(res: Resolver, p: Profile) -> list[Need]:
             _resolve(res, f"{tier}.annual_cap", p, out, "not_applied")
         elif tier_reaches(res, tier, p):  # a rule reaches the person but no rate: the tier is not computed (null), never 0.00
             out.append(Need(f"{tier}.rate", "undetermined"))
+    if steps is not None:
+        fund_needs(res, steps, p, out)
     if p.scheme == "resident":
         _resolve(res, "premium.individual_contribution", p, out, "undetermined")
         if p.categories:
@@ -126,7 +149,7 @@ def find_gaps(ps: PolicySet, region: str, first: int = DEFAULT_FROM, last: int =
                     for tier in tiers:
                         for cat in cats:
                             p = Profile(region, a, frozenset([cat] if cat else []), "resident", tier, et, lvl)
-                            for n in needs(res, p):
+                            for n in needs(res, p, ps.steps):
                                 ets, lvls, tts = combos.setdefault(n, {}).setdefault(cat or "ordinary", (set(), set(), set()))
                                 ets.add(et)
                                 lvls.add(lvl)

@@ -2,7 +2,8 @@
 
 Every person is invented by `random.Random(SEED)`: Chongqing (500000) residents, one calendar year in
 2019-2025, ordinary insured or holding one (sometimes two) hardship categories, with 1-4 inpatient
-encounters. Costs are drawn uniformly, not from any statistics; the population is for comparing two
+encounters (each inside the pooling area or not, with the hospital's administrative level) and a birth date (a second seeded stream per person: ages 0-89, orphans under 18, students 17-22, so the
+other draws do not move). Costs are drawn uniformly, not from any statistics; the population is for comparing two
 versions of the policies against each other, never for estimating real spending.
 """
 from __future__ import annotations
@@ -57,7 +58,24 @@ def _encounters(rng: random.Random, year: int, pid: str) -> list[dict[str, Any]]
             "total_cost": _yuan(total_fen),
             "eligible_cost": _yuan(eligible_fen),
         })
+    place = random.Random(f"place:{pid}")  # a stream of its own: the draws above do not move
+    for e in out:
+        e["in_pooling_area"] = place.random() < 0.95
+        e["hospital_admin_level"] = place.choice(ADMIN_BY_LEVEL[e["hospital_level"]])
     return out
+
+
+ADMIN_BY_LEVEL = {1: ("township", "township", "county"), 2: ("county", "county", "county", "municipal"),
+                  3: ("county", "municipal", "municipal", "provincial")}  # the hospital's administrative level, by level
+AGE_RANGE = {"guer": (0, 17), "kunnan_daxuesheng": (17, 22)}  # years of age on 1 January; others 0-89
+
+
+def _birth_date(seed: int, pid: str, year: int, group: tuple[str, ...]) -> str:
+    """A birth date for the person, from its own seeded stream (the population's other draws are unchanged)."""
+    rng = random.Random(f"{seed}:{pid}")
+    lo = max([AGE_RANGE[c][0] for c in group if c in AGE_RANGE], default=0)
+    hi = max(lo, min([AGE_RANGE[c][1] for c in group if c in AGE_RANGE], default=89))
+    return (dt.date(year, 1, 1) - dt.timedelta(days=rng.randint(lo * 366, hi * 365 + 364))).isoformat()
 
 
 def generate(seed: int = SEED, per_cell: int = PER_CELL) -> list[dict[str, Any]]:
@@ -70,7 +88,8 @@ def generate(seed: int = SEED, per_cell: int = PER_CELL) -> list[dict[str, Any]]
                 pid = f"syn-{year}-{'+'.join(group) or 'ordinary'}-{k + 1}"
                 persons.append({
                     "person": {"id": pid, "region": REGION, "scheme": "resident",
-                               "contribution_tier": rng.choice((1, 2)), "categories": list(group)},
+                               "contribution_tier": rng.choice((1, 2)), "categories": list(group),
+                               "birth_date": _birth_date(seed, pid, year, group)},
                     "encounters": _encounters(rng, year, pid),
                 })
     return persons

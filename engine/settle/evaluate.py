@@ -10,13 +10,13 @@ from typing import Any
 
 from engine.settle.case import Case, Encounter
 from engine.policy.model import Rule
-from engine.core.messages import Name, Text
+from engine.core.messages import Name, Text, msg
 from engine.core.money import ZERO, fen, fen_text, money_str, rate_str
 from engine.policy.policyset import PolicySet
 from engine.core.problems import InputError, MissingFact, MissingParameter
 from engine.core.registry import PARAMETERS
-from engine.policy.resolve import Profile, ReferenceMissing, Resolved
-from engine.settle.kernel import SCALAR, Figures, Scaled, after, kind_of, pay, scale
+from engine.policy.resolve import UNSTATED, Profile, ReferenceMissing, Resolved
+from engine.settle.kernel import SCALAR, Figures, Scaled, after, base_amount, kind_of, pay, scale
 from engine.settle.stepfigs import Facts, Outcome, describe_person, missing_reference, step_outcome
 from engine.settle.steptrace import bands_str, param_text, step_entry
 
@@ -148,8 +148,10 @@ class Evaluator:
 
     def profile(self, case: Case, day: dt.date, enc: Encounter | None = None) -> Profile:
         """The person's facts on `day`."""
+        pool = (UNSTATED if enc.in_pooling_area is None else enc.in_pooling_area) if enc else None
+        admin = (enc.admin_level or UNSTATED) if enc else None
         return Profile(case.region, day, case.categories_on(day), case.scheme, case.tier,
-                       enc.type if enc else None, enc.hospital_level if enc else None, case.age_on(day))
+                       enc.type if enc else None, enc.hospital_level if enc else None, case.age_on(day), pool, admin)
 
     def _plan(self, s: Settlement, enc: Encounter, steps: Any) -> "Plan":
         """Everything an encounter needs before the arithmetic: its profile, waiting period and each step's figures."""
@@ -202,14 +204,22 @@ class Evaluator:
             out = pl.outcomes[sid]
             if st is not None and st.base == "out_of_scope" and ooc is None and out.figs.on:
                 raise MissingFact("out_of_catalogue_cost", Text("trace.needed_by_step", encounter=enc.id, step=st.key, why="base: out_of_scope"))
+            base = base_amount(sc.kind.base, *owed)
             amount, acc[sid], det = pay(SCALAR, sc.kind, sc.D, sc.rden, sc.nb, sc.rows[i], sc.on[i], owed, total, acc[sid])
             owed = after(sc.kind.base, amount, *owed, SCALAR)
             if st is None:
                 continue
             trace.extend(pl.items[sid])
-            # a step some rule reaches but whose key figure is missing is not computed: null, never "0.00" (the contract)
-            paid[sid] = None if (out.missing and not out.figs.on) else fen_text(amount)
-            trace.append(step_entry(st, amount, det, sc, out, self.lang))
+            entry = step_entry(st, amount, det, sc, out, self.lang)
+            # a step some rule reaches but whose key figure is missing is not computed: null, never "0.00" (the contract);
+            # with nothing owed on its base for this encounter it has nothing to pay on, and 0.00 is a fact
+            unknown = bool(out.missing) and not out.figs.on
+            if unknown and base <= 0:
+                unknown = False
+                s.missing = [m for m in s.missing if not (m["part"] == sid and m.get("encounter") == enc.id)]
+                entry["note"] = entry["text"] = msg("trace.nothing_to_pay_on", self.lang, name=st.name["en" if self.lang == "en" else "zh"], reason=out.note or "")
+            paid[sid] = None if unknown else fen_text(amount)
+            trace.append(entry)
         oop = sum(owed)
         oop_text = fen_text(oop)
         trace.append({"step": "out_of_pocket", "value": oop_text, "rule": None, "document_version": None, "clause": None,
@@ -228,7 +238,8 @@ class Evaluator:
         if e is None or not (e.late or e.lapsed_years > 0) or enc.date < e.coverage_start:
             return False
         start = self.profile(s.case, e.coverage_start)
-        start = Profile(start.region, start.date, start.categories, start.scheme, start.tier, enc.type, enc.hospital_level, start.age)
+        start = Profile(start.region, start.date, start.categories, start.scheme, start.tier, enc.type, enc.hospital_level, start.age,
+                        start.in_pooling_area, start.admin_level)
         fixed = self.param(s, "waiting_period.fixed_months", start, trace)
         if fixed is None:
             return False

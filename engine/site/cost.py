@@ -23,7 +23,8 @@ TABLE_COSTS = (Decimal(50000), Decimal(100000), Decimal(200000), Decimal(500000)
 def stay_case(code: str, cat: str | None, tier: int | None, day: dt.date, level: int, cost: Decimal,
               ids: tuple[str, str, str]) -> Case:
     """A resident's case of one inpatient stay whose whole cost is eligible; ids = (person, encounter, case name)."""
-    person: dict[str, Any] = {"id": ids[0], "region": code, "scheme": "resident"}
+    person: dict[str, Any] = {"id": ids[0], "region": code, "scheme": "resident",
+                              "birth_date": day.replace(year=day.year - 40, day=min(day.day, 28)).isoformat()}  # an adult of 40
     if tier:
         person["contribution_tier"] = tier
     if cat:

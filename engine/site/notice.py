@@ -152,7 +152,17 @@ def who_text(r: Rule) -> str:
         parts.append(("医院等级 Hospital levels", "、".join(f"{lv}级" for lv in w.hospital_levels)))
     if w.contribution_tiers:
         parts.append(("缴费档次 Contribution tiers", "、".join(f"{t}档" for t in w.contribution_tiers)))
+    if w.age_below is not None:
+        parts.append(("年龄 Age", f"未满{w.age_below}周岁 under {w.age_below}"))
+    if w.in_pooling_area is not None:
+        parts.append(("就医地 Place", "统筹区内 inside the pooling area" if w.in_pooling_area else "统筹区外（异地）outside the pooling area"))
+    if w.hospital_admin_levels:
+        parts.append(("医院行政级别 Hospital administrative level", "、".join(f"{ADMIN_WORDS[a][0]} {ADMIN_WORDS[a][1]}" for a in w.hospital_admin_levels)))
     return "；".join(f"{a}：{b}" for a, b in parts)
+
+
+ADMIN_WORDS = {"township": ("乡镇级", "township"), "county": ("区县级", "district/county"), "municipal": ("市级", "municipal"),
+               "provincial": ("省部级", "provincial")}
 
 
 def _rule_section(ps: PolicySet, r: Rule, idx: Index, src: str) -> list[str]:
