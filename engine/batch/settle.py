@@ -7,7 +7,7 @@ import numpy as np
 
 from engine.batch.model import EPOCH, Columns, Settled, ages, date_of, day_of, years_of  # noqa: F401 (EPOCH re-exported)
 from engine.batch.params import NEVER, KeyParams, dtype_for, key_params, monitoring_threshold, premium_subsidy, tables, waiting_end
-from engine.settle.kernel import after, base_amount, pay
+from engine.settle.kernel import after, base_amount, overlaps, pay
 from engine.settle.stepfigs import Facts
 from engine.batch.check import ADMIN_LEVELS
 from engine.policy.policyset import PolicySet
@@ -122,11 +122,13 @@ class Batch:
         L = {"T": _place(T_, dest, n), "E": _place(E_, dest, n), "O": _place(O_, dest, n), "w": _place(waiting, dest, n),
              "thr": _place(thr.astype(dt_, copy=False), dest, n)}
         S = {}
+        live = {}  # per step and row: the step computes for that encounter (as `on` in the kernel)
         for sid in steps.ids:
             t = P[sid]
             on = t["cols"]["on"][inv]
             if steps.kinds[sid].waiting_period:
                 on = on & ~waiting
+            live[sid] = on
             cols = {}
             for name, arr in t["cols"].items():
                 if name == "on":
@@ -140,7 +142,13 @@ class Batch:
         out = {sid: np.zeros(n, dtype=dt_) for sid in steps.ids}
         out["oop"] = np.zeros(n, dtype=dt_)
         out["warn"] = np.zeros(n, dtype=bool)
-        owing = {sid: np.zeros(n, dtype=bool) for sid in steps.ids}  # something owed on the step's base (a missing figure matters)
+        # a part not computed for lack of a figure (with something owed on its base), or paying on what such a part
+        # left: unknown, and it takes nothing off what is owed (out of pocket is then the known part), as the single case
+        ukey = {sid: _place(np.array([kp.steps[sid].unknown for kp in kps], dtype=bool)[inv]
+                            & (~waiting if steps.kinds[sid].waiting_period else True), dest, n) for sid in steps.ids}
+        livep = {sid: _place(live[sid], dest, n) for sid in steps.ids}
+        unk = {sid: np.zeros(n, dtype=bool) for sid in steps.ids}
+        yearly = {sid: np.zeros(npy, dtype=bool) for sid in steps.ids}  # not computed earlier in the person-year
         acc = {sid: (np.zeros(npy, dtype=dt_), np.zeros(npy, dtype=dt_), np.zeros(npy, dtype=dt_)) for sid in steps.ids}
         oop_sum = np.zeros(npy, dtype=dt_)
         for k in range(kmax):
@@ -148,13 +156,24 @@ class Batch:
             sl = slice(int(offset[k]), int(offset[k]) + m)
             t, e, o = L["T"][sl], L["E"][sl], L["O"][sl]
             owed = (e, o, t - e - o)
+            done: set[str] = set()
             for sid, (sc, cols) in S.items():
                 p = {name: (arr[sl] if isinstance(arr, np.ndarray) else arr) for name, arr in cols.items()}
                 a = acc[sid]
-                owing[sid][sl] = base_amount(sc.kind.base, *owed) > 0
+                owe = base_amount(sc.kind.base, *owed) > 0
                 amount, new, _ = pay(np, sc.kind, sc.D, sc.rden, sc.nb, p, p["on"], owed, t, (a[0][:m], a[1][:m], a[2][:m]))
                 for j in range(3):
                     a[j][:m] = new[j]
+                u = ukey[sid][sl] & owe
+                earlier = [unk[e][sl] for e in S if e in done and overlaps(steps.kinds[e].base, sc.kind.base)]
+                if earlier:
+                    u = u | (np.logical_or.reduce(earlier) & livep[sid][sl] & (amount > 0))
+                u = u | (yearly[sid][:m] & livep[sid][sl] & owe)  # what is left of its year is not known either
+                yearly[sid][:m] |= u
+                unk[sid][sl] = u
+                done.add(sid)
+                if u.any():
+                    amount = np.where(u, 0, amount)
                 owed = after(sc.kind.base, amount, *owed, np)
                 out[sid][sl] = amount
             oop = owed[0] + owed[1] + owed[2]
@@ -167,11 +186,7 @@ class Batch:
         py[order] = py_sorted
         zero = np.zeros(n, dtype=np.int64)
         paid = {sid: conv(res[sid]) for sid in steps.ids}
-        unknown = {}
-        for sid in steps.ids:
-            u = np.array([kp.steps[sid].unknown for kp in kps], dtype=bool)[inv]
-            u &= owing[sid][dest]  # nothing owed on its base: nothing to pay on, 0.00 is a fact
-            unknown[sid] = u & ~waiting if steps.kinds[sid].waiting_period else u
+        unknown = {sid: unk[sid][dest] for sid in steps.ids}
         st = Settled(paid.get("basic_insurance", zero), paid.get("serious_illness", zero), paid.get("medical_assistance", zero),
                      conv(res["oop"]), res["warn"], py, err, errors, paid=paid, unknown=unknown)
         self._person_years(c, st, order, starts, counts, year, thr, eidx)

@@ -29,6 +29,8 @@ TRACE: dict[str, tuple[str, str]] = {
                       "the step's who (scheme, encounter type, hospital level or tier) does not cover this encounter"),
     "trace.nothing_to_pay_on": ("{name}：本次就诊支付基数为 0 元，无可支付，0.00 元为确定值（虽然{reason}）",
                                 "{name}: nothing is owed on this step's base for this encounter, so 0.00 is a fact (although {reason})"),
+    "trace.after_unknown": ("{step}按前面未计算的{earlier}之后的余额支付，缺少{parameter}，本项也无法确定",
+                            "{step} pays on what {earlier} left, which is not computed for lack of {parameter}: not known either"),
     "trace.needed_by_step": ("就诊 {encounter} 的支付步骤 {step}（{why}）", "payment step {step} ({why}) for encounter {encounter}"),
     # payment steps: one sentence per step, assembled from these parts in this order
     "trace.step.base.in_scope": ("{name}：政策范围内尚未支付 {base} 元", "{name}: {base} still owed within the policy scope"),

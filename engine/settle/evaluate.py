@@ -16,8 +16,8 @@ from engine.policy.policyset import PolicySet
 from engine.core.problems import InputError, MissingFact, MissingParameter
 from engine.core.registry import PARAMETERS
 from engine.policy.resolve import UNSTATED, Profile, ReferenceMissing, Resolved
-from engine.settle.kernel import SCALAR, Figures, Scaled, after, base_amount, kind_of, pay, scale
-from engine.settle.stepfigs import Facts, Outcome, describe_person, missing_reference, step_outcome
+from engine.settle.kernel import overlaps, SCALAR, Figures, Scaled, after, base_amount, kind_of, pay, scale
+from engine.settle.stepfigs import Facts, Outcome, describe_person, missing_reference, step_outcome, step_words
 from engine.settle.steptrace import bands_str, param_text, step_entry
 
 TIERS = ("basic_insurance", "serious_illness", "medical_assistance")
@@ -47,6 +47,7 @@ class Settlement:
     premium: dict[str, Any] = field(default_factory=dict)
     monitoring: dict[str, Any] = field(default_factory=dict)
     steps: list[Any] = field(default_factory=list)  # the declarations that appear in `paid`, in paying order
+    unknown_steps: dict[str, tuple[str, Any]] = field(default_factory=dict)  # step -> (missing figure, words) once not computed
 
 
 class Evaluator:
@@ -199,6 +200,7 @@ class Evaluator:
         oos = int(ooc * 100) if ooc is not None else total - ins
         owed = (ins, oos, total - ins - oos)
         paid: dict[str, str] = {}
+        gaps: list[tuple[str, str, str]] = []  # (base, missing figure, step) of each part not computed so far
         for sid, sc in scaled.items():
             st = pl.decl[sid]
             out = pl.outcomes[sid]
@@ -206,8 +208,8 @@ class Evaluator:
                 raise MissingFact("out_of_catalogue_cost", Text("trace.needed_by_step", encounter=enc.id, step=st.key, why="base: out_of_scope"))
             base = base_amount(sc.kind.base, *owed)
             amount, acc[sid], det = pay(SCALAR, sc.kind, sc.D, sc.rden, sc.nb, sc.rows[i], sc.on[i], owed, total, acc[sid])
-            owed = after(sc.kind.base, amount, *owed, SCALAR)
             if st is None:
+                owed = after(sc.kind.base, amount, *owed, SCALAR)
                 continue
             trace.extend(pl.items[sid])
             entry = step_entry(st, amount, det, sc, out, self.lang)
@@ -218,6 +220,22 @@ class Evaluator:
                 unknown = False
                 s.missing = [m for m in s.missing if not (m["part"] == sid and m.get("encounter") == enc.id)]
                 entry["note"] = entry["text"] = msg("trace.nothing_to_pay_on", self.lang, name=st.name["en" if self.lang == "en" else "zh"], reason=out.note or "")
+            before = next((g for g in gaps if overlaps(g[0], sc.kind.base)), None)
+            if before is None and sid in s.unknown_steps and out.figs.on and base > 0:
+                # not computed earlier this year: what is left of its yearly cap or deductible is not known either
+                before = (sc.kind.base, *s.unknown_steps[sid])
+            if not unknown and before and out.figs.on and (amount > 0 or sid in s.unknown_steps):
+                # it pays on what an earlier part left, and that part is not computed: what it pays is not known either
+                # (paying nothing even on the most the earlier part could leave, it pays nothing: 0.00 is then a fact)
+                unknown = True
+                reason = Text("trace.after_unknown", step=step_words(st), earlier=before[2], parameter=before[1])
+                s.missing.append({"part": sid, "parameter": before[1], "encounter": enc.id, "date": enc.date.isoformat(),
+                                  "for": describe_person(pl.prof), "reason": reason})
+                entry["note"] = entry["text"] = msg("trace.not_computed", self.lang, reason=reason)
+            if unknown:
+                gaps.append((sc.kind.base, before[1] if before else next((m["parameter"] for m in out.missing), sid), step_words(st)))
+                s.unknown_steps.setdefault(sid, gaps[-1][1:])
+            owed = after(sc.kind.base, 0 if unknown else amount, *owed, SCALAR)  # an unknown part takes nothing off: known part
             paid[sid] = None if unknown else fen_text(amount)
             trace.append(entry)
         oop = sum(owed)

@@ -198,3 +198,9 @@ def after(base: str, amount: Any, ins: Any, oos: Any, rest: Any, xp: Any) -> tup
 def kind_of(step: Any) -> Kind:
     """The kernel's Kind of a declared step."""
     return Kind(step.id, step.base, step.accumulation, step.deductible, step.share_limit, step.ceiling)
+
+
+def overlaps(a: str, b: str) -> bool:
+    """True if two steps' bases share money: the same base, or either is the whole remaining self-pay."""
+    return a == b or "self_pay" in (a, b)
+
