@@ -84,19 +84,22 @@ def _gate_uri(value: object) -> bool:
 GATE_FORMATS: dict[str, Callable[[Any], bool]] = {"date": _gate_date, "uri": _gate_uri}
 
 
-def _formats_used(schema: Any) -> set[str]:
-    """The names every `format` keyword of a schema asks for."""
-    out: set[str] = set()
+def _nodes(schema: Any) -> Any:
+    """Every schema object within a schema (under properties and $defs, the values, not the names)."""
     stack = [schema]
     while stack:
         v = stack.pop()
         if isinstance(v, list):
             stack.extend(v)
         elif isinstance(v, dict):
-            if isinstance(v.get("format"), str):
-                out.add(v["format"])
-            stack.extend(v.values())
-    return out
+            yield v
+            for k, x in v.items():
+                stack.extend(x.values() if k in ("properties", "$defs") and isinstance(x, dict) else [x])
+
+
+def _formats_used(schema: Any) -> set[str]:
+    """The names every `format` keyword of a schema asks for."""
+    return {v["format"] for v in _nodes(schema) if isinstance(v.get("format"), str)}
 
 
 _SAME_IN_DRAFT7 = {"$id", "$ref", "$defs", "title", "description", "type", "enum", "const", "properties", "required",
@@ -106,17 +109,7 @@ _SAME_IN_DRAFT7 = {"$id", "$ref", "$defs", "title", "description", "type", "enum
 
 def _keywords(schema: Any) -> set[str]:
     """Every keyword a schema uses (names under properties and $defs are not keywords)."""
-    out: set[str] = set()
-    stack = [schema]
-    while stack:
-        v = stack.pop()
-        if isinstance(v, list):
-            stack.extend(v)
-        elif isinstance(v, dict):
-            for k, x in v.items():
-                out.add(k)
-                stack.extend(x.values() if k in ("properties", "$defs") and isinstance(x, dict) else [x])
-    return out
+    return {k for v in _nodes(schema) for k in v}
 
 
 def cache_dir() -> Path | None:
