@@ -58,7 +58,7 @@ def step_entry(st: PayStep, amount: int, det: dict[str, Any], sc: Scaled, out: O
     if len(out.figs.rates) > 1:
         vals.update(lo=yuan(det["lo"], D), hi=yuan(det["hi"], D))
     if st.annual_cap and not out.missing and out.figs.cap != NOCAP:
-        vals["left"] = yuan(det["left"])
+        vals["left"] = yuan(max(det["left"], 0))  # a cap lowered mid-year below what was paid: nothing left, nothing clawed back
     entry["text"] = tmpl.format(**vals)
     return entry
 
