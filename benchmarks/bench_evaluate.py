@@ -22,19 +22,19 @@ from engine.policy.policyset import load_policy_set  # noqa: E402
 
 def three_encounters(cats=("dibao",)) -> dict:
     """A Chongqing 2020 person-year with three inpatient encounters."""
-    encs = [{"id": f"e-{i}", "date": f"2020-0{3 * i + 2}-10", "type": "inpatient", "hospital_level": 1 + i % 3,
+    encs = [{"id": f"e-{i}", "date": f"2020-0{3 * i + 2}-10", "type": "inpatient", "in_pooling_area": True, "hospital_admin_level": "county", "hospital_level": 1 + i % 3,
              "total_cost": f"{12000 + 9000 * i}.00", "eligible_cost": f"{10000 + 8000 * i}.00"} for i in range(3)]
-    return {"person": {"id": "p", "region": "500000", "scheme": "resident", "contribution_tier": 1, "categories": list(cats)},
+    return {"person": {"id": "p", "region": "500000", "scheme": "resident", "contribution_tier": 1, "birth_date": "1980-01-01", "categories": list(cats)},
             "encounters": encs}
 
 
 def generated(n: int, seed: int = 7) -> list:
-    """n person-years in Chongqing 2019-2023 with 1-4 encounters, categories drawn at random."""
+    """n person-years in Chongqing (years whose figures are all known: 2020, 2022-2025), 1-4 encounters, categories at random."""
     rnd = random.Random(seed)
-    cats = ["dibao", "tekun", "zhongdu_canji", "fanpin_zhipin", "dibao_bianyuan"]
+    cats = ["dibao", "tekun", "zhongdu_canji"]  # categories whose figures are known in those years (see yibao gaps)
     out = []
     for i in range(n):
-        year = rnd.randint(2019, 2023)
+        year = rnd.choice([2020, 2022, 2023, 2024, 2025])
         k = rnd.randint(1, 4)
         days = sorted(rnd.sample(range(1, 360), k))
         encs = []
@@ -42,10 +42,10 @@ def generated(n: int, seed: int = 7) -> list:
             total = rnd.randint(1000, 300000) * 100 + rnd.randint(0, 99)
             elig = total * rnd.randint(70, 95) // 100
             day = time.strftime("%Y-%m-%d", time.strptime(f"{year} {d}", "%Y %j"))
-            encs.append({"id": f"e{j}", "date": day, "type": "inpatient", "hospital_level": rnd.randint(1, 3),
+            encs.append({"id": f"e{j}", "date": day, "type": "inpatient", "in_pooling_area": True, "hospital_admin_level": "county", "hospital_level": rnd.randint(1, 3),
                          "total_cost": f"{total // 100}.{total % 100:02d}", "eligible_cost": f"{elig // 100}.{elig % 100:02d}"})
         held = rnd.sample(cats, rnd.choice([0, 0, 0, 1, 1, 2]))
-        out.append(case_from_data({"person": {"id": f"p{i}", "region": "500000", "scheme": "resident", "contribution_tier": 1,
+        out.append(case_from_data({"person": {"id": f"p{i}", "region": "500000", "scheme": "resident", "contribution_tier": 1, "birth_date": "1980-01-01",
                                               "categories": held}, "encounters": encs}))
     return out
 

@@ -32,9 +32,9 @@ def free_port() -> int:
 
 def case(n: int, person: str = "bench") -> bytes:
     """A Chongqing 2023 dibao resident with n inpatient encounters (hand-checked examples/cq-2023-dibao.yaml for n=1)."""
-    encs = [{"id": f"e-{i}", "date": f"2023-{1 + i % 12:02d}-{10 + i % 18:02d}", "type": "inpatient", "hospital_level": 1 + i % 3,
+    encs = [{"id": f"e-{i}", "date": f"2023-{1 + i % 12:02d}-{10 + i % 18:02d}", "type": "inpatient", "in_pooling_area": True, "hospital_admin_level": "county", "hospital_level": 1 + i % 3,
              "total_cost": f"{6200 + 1000 * i}.00", "eligible_cost": f"{5000 + 800 * i}.00"} for i in range(n)]
-    body = {"person": {"id": person, "region": "500000", "scheme": "resident", "contribution_tier": 1, "categories": ["dibao"]},
+    body = {"person": {"id": person, "region": "500000", "scheme": "resident", "contribution_tier": 1, "birth_date": "1980-01-01", "categories": ["dibao"]},
             "encounters": encs}
     return json.dumps(body, ensure_ascii=False).encode()
 

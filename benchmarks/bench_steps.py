@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ANCHORS = Path(os.environ.get("YIBAO_ANCHORS", ROOT.parent.parent / "shared" / "anchors"))
+ANCHORS = Path(os.environ.get("YIBAO_ANCHORS", ROOT.parent / "shared" / "anchors"))
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
@@ -29,9 +29,9 @@ from engine.policy.policyset import load_policy_set  # noqa: E402
 
 def person_year(k: int) -> dict:
     """A Chongqing 2020 dibao person-year of k inpatient encounters, levels 1-3, costs varying."""
-    encs = [{"id": f"e-{i}", "date": f"2020-{1 + i * 12 // max(k, 1):02d}-{1 + i % 28:02d}", "type": "inpatient",
+    encs = [{"id": f"e-{i}", "date": f"2020-{1 + i * 12 // max(k, 1):02d}-{1 + i % 28:02d}", "type": "inpatient", "in_pooling_area": True, "hospital_admin_level": "county",
              "hospital_level": 1 + i % 3, "total_cost": f"{12000 + 97 * i}.00", "eligible_cost": f"{10000 + 83 * i}.00"} for i in range(k)]
-    return {"person": {"id": "p", "region": "500000", "scheme": "resident", "contribution_tier": 1, "categories": ["dibao"]},
+    return {"person": {"id": "p", "region": "500000", "scheme": "resident", "contribution_tier": 1, "birth_date": "1980-01-01", "categories": ["dibao"]},
             "encounters": encs}
 
 
