@@ -33,6 +33,18 @@ class Batch:
         self._epochs: dict[str, np.ndarray] = {}
         self._tables: dict[tuple, dict] = {}
         self._rows: dict[tuple, tuple] = {}  # kernel rows of the figures held in self._keys
+        # ages matter only against the `age_below` limits rules and steps test: a row is keyed by its band between them
+        cuts = {r.who.age_below for r in ps.rules if r.who.age_below is not None}
+        cuts |= {s.who.age_below for d in ps.documents.values() for s in d.steps if s.who.age_below is not None}
+        self._cuts = np.array(sorted(cuts), dtype=np.int64)
+
+    def _age_band(self, age: np.ndarray) -> np.ndarray:
+        """Each age's band between the age limits (-1 where the birth date is not given)."""
+        return np.where(age < 0, -1, np.searchsorted(self._cuts, age, side="right"))
+
+    def _band_age(self, band: int) -> int:
+        """An age standing for every age of its band (the band's lower limit)."""
+        return 0 if band == 0 else int(self._cuts[band - 1])
 
     def _epoch(self, region: str) -> np.ndarray:
         if region not in self._epochs:
@@ -71,7 +83,7 @@ class Batch:
         base = [(c.region, len(c.regions)), (epoch, int(epoch.max()) + 1 if n else 1), (year - ymin, int(year.max()) - ymin + 1 if n else 1),
                 (c.cats, len(c.cat_sets)), (c.scheme, len(c.schemes)), (c.tier, int(c.tier.max()) + 1 if n else 1)]
         if self.res.ages and c.birth is not None:  # age matters only where a rule tests it
-            base.append((ages(c.birth, c.day) + 1, 200))
+            base.append((self._age_band(ages(c.birth, c.day)) + 1, len(self._cuts) + 2))
         mkey, mrad = _combine(base)
         facts = [] if c.pool is None else [(c.pool, 3), (c.admin, 5)]
         fkey, frad = _combine([(mkey, mrad), (c.etype, len(c.etypes)), (c.level, 4), *facts])
@@ -211,7 +223,7 @@ class Batch:
                  (c.cats[first], len(c.cat_sets)), (c.scheme[first], len(c.schemes)), (c.tier[first], int(c.tier.max()) + 1 if len(c.tier) else 1)]
         if self.res.ages and c.birth is not None:  # the premium is decided on 1 January
             jan1 = (year[first] - 1970).astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64)
-            parts.append((ages(c.birth[first], jan1) + 1, 200))
+            parts.append((self._age_band(ages(c.birth[first], jan1)) + 1, len(self._cuts) + 2))
         pkey, prad = _combine(parts)
         pfirst, pinv = dense_codes(pkey, prad)
         vals = [self._premium(c, int(first[i]), int(year[first[i]])) for i in pfirst]
@@ -237,7 +249,7 @@ class Batch:
         day = day or date_of(c.day[i])
         age = UNKNOWN_AGE
         if self.res.ages and c.birth is not None and int(c.birth[i]) >= 0:
-            age = int(ages(c.birth[i:i + 1], np.array([day_of(day)], dtype=np.int64))[0])
+            age = self._band_age(int(self._age_band(ages(c.birth[i:i + 1], np.array([day_of(day)], dtype=np.int64)))[0]))
         pool = admin = None  # not asked outside an encounter, as the interpreter's profile
         if with_encounter:
             pool = UNSTATED if c.pool is None or int(c.pool[i]) == 0 else int(c.pool[i]) == 1
