@@ -7,7 +7,7 @@ import numpy as np
 
 from engine.batch.model import EPOCH, Columns, Settled, ages, date_of, day_of, years_of  # noqa: F401 (EPOCH re-exported)
 from engine.batch.params import NEVER, KeyParams, dtype_for, key_params, monitoring_threshold, premium_subsidy, tables, waiting_end
-from engine.settle.kernel import after, base_amount, overlaps, pay
+from engine.settle.kernel import after, base_amount, not_known, overlaps, pay
 from engine.settle.stepfigs import Facts
 from engine.batch.check import ADMIN_LEVELS
 from engine.policy.policyset import PolicySet
@@ -176,11 +176,9 @@ class Batch:
                 amount, new, _ = pay(np, sc.kind, sc.D, sc.rden, sc.nb, p, p["on"], owed, t, (a[0][:m], a[1][:m], a[2][:m]))
                 for j in range(3):
                     a[j][:m] = new[j]
-                u = ukey[sid][sl] & owe
                 earlier = [unk[e][sl] for e in S if e in done and overlaps(steps.kinds[e].base, sc.kind.base)]
-                if earlier:
-                    u = u | (np.logical_or.reduce(earlier) & livep[sid][sl] & (amount > 0))
-                u = u | (yearly[sid][:m] & livep[sid][sl] & owe)  # what is left of its year is not known either
+                u = not_known(ukey[sid][sl], np.logical_or.reduce(earlier) if earlier else False, yearly[sid][:m],
+                              livep[sid][sl], owe, amount > 0)
                 yearly[sid][:m] |= u
                 unk[sid][sl] = u
                 done.add(sid)

@@ -16,7 +16,7 @@ from engine.policy.policyset import PolicySet
 from engine.core.problems import InputError, MissingFact, MissingParameter
 from engine.core.registry import PARAMETERS
 from engine.policy.resolve import UNSTATED, Profile, ReferenceMissing, Resolved
-from engine.settle.kernel import overlaps, SCALAR, Figures, Scaled, after, base_amount, kind_of, pay, scale
+from engine.settle.kernel import SCALAR, not_known, overlaps, Figures, Scaled, after, base_amount, kind_of, pay, scale
 from engine.settle.stepfigs import Facts, Outcome, describe_person, missing_reference, step_outcome, step_words
 from engine.settle.steptrace import bands_str, param_text, step_entry
 
@@ -215,19 +215,16 @@ class Evaluator:
             entry = step_entry(st, amount, det, sc, out, self.lang)
             # a step some rule reaches but whose key figure is missing is not computed: null, never "0.00" (the contract);
             # with nothing owed on its base for this encounter it has nothing to pay on, and 0.00 is a fact
-            unknown = bool(out.missing) and not out.figs.on
-            if unknown and base <= 0:
-                unknown = False
+            direct = bool(out.missing) and not out.figs.on
+            earlier = next((g for g in gaps if overlaps(g[0], sc.kind.base)), None)
+            yearly = s.unknown_steps.get(sid)
+            unknown = bool(not_known(direct, earlier is not None, yearly is not None, out.figs.on, base > 0, amount > 0))
+            if direct and base <= 0:
                 s.missing = [m for m in s.missing if not (m["part"] == sid and m.get("encounter") == enc.id)]
                 entry["note"] = entry["text"] = msg("trace.nothing_to_pay_on", self.lang, name=st.name["en" if self.lang == "en" else "zh"], reason=out.note or "")
-            before = next((g for g in gaps if overlaps(g[0], sc.kind.base)), None)
-            if before is None and sid in s.unknown_steps and out.figs.on and base > 0:
-                # not computed earlier this year: what is left of its yearly cap or deductible is not known either
-                before = (sc.kind.base, *s.unknown_steps[sid])
-            if not unknown and before and out.figs.on and (amount > 0 or sid in s.unknown_steps):
-                # it pays on what an earlier part left, and that part is not computed: what it pays is not known either
-                # (paying nothing even on the most the earlier part could leave, it pays nothing: 0.00 is then a fact)
-                unknown = True
+            before = None if direct or not unknown else (earlier or (sc.kind.base, *yearly))
+            if before:
+                # it pays on what an earlier part (or this one, earlier in the year) left that is not computed
                 reason = Text("trace.after_unknown", step=step_words(st), earlier=before[2], parameter=before[1])
                 s.missing.append({"part": sid, "parameter": before[1], "encounter": enc.id, "date": enc.date.isoformat(),
                                   "for": describe_person(pl.prof), "reason": reason})

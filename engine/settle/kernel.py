@@ -204,3 +204,10 @@ def overlaps(a: str, b: str) -> bool:
     """True if two steps' bases share money: the same base, or either is the whole remaining self-pay."""
     return a == b or "self_pay" in (a, b)
 
+
+def not_known(direct: Any, earlier: Any, yearly: Any, on: Any, owe: Any, pays: Any) -> Any:
+    """Whether a part is not known (scalars or arrays): its own key figure is missing while something is owed on its
+    base; or it pays on what an uncomputed earlier part left and would pay something even on the most that part could
+    leave; or it was not computed earlier in the year and something is owed on its base now."""
+    return (direct & owe) | (earlier & on & pays) | (yearly & on & owe)
+
