@@ -36,7 +36,7 @@ def usage_text(message: str) -> Text:
         if m:
             fields = m.groupdict()
             if "kind" in fields:
-                fields["kind"] = Text("usage.kind", zh=_KINDS.get(fields["kind"], (fields["kind"],) * 2)[0], en=fields["kind"])
+                fields["kind"] = Text("usage.reason", zh=_KINDS.get(fields["kind"], (fields["kind"],) * 2)[0], en=fields["kind"])
             return Text(key, **fields)
     return Text("usage.other", detail=message)
 
