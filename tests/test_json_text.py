@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from engine.core.output import json_text
+from engine.core.output import json_bytes, json_text
 from engine.core.paths import data_dir
 from engine.policy.policyset import load_policy_set
 from engine.settle.case import read_case
@@ -24,6 +24,8 @@ def test_result_documents_written_identically(name: str, lang: str) -> None:
     ps = load_policy_set()
     res = result_json(Evaluator(ps, lang).settle(read_case(data_dir("examples") / name)), ps)
     _same(res)
+    # what `yibao evaluate --format json` writes: the same bytes, without the search for floats
+    assert json_bytes(res, floats=False) == json.dumps(res, ensure_ascii=False, indent=2).encode("utf-8")
 
 
 def test_values_orjson_writes_differently_fall_back() -> None:

@@ -70,6 +70,25 @@ def text_depth(text: str, limit: int = MAX_DEPTH) -> tuple[int, int, int] | None
     return None
 
 
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_INNERMOST = re.compile(r"[\[{][\]}]")
+
+
+def may_nest_deeper(text: str, limit: int = MAX_DEPTH) -> bool:
+    """False only if JSON brackets nest at most `limit` deep (fast, in C; brackets inside strings count too, so a
+    True may be wrong, a False never is)."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    brackets = _NOT_BRACKET.sub("", text)
+    for _ in range(limit):
+        brackets, n = _INNERMOST.subn("", brackets)
+        if not brackets:
+            return False
+        if not n:
+            break
+    return True
+
+
 class JSONLimit(ValueError):
     """A JSON value outside the limits: a float, NaN, a duplicate key or a number too long."""
 
@@ -99,7 +118,7 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def strict_json(text: str) -> Any:
     """Parse JSON with integers only (no floats, NaN or Infinity), no duplicate keys, bounded numbers and depth."""
-    deep = text_depth(text)
+    deep = text_depth(text) if may_nest_deeper(text) else None
     if deep:
         raise JSONLimit(Text("limits.json_too_deep", line=deep[1], column=deep[2], depth=deep[0], limit=MAX_DEPTH))
     return json.loads(text, parse_float=_no_float, parse_int=_int, parse_constant=_constant, object_pairs_hook=_pairs)

@@ -26,7 +26,10 @@ def rate_str(x: Decimal) -> str:
 
 def fen_text(v: int) -> str:
     """An integer amount of fen as a two-decimal yuan string (exact, no Decimal)."""
+    v = int(v)
+    if v >= 100:
+        s = str(v)
+        return f"{s[:-2]}.{s[-2:]}"
     if v < 0:
         return "-" + fen_text(-v)
-    q, r = divmod(int(v), 100)
-    return f"{q}.{r:02d}"
+    return f"0.{v:02d}"

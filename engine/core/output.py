@@ -108,13 +108,19 @@ def _has_float(value: object) -> bool:
 
 def json_text(value: object) -> str:
     """`json.dumps(value, ensure_ascii=False, indent=2)`, the same text written 5x faster by orjson when it is installed."""
+    return json_bytes(value).decode("utf-8")
+
+
+def json_bytes(value: object, floats: bool = True) -> bytes:
+    """`json_text(value)` as UTF-8 bytes; `floats=False` promises there is no float (the result documents: the result
+    schema has integers only), which spares the search for one."""
     try:
         import orjson
     except ImportError:
         orjson = None
-    if orjson is not None and not _has_float(value):
+    if orjson is not None and not (floats and _has_float(value)):
         try:
-            return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8")
+            return orjson.dumps(value, option=orjson.OPT_INDENT_2)
         except TypeError:  # a value orjson does not write (Decimal, big integer, key not a string): json's own writer
             pass
-    return json.dumps(value, ensure_ascii=False, indent=2)
+    return json.dumps(value, ensure_ascii=False, indent=2).encode("utf-8")

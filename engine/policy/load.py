@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import stat
@@ -12,7 +13,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from engine.core.limits import MAX_DEPTH, number_problem
+from engine.core.limits import MAX_DEPTH, may_nest_deeper, number_problem
 from engine.core.messages import Text, os_reason
 from engine.core.problems import Problem
 
@@ -24,6 +25,9 @@ Path_ = tuple  # a JSON-pointer-like path of keys and indices
 _INT = re.compile(r"^[-+]?[0-9]+$")
 _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+# Characters the YAML loader refuses or reads as line breaks, and the tab and backslash (indentation, escapes):
+# a text holding any of them is read by the loader, never by `plain_json`.
+_NOT_PLAIN = re.compile(r"[^\n\r\x20-\x5b\x5d-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 class Loaded:
@@ -44,6 +48,39 @@ class Loaded:
         line, col = self.where(loc)
         name = field if field is not None else "/".join(str(p) for p in loc)
         return Problem(self.path, line, col, message, name)
+
+
+class NotPlain(Exception):
+    """A text `plain_json` leaves to the YAML loader, whose messages and positions say what is wrong with it."""
+
+
+def _not_plain(*_: Any) -> Any:
+    raise NotPlain()
+
+
+def _plain_number(text: str) -> Any:
+    if number_problem(text):
+        raise NotPlain()
+    return Decimal(text) if "." in text or "e" in text or "E" in text else int(text)
+
+
+def _plain_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise NotPlain()
+    return out
+
+
+def plain_json(text: str, constant: Any = None) -> Any:
+    """The data of a JSON text that the loader reads the same way (plain characters, within the limits), without
+    positions; NotPlain if only the loader can say what it holds, json.JSONDecodeError if it is not JSON at all."""
+    if may_nest_deeper(text):
+        raise NotPlain()  # before json.loads, which recurses
+    data = json.loads(text, parse_float=_plain_number, parse_int=_plain_number, parse_constant=constant or _not_plain,
+                      object_pairs_hook=_plain_pairs)
+    if _NOT_PLAIN.search(text):
+        raise NotPlain()
+    return data
 
 
 def _mark(node: Node) -> tuple[int, int]:
@@ -188,6 +225,14 @@ def _events(text: str, path: str):
 
 def load_file(path: Path | str, display: str | None = None) -> tuple[Loaded | None, list[Problem]]:
     """Read a UTF-8 file of at most MAX_BYTES and parse it with `load_text`."""
+    text, problems = file_text(path, display)
+    if text is None:
+        return None, problems
+    return load_text(text, display or str(path))
+
+
+def file_text(path: Path | str, display: str | None = None) -> tuple[str | None, list[Problem]]:
+    """The text of a UTF-8 file of at most MAX_BYTES (a leading BOM dropped), or why it cannot be read."""
     p = Path(path)
     name = display or str(path)
     try:
@@ -213,4 +258,4 @@ def load_file(path: Path | str, display: str | None = None) -> tuple[Loaded | No
         return None, [Problem(name, line, col, Text("file.not_utf8", byte=f"{raw[exc.start]:02x}"))]
     if text.startswith("\ufeff"):
         text = text[1:]
-    return load_text(text, name)
+    return text, []

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.policy import schemas
-from engine.policy.load import Loaded, load_file, load_text
+from engine.policy.load import Loaded, NotPlain, file_text, load_text, plain_json
 from engine.policy.model import Period, as_date, dec
 from engine.core.limits import number_problem
 from engine.core.messages import Text
@@ -69,12 +69,23 @@ class Case:
 
 def read_case(path: str | Path) -> Case:
     """Load and check a case file (YAML or JSON), or raise InputError naming every problem."""
-    loaded, problems = load_file(path)
-    return check_loaded(loaded, problems)
+    text, problems = file_text(path)
+    if text is None:
+        return check_loaded(None, problems)
+    return parse_case(text, str(path))
 
 
 def parse_case(text: str, name: str = "<case>") -> Case:
-    """Check a case given as text."""
+    """Check a case given as text: plain JSON read fast, anything else (or any problem) by the loader, with positions."""
+    try:
+        data = plain_json(text)
+    except (NotPlain, ValueError):  # not plain JSON (YAML, or a refusal only the loader words well)
+        data = None
+    if isinstance(data, dict):
+        try:
+            return case_from_data(data, name)
+        except InputError:
+            pass  # read again by the loader, for the lines and columns of every problem
     loaded, problems = load_text(text, name)
     return check_loaded(loaded, problems)
 

@@ -18,7 +18,7 @@ from engine.core.registry import PARAMETERS
 from engine.policy.resolve import UNSTATED, Profile, ReferenceMissing, Resolved
 from engine.settle.kernel import SCALAR, not_known, overlaps, Figures, Scaled, after, base_amount, kind_of, pay, scale
 from engine.settle.stepfigs import Facts, Outcome, describe_person, missing_reference, step_outcome, step_words
-from engine.settle.steptrace import bands_str, param_text, step_entry
+from engine.settle.steptrace import bands_str, off_entry, paid_entry, param_text
 
 TIERS = ("basic_insurance", "serious_illness", "medical_assistance")
 OFF = Outcome(Figures())  # a step not in force for the encounter
@@ -26,13 +26,17 @@ OFF = Outcome(Figures())  # a step not in force for the encounter
 
 @dataclass
 class Plan:
-    """One encounter before the arithmetic: its profile, the waiting-period trace, and per step its figures and trace."""
+    """What every encounter of one key shares: its profile, and per step its declaration, figures and trace items."""
 
     prof: Profile
-    head: list[dict[str, Any]]
+    categories: list[str]
+    decl: dict[str, Any] = field(default_factory=dict)
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     items: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    decl: dict[str, Any] = field(default_factory=dict)
+    used: dict[str, Rule] = field(default_factory=dict)
+    unverified: dict[tuple, dict[str, str]] = field(default_factory=dict)
+    missing: list[dict[str, str]] = field(default_factory=list)
+    off: dict[str, dict[str, Any]] = field(default_factory=dict)  # the trace entry of each step that does not pay
 
 
 @dataclass
@@ -47,6 +51,11 @@ class Settlement:
     premium: dict[str, Any] = field(default_factory=dict)
     monitoring: dict[str, Any] = field(default_factory=dict)
     steps: list[Any] = field(default_factory=list)  # the declarations that appear in `paid`, in paying order
+    total_fen: int = 0
+    eligible_fen: int = 0
+    paid_fen: dict[str, int] = field(default_factory=dict)  # the known part of each payer, fen
+    unknown_parts: set[str] = field(default_factory=set)    # payers not computed in some encounter (null)
+    oop_fen: int = 0
     unknown_steps: dict[str, tuple[str, Any]] = field(default_factory=dict)  # step -> (missing figure, words) once not computed
 
 
@@ -58,9 +67,11 @@ class Evaluator:
         self.lang = lang
         self.res = ps.resolver
         self._seen: dict[int, tuple[dict, dict, list]] = {}
-        self._outcomes: dict[tuple, tuple] = {}
-        self._rows: dict[tuple, tuple] = {}  # kernel rows of the figures held in self._outcomes (and OFF)
+        self._plans: dict[tuple, Plan] = {}
+        self._rows: dict[tuple, tuple] = {}  # kernel rows of the figures held in self._plans (and OFF)
         self._scaled: dict[tuple, Scaled] = {}
+        self._thresholds: dict[tuple, tuple] = {}
+        self._names: dict[str, Text] = {}
 
     # -- parameter access -------------------------------------------------
     def param(self, s: Settlement, name: str, prof: Profile, trace: list | None) -> Resolved | None:
@@ -116,34 +127,58 @@ class Evaluator:
 
     # -- the year --------------------------------------------------------
     def settle(self, case: Case) -> Settlement:
-        """Resolve every encounter's step figures, run the payment kernel on the year in date order, then premium and monitoring."""
+        """Resolve every encounter's step figures once per key, run the payment kernel on the year in date order, then premium and monitoring."""
         s = Settlement(case)
         steps = self.ps.steps
-        plans = [self._plan(s, enc, steps) for enc in case.encounters]
-        scaled = {sid: self._scale(steps, sid, [pl.outcomes[sid].figs for pl in plans]) for sid in steps.ids}
+        if len(self._plans) > 4096:  # bounded: the kernel rows are keyed by id(Figures), so they go with the plans
+            self._plans.clear(), self._rows.clear(), self._scaled.clear(), self._thresholds.clear()
+        cats_on = _categories_on(case)
+        heads: list[list[dict[str, Any]]] = []
+        plans: list[Plan] = []
+        for enc in case.encounters:
+            if not self.res.in_force(case.region, enc.date):
+                raise InputError(Text("case.no_policy", region=Name("region", case.region), region_id=case.region, date=enc.date, encounter=enc.id))
+            head: list[dict[str, Any]] = []
+            waiting = self._waiting(s, enc, head) if case.enrolment is not None else False
+            heads.append(head)
+            plans.append(self._plan(case, enc, cats_on(enc.date), waiting))
+        distinct = list({id(pl): pl for pl in plans}.values())
+        at = {id(pl): j for j, pl in enumerate(distinct)}
+        for pl in distinct:
+            s.used.update(pl.used)
+            s.unverified.update(pl.unverified)
+        for enc, pl in zip(case.encounters, plans):
+            if pl.missing:
+                s.missing.extend(dict(m, encounter=enc.id, date=enc.date.isoformat()) for m in pl.missing)
+        scaled = [(sid, self._scale(steps, sid, [pl.outcomes[sid].figs for pl in distinct])) for sid in steps.ids]
+        # trace items are shared by the encounters of one key: copied once per settlement, never from the caches
+        copies = {id(pl): ({sid: [dict(i) for i in v] for sid, v in pl.items.items()}, {sid: dict(v) for sid, v in pl.off.items()})
+                  for pl in distinct}
         acc = {sid: (0, 0, 0) for sid in steps.ids}
-        oop_year = ZERO
         first_warning = None
-        for i, (enc, pl) in enumerate(zip(case.encounters, plans)):
-            row = self._encounter(s, enc, pl, scaled, acc, i)
+        for enc, pl, head in zip(case.encounters, plans, heads):
+            row = self._encounter(s, enc, pl, copies[id(pl)], scaled, at[id(pl)], acc, head)
             s.encounters.append(row)
-            oop_year += Decimal(row["out_of_pocket"])
-            w = self._warning_check(s, enc, oop_year)
+            w = self._warning_check(s, enc, cats_on(enc.date), s.oop_fen)  # every encounter: its threshold's rules are used
             if w and first_warning is None:
                 first_warning = w
-        seen = {sid: pl.decl[sid] for pl in plans for sid in steps.ids if pl.decl[sid] is not None}
-        s.steps = [seen[sid] for sid in steps.ids if sid in seen]
+        s.steps = [st for st in (next((pl.decl[sid] for pl in distinct if pl.decl[sid] is not None), None) for sid in steps.ids) if st is not None]
         s.premium = self._premium(s)
-        s.monitoring = self._monitoring(s, oop_year, first_warning)
+        s.monitoring = self._monitoring(s, fen_decimal(s.oop_fen), first_warning)
         return s
 
+    def _words(self, st: Any) -> Text:
+        """A step's name in the reader's language (stepfigs.step_words), made once per step."""
+        w = self._names.get(st.key)
+        if w is None:
+            w = self._names[st.key] = step_words(st)
+        return w
+
     def _scale(self, steps: Any, sid: str, figs: list[Figures]) -> Scaled:
-        """A step's kernel columns for these figures (the same figures in the same order: the same columns)."""
+        """A step's kernel rows for these figures (the same figures in the same order: the same rows)."""
         key = (sid, *map(id, figs))
         hit = self._scaled.get(key)
         if hit is None:
-            if len(self._scaled) > 4096:
-                self._scaled.clear()
             hit = self._scaled[key] = scale(kind_of(steps.kinds[sid]), figs, self._rows)
         return hit
 
@@ -154,101 +189,113 @@ class Evaluator:
         return Profile(case.region, day, case.categories_on(day), case.scheme, case.tier,
                        enc.type if enc else None, enc.hospital_level if enc else None, case.age_on(day), pool, admin)
 
-    def _plan(self, s: Settlement, enc: Encounter, steps: Any) -> "Plan":
-        """Everything an encounter needs before the arithmetic: its profile, waiting period and each step's figures."""
-        prof = self.profile(s.case, enc.date, enc)
-        if not self.res.in_force(prof.region, prof.date):
-            raise InputError(Text("case.no_policy", region=Name("region", s.case.region), region_id=s.case.region, date=enc.date, encounter=enc.id))
-        pl = Plan(prof, [])
-        waiting = self._waiting(s, enc, prof, pl.head)
-        live = {st.id: st for st in steps.in_force(prof.region, prof.date)}
-        facts = Facts(enc.in_pooling_area, enc.admin_level)
-        base = (prof.region, bisect.bisect_right(self.res.change_dates(prof.region), prof.date), steps.epoch(prof.region, prof.date),
-                prof.date.year, prof.categories, prof.scheme, prof.tier, prof.encounter_type, prof.hospital_level,
-                prof.age if self.res.ages else None, waiting, facts)
-        for sid in steps.ids:
-            st = live.get(sid)
-            if st is None:
-                pl.outcomes[sid], pl.items[sid] = OFF, []
-            else:
-                pl.outcomes[sid], pl.items[sid] = self._outcome(s, st, prof, base, waiting, facts, enc)
-            pl.decl[sid] = st
+    def _plan(self, case: Case, enc: Encounter, cats: frozenset[str], waiting: bool) -> Plan:
+        """The plan of the encounter's key (as the batch keys encounters): resolved once per key and Evaluator, then shared."""
+        day, region = enc.date, case.region
+        key = (region, bisect.bisect_right(self.res.change_dates(region), day), self.ps.steps.epoch(region, day), day.year, cats,
+               case.scheme, case.tier, enc.type, enc.hospital_level, case.age_on(day) if self.res.ages else None, waiting,
+               enc.in_pooling_area, enc.admin_level)
+        pl = self._plans.get(key)
+        if pl is None:
+            pl = self._plans[key] = self._new_plan(case, enc, waiting)
         return pl
 
-    def _outcome(self, s: Settlement, st: Any, prof: Profile, base: tuple, waiting: bool, facts: Facts,
-                 enc: Encounter) -> tuple[Outcome, list[dict[str, Any]]]:
-        """A step's figures and trace items for this encounter, resolved once per key (as the batch does) and replayed."""
-        key = (st.key, base)
-        hit = self._outcomes.get(key)
-        if hit is None:
-            tmp = Settlement(s.case)
+    def _new_plan(self, case: Case, enc: Encounter, waiting: bool) -> Plan:
+        """Every step's figures and trace items for one key (errors naming this encounter are raised, never kept)."""
+        prof = self.profile(case, enc.date, enc)
+        pl = Plan(prof, sorted(prof.categories))
+        live = {st.id: st for st in self.ps.steps.in_force(prof.region, prof.date)}
+        facts = Facts(enc.in_pooling_area, enc.admin_level)
+        for sid in self.ps.steps.ids:
+            st = pl.decl[sid] = live.get(sid)
+            if st is None:
+                pl.outcomes[sid], pl.items[sid] = OFF, []
+                continue
+            tmp = Settlement(case)
             items: list[dict[str, Any]] = []
             out = step_outcome(self.res, st, prof, lambda name: self.param(tmp, name, prof, items), waiting, facts, enc.id)
-            hit = self._outcomes[key] = (out, items, tmp.used, tmp.unverified)
-        out, items, used, unverified = hit
-        s.used.update(used)
-        s.unverified.update(unverified)
-        if out.missing:
-            s.missing.extend(dict(m, encounter=enc.id, date=prof.date.isoformat()) for m in out.missing)
-        return out, [dict(i) for i in items]
+            pl.outcomes[sid], pl.items[sid] = out, items
+            pl.used.update(tmp.used)
+            pl.unverified.update(tmp.unverified)
+            pl.missing.extend(out.missing)
+            if not out.figs.on:
+                pl.off[sid] = off_entry(st, out, self.lang)
+        return pl
 
-    def _encounter(self, s: Settlement, enc: Encounter, pl: "Plan", scaled: dict[str, Scaled], acc: dict, i: int) -> dict[str, Any]:
-        trace = list(pl.head)
+    def _encounter(self, s: Settlement, enc: Encounter, pl: Plan, copies: tuple[dict, dict], scaled: list[tuple[str, Scaled]], j: int,
+                   acc: dict, head: list[dict[str, Any]]) -> dict[str, Any]:
+        """One encounter through every step in paying order: the kernel's amounts, what stays unknown, and the trace."""
+        items, offs = copies
+        trace = head
         total = int(enc.total_cost * 100)
         ins = int(enc.eligible_cost * 100)
         ooc = enc.out_of_catalogue_cost
         oos = int(ooc * 100) if ooc is not None else total - ins
         owed = (ins, oos, total - ins - oos)
-        paid: dict[str, str] = {}
+        paid: dict[str, str | None] = {}
         gaps: list[tuple[str, str, str]] = []  # (base, missing figure, step) of each part not computed so far
-        for sid, sc in scaled.items():
+        for sid, sc in scaled:
             st = pl.decl[sid]
             out = pl.outcomes[sid]
+            kind = sc.kind
             if st is not None and st.base == "out_of_scope" and ooc is None and out.figs.on:
                 raise MissingFact("out_of_catalogue_cost", Text("trace.needed_by_step", encounter=enc.id, step=st.key, why="base: out_of_scope"))
-            base = base_amount(sc.kind.base, *owed)
-            amount, acc[sid], det = pay(SCALAR, sc.kind, sc.D, sc.rden, sc.nb, sc.rows[i], sc.on[i], owed, total, acc[sid])
+            if sc.never:  # off for every encounter of the year: pays nothing, and its year's sums are never read
+                amount, det = 0, {"B": base_amount(kind.base, *owed)}
+            else:
+                amount, acc[sid], det = pay(SCALAR, kind, sc.D, sc.rden, sc.nb, sc.rows[j], sc.on[j], owed, total, acc[sid])
             if st is None:
-                owed = after(sc.kind.base, amount, *owed, SCALAR)
+                owed = after(kind.base, amount, *owed, SCALAR)
                 continue
-            trace.extend(pl.items[sid])
-            entry = step_entry(st, amount, det, sc, out, self.lang)
-            # a step some rule reaches but whose key figure is missing is not computed: null, never "0.00" (the contract);
-            # with nothing owed on its base for this encounter it has nothing to pay on, and 0.00 is a fact
+            trace += items[sid]
+            base = det["B"]
             direct = bool(out.missing) and not out.figs.on
-            earlier = next((g for g in gaps if overlaps(g[0], sc.kind.base)), None)
-            yearly = s.unknown_steps.get(sid)
-            unknown = bool(not_known(direct, earlier is not None, yearly is not None, out.figs.on, base > 0, amount > 0))
+            unknown = False
+            if direct or gaps or sid in s.unknown_steps:  # the rule for a part that is not known (kernel.not_known)
+                earlier = next((g for g in gaps if overlaps(g[0], kind.base)), None)
+                yearly = s.unknown_steps.get(sid)
+                unknown = bool(not_known(direct, earlier is not None, yearly is not None, out.figs.on, base > 0, amount > 0))
+            entry = offs[sid] if sid in offs else paid_entry(st, amount, det, sc, out, self.lang)
             if direct and base <= 0:
                 s.missing = [m for m in s.missing if not (m["part"] == sid and m.get("encounter") == enc.id)]
+                entry = dict(entry)
                 entry["note"] = entry["text"] = msg("trace.nothing_to_pay_on", self.lang, name=st.name["en" if self.lang == "en" else "zh"], reason=out.note or "")
-            before = None if direct or not unknown else (earlier or (sc.kind.base, *yearly))
-            if before:
-                # it pays on what an earlier part (or this one, earlier in the year) left that is not computed
-                reason = Text("trace.after_unknown", step=step_words(st), earlier=before[2], parameter=before[1])
-                s.missing.append({"part": sid, "parameter": before[1], "encounter": enc.id, "date": enc.date.isoformat(),
-                                  "for": describe_person(pl.prof), "reason": reason})
-                entry["note"] = entry["text"] = msg("trace.not_computed", self.lang, reason=reason)
             if unknown:
-                gaps.append((sc.kind.base, before[1] if before else next((m["parameter"] for m in out.missing), sid), step_words(st)))
+                before = None if direct else (earlier or (kind.base, *yearly))
+                entry = dict(entry, value=None)  # not computed: null in the trace too, never "0.00"
+                if before:
+                    # it pays on what an earlier part (or this one, earlier in the year) left that is not computed
+                    reason = Text("trace.after_unknown", step=self._words(st), earlier=before[2], parameter=before[1])
+                    s.missing.append({"part": sid, "parameter": before[1], "encounter": enc.id, "date": enc.date.isoformat(),
+                                      "for": describe_person(pl.prof), "reason": reason})
+                    entry["note"] = entry["text"] = msg("trace.not_computed", self.lang, reason=reason)
+                gaps.append((kind.base, before[1] if before else next((m["parameter"] for m in out.missing), sid), self._words(st)))
                 s.unknown_steps.setdefault(sid, gaps[-1][1:])
-            owed = after(sc.kind.base, 0 if unknown else amount, *owed, SCALAR)  # an unknown part takes nothing off: known part
-            paid[sid] = None if unknown else fen_text(amount)
+                paid[sid] = None
+                s.unknown_parts.add(sid)
+            else:
+                owed = after(kind.base, amount, *owed, SCALAR)  # an unknown part takes nothing off: out of pocket is the known part
+                paid[sid] = fen_text(amount)
+                s.paid_fen[sid] = s.paid_fen.get(sid, 0) + amount
             trace.append(entry)
-        oop = sum(owed)
+        oop = owed[0] + owed[1] + owed[2]
         oop_text = fen_text(oop)
+        total_text = fen_text(total)
         trace.append({"step": "out_of_pocket", "value": oop_text, "rule": None, "document_version": None, "clause": None,
-                      "formula": f"{enc.total_cost} - " + " - ".join(v for v in paid.values() if v is not None)})
+                      "formula": f"{total_text} - " + " - ".join(v for v in paid.values() if v is not None)})
         for t in TIERS:
-            paid.setdefault(t, "0.00")
+            if t not in paid:
+                paid[t] = "0.00"
+        s.oop_fen += oop
+        s.total_fen += total
+        s.eligible_fen += ins
         return {
             "id": enc.id, "date": enc.date.isoformat(), "type": enc.type, "hospital_level": enc.hospital_level,
-            "categories": sorted(pl.prof.categories),
-            "total_cost": money_str(enc.total_cost), "eligible_cost": money_str(enc.eligible_cost),
+            "categories": list(pl.categories), "total_cost": total_text, "eligible_cost": fen_text(ins),
             "paid": paid, "out_of_pocket": oop_text, "trace": trace,
         }
 
-    def _waiting(self, s: Settlement, enc: Encounter, prof: Profile, trace: list) -> bool:
+    def _waiting(self, s: Settlement, enc: Encounter, trace: list) -> bool:
         e = s.case.enrolment
         if e is None or not (e.late or e.lapsed_years > 0) or enc.date < e.coverage_start:
             return False
@@ -303,10 +350,20 @@ class Evaluator:
         out.update(individual_contribution=money_str(contribution), subsidy=money_str(sub), payable=money_str(contribution - sub), trace=trace)
         return out
 
-    def _warning_check(self, s: Settlement, enc: Encounter, oop: Decimal) -> dict[str, Any] | None:
-        prof = self.profile(s.case, enc.date)
-        t = self._threshold(s, prof, None)
-        if t is None or oop <= t[0]:
+    def _warning_check(self, s: Settlement, enc: Encounter, cats: frozenset[str], oop: int) -> dict[str, Any] | None:
+        """The warning due after this encounter (out of pocket so far, fen, above the threshold in force), or None."""
+        case, day = s.case, enc.date
+        key = (case.region, bisect.bisect_right(self.res.change_dates(case.region), day), day.year, cats, case.scheme, case.tier,
+               case.age_on(day) if self.res.ages else None)
+        hit = self._thresholds.get(key)
+        if hit is None:
+            tmp = Settlement(case)
+            t = self._threshold(tmp, self.profile(case, day), None)
+            hit = self._thresholds[key] = (t, tmp.used, tmp.unverified)
+        t, used, unverified = hit
+        s.used.update(used)
+        s.unverified.update(unverified)
+        if t is None or oop <= int(t[0] * 100):
             return None
         return {"encounter": enc.id, "date": enc.date.isoformat(), "threshold": t[0], "rules": t[1]}
 
@@ -340,6 +397,19 @@ class Evaluator:
             out.update(warning=False, threshold=money_str(t[0]), reasons=[f"out-of-pocket {money_str(oop)} is not above the threshold {money_str(t[0])} ({', '.join(t[1])})"])
         out["trace"] = trace
         return out
+
+
+def _categories_on(case: Case) -> Any:
+    """`case.categories_on`, one set for every day when the case's categories have no dates."""
+    if all(p.start == dt.date.min and p.end is None for _, p in case.categories):
+        held = frozenset(c for c, _ in case.categories)
+        return lambda day: held
+    return case.categories_on
+
+
+def fen_decimal(v: int) -> Decimal:
+    """Integer fen as Decimal yuan with two decimals."""
+    return Decimal(v).scaleb(-2)
 
 
 def missing_income(prof: Profile) -> MissingParameter:

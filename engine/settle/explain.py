@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.settle import unknowns
-from engine.settle.evaluate import TIERS, Settlement
+from engine.settle.evaluate import TIERS, Settlement, fen_decimal
 from engine.policy.model import Rule
 from engine.core.messages import Name, Text, msg, tr, words
 from engine.core.money import ZERO, money_str, rate_str
@@ -22,17 +22,11 @@ def labels(lang: str) -> dict[str, str]:
 
 def result_json(s: Settlement, ps: PolicySet) -> dict[str, Any]:
     """The contract's result document."""
-    totals_paid = {t: ZERO for t in TIERS}
-    unknown: set[str] = set()
-    total = oop = ZERO
-    for e in s.encounters:
-        unknown.update(t for t, v in e["paid"].items() if v is None)
-        total += Decimal(e["total_cost"])
-        oop += Decimal(e["out_of_pocket"])
-        for t, v in e["paid"].items():
-            totals_paid[t] = totals_paid.get(t, ZERO) + (Decimal(v) if v is not None else ZERO)  # known part; see undetermined
+    parts = (*TIERS, *(st.id for st in s.steps if st.id not in TIERS))
+    totals_paid = {t: fen_decimal(s.paid_fen.get(t, 0)) for t in parts}  # the known part; see undetermined
+    unknown = s.unknown_parts
+    total, eligible, oop = fen_decimal(s.total_fen), fen_decimal(s.eligible_fen), fen_decimal(s.oop_fen)
     paid_sum = sum(totals_paid.values(), ZERO)
-    eligible = sum((Decimal(e["eligible_cost"]) for e in s.encounters), ZERO)
     docs = sorted({(r.doc_id, r.doc_version) for r in s.used.values()})
     return {
         "policy_set": {"version": ps.version, "fingerprint": ps.fingerprint},

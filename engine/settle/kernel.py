@@ -105,6 +105,7 @@ class Scaled:
     cols: dict[str, list[int]]
     on: list[bool]
     rows: list[dict[str, int]]  # the same figures row by row (a single case reads one row per encounter)
+    never: bool = False         # no row pays: the step is off for every key
 
 
 def scale(kind: Kind, figs: list[Figures], memo: dict | None = None) -> Scaled:
@@ -130,7 +131,7 @@ def scale(kind: Kind, figs: list[Figures], memo: dict | None = None) -> Scaled:
     table = [rows[id(f)] for f in figs]
     cols = {name: [r[j] for r in table] for j, name in enumerate(names)}
     dicts = {key: dict(zip(names, r)) for key, r in rows.items()}
-    return Scaled(kind, D, rden, nb, cols, [f.on for f in figs], [dicts[id(f)] for f in figs])
+    return Scaled(kind, D, rden, nb, cols, [f.on for f in figs], [dicts[id(f)] for f in figs], not live)
 
 
 def base_amount(base: str, ins: Any, oos: Any, rest: Any) -> Any:

@@ -35,40 +35,55 @@ def bands_str(bands: tuple) -> str:
     return "; ".join(f"{money_str(f)}+: {rate_str(r)}" for f, r in bands)  # marginal bands: from each amount up, that rate
 
 
-def step_entry(st: PayStep, amount: int, det: dict[str, Any], sc: Scaled, out: Outcome, lang: str) -> dict[str, Any]:
+def off_entry(st: PayStep, out: Outcome, lang: str) -> dict[str, Any]:
+    """The trace entry of a step that does not pay for the encounter: why, citing the step's declaration."""
+    note = msg("trace.not_computed", lang, reason=out.note or "")
+    name = st.name["zh" if lang != "en" else "en"]
+    return {"step": f"{st.id}.paid", "value": "0.00", "rule": st.key, "document_version": st.doc_version, "clause": st.clause,
+            "note": note, "text": (f"{name}：" if lang != "en" else f"{name}: ") + note}
+
+
+def paid_entry(st: PayStep, amount: int, det: dict[str, Any], sc: Scaled, out: Outcome, lang: str) -> dict[str, Any]:
     """The trace entry of one step's payment, citing the step's declaration; its sentence from the kernel's own values."""
-    value = fen_text(amount)
-    entry = {"step": f"{st.id}.paid", "value": value, "rule": st.key, "document_version": st.doc_version, "clause": st.clause}
     key = (lang, sc.D)
-    tmpl = out.texts.get(key)
-    if tmpl is None:  # the sentence's fixed words, once per figures and language; amounts are filled in below
-        tmpl = out.texts[key] = _template(st, sc, out, lang)
-    if not out.figs.on:
-        entry["note"], entry["text"] = tmpl
-        return entry
+    hit = out.texts.get(key)
+    if hit is None:  # the sentence's fixed words and the amounts it shows, once per figures and language
+        hit = out.texts[key] = (_template(st, sc, out, lang), _shown(st, sc, out))
+    tmpl, shown = hit
     D = sc.D
-    vals = {"paid": value, "B": yuan(det["B"]), "above": yuan(det["hi"] - det["lo"], D)}
+    value = fen_text(amount)
+    vals = {"paid": value, "B": fen_text(det["B"]), "above": yuan(det["hi"] - det["lo"], D)}
+    for name in shown:
+        if name == "left":
+            vals["left"] = fen_text(max(det["left"], 0))  # a cap lowered mid-year below what was paid: nothing left, nothing clawed back
+        elif name == "A1":
+            vals["A1"] = yuan(det["A"] + det["C"], D)
+        else:
+            vals[name] = yuan(det[name], 1 if name == "total" else D)
+    return {"step": f"{st.id}.paid", "value": value, "rule": st.key, "document_version": st.doc_version, "clause": st.clause,
+            "text": tmpl.format_map(vals)}
+
+
+def _shown(st: PayStep, sc: Scaled, out: Outcome) -> tuple[str, ...]:
+    """The kernel values a paying step's sentence shows beyond the base, the part above the deductible and the payment."""
     k = sc.kind
+    names: list[str] = []
     if k.share_limit:
-        vals.update(total=yuan(det["total"]), C=yuan(det["C"], D))
+        names += ["total", "C"]
     if k.ceiling or k.deductible != "none":
-        vals["d"] = yuan(det["d"], D)
+        names.append("d")
     if k.deductible == "year" and not k.ceiling:
-        vals.update(A0=yuan(det["A"], D), A1=yuan(det["A"] + det["C"], D))
+        names += ["A", "A1"]
     if len(out.figs.rates) > 1:
-        vals.update(lo=yuan(det["lo"], D), hi=yuan(det["hi"], D))
+        names += ["lo", "hi"]
     if st.annual_cap and not out.missing and out.figs.cap != NOCAP:
-        vals["left"] = yuan(max(det["left"], 0))  # a cap lowered mid-year below what was paid: nothing left, nothing clawed back
-    entry["text"] = tmpl.format(**vals)
-    return entry
+        names.append("left")
+    return tuple(names)
 
 
 def _template(st: PayStep, sc: Scaled, out: Outcome, lang: str) -> Any:
     """A step's sentence with {placeholders} for the amounts (or, for a step that does not pay, its note and text)."""
     name = st.name["zh" if lang != "en" else "en"]
-    if not out.figs.on:
-        note = msg("trace.not_computed", lang, reason=out.note or "")
-        return note, (f"{name}：" if lang != "en" else f"{name}: ") + note
     k = sc.kind
     f = out.figs
     parts = [msg(f"trace.step.base.{k.base}", lang, name=name.replace("{", "{{").replace("}", "}}"), base="{B}")]
@@ -77,7 +92,7 @@ def _template(st: PayStep, sc: Scaled, out: Outcome, lang: str) -> Any:
     if k.ceiling:
         parts.append(msg("trace.step.ceiling", lang, share=ratio(f.x), limit="{d}", above="{above}"))
     elif k.deductible == "year":
-        parts.append(msg("trace.step.deductible.year", lang, before="{A0}", after="{A1}", deductible="{d}", above="{above}"))
+        parts.append(msg("trace.step.deductible.year", lang, before="{A}", after="{A1}", deductible="{d}", above="{above}"))
     elif k.deductible == "encounter":
         parts.append(msg("trace.step.deductible.encounter", lang, deductible="{d}", above="{above}"))
     else:
