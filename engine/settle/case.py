@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -83,26 +84,26 @@ def parse_case(text: str, name: str = "<case>") -> Case:
         data = None
     if isinstance(data, dict):
         try:
-            return case_from_data(data, name)
+            return case_from_data(data, name, dates=False)
         except InputError:
             pass  # read again by the loader, for the lines and columns of every problem
     loaded, problems = load_text(text, name)
     return check_loaded(loaded, problems)
 
 
-def case_from_data(data: dict[str, Any], name: str = "<case>") -> Case:
-    """Check a case given as plain data (as produced by tests or batch code)."""
+def case_from_data(data: dict[str, Any], name: str = "<case>", dates: bool = True) -> Case:
+    """Check a case given as plain data (as produced by tests or batch code); `dates=False`: it holds no date objects (JSON)."""
     loaded = Loaded(name, data, {})
-    return check_loaded(loaded, [])
+    return check_loaded(loaded, [], dates)
 
 
-def check_loaded(loaded: Loaded | None, problems: list[Problem]) -> Case:
+def check_loaded(loaded: Loaded | None, problems: list[Problem], dates: bool = True) -> Case:
     """A Case from a loaded document and the loader's problems, or InputError listing every problem."""
     if loaded is not None and not problems:
         if not isinstance(loaded.data, dict):
             problems = [loaded.problem((), Text("case.mapping"))]
         else:
-            problems = schemas.check(loaded, "case")
+            problems = schemas.check(loaded, "case", dates)
     if loaded is not None and not problems:
         case, problems = _semantic(loaded)
         if not problems:
@@ -110,9 +111,14 @@ def check_loaded(loaded: Loaded | None, problems: list[Problem]) -> Case:
     raise InputError(Text("case.bad"), sorted(problems))
 
 
+CENT = Decimal("0.01")
+MONEY_FIELDS = ("total_cost", "eligible_cost", "out_of_catalogue_cost")
+_PLAIN_MONEY = re.compile(r"[0-9]{1,13}(\.[0-9]{1,2})?")  # yuan, at most two decimals, below 10^13: no limit reached
+
+
 def _money(v: Any) -> Decimal:
     d = dec(v)
-    return d.quantize(Decimal("0.01"))
+    return d.quantize(CENT)
 
 
 def _semantic(loaded: Loaded) -> tuple[Case | None, list[Problem]]:
@@ -133,29 +139,41 @@ def _semantic(loaded: Loaded) -> tuple[Case | None, list[Problem]]:
         cats.append((c["id"], Period(start, end)))
     encs = []
     for i, e in enumerate(d["encounters"]):
-        keys = [key for key in ("total_cost", "eligible_cost", "out_of_catalogue_cost") if key in e]
-        bad = [(key, number_problem(e[key])) for key in keys]
-        if any(b for _, b in bad):
-            out += [loaded.problem(("encounters", i, key), Text(b[0], **b[1])) for key, b in bad if b]
-            continue
-        for key in keys:
-            v = dec(e[key])
+        money: dict[str, Decimal] = {}
+        bad = False
+        for key in MONEY_FIELDS:
+            if key not in e:
+                continue
+            raw = e[key]
+            if type(raw) is str and _PLAIN_MONEY.fullmatch(raw):  # the usual form: within every limit, nothing to check
+                money[key] = Decimal(raw).quantize(CENT)
+                continue
+            b = number_problem(raw)
+            if b:
+                out.append(loaded.problem(("encounters", i, key), Text(b[0], **b[1])))
+                bad = True
+                continue
+            v = dec(raw)
             if v < 0:
                 out.append(loaded.problem(("encounters", i, key), Text("case.negative", field=key, value=v)))
-            if v != v.quantize(Decimal("0.01")):
+            if v != v.quantize(CENT):
                 out.append(loaded.problem(("encounters", i, key), Text("case.decimals", field=key, value=v)))
-        total, eligible = dec(e["total_cost"]), dec(e["eligible_cost"])
+            money[key] = v
+        if bad:
+            continue
+        total, eligible = money["total_cost"], money["eligible_cost"]
         if eligible > total:
             out.append(loaded.problem(("encounters", i, "eligible_cost"), Text("case.eligible_above_total", eligible=eligible, total=total)))
-        ooc = dec(e["out_of_catalogue_cost"]) if "out_of_catalogue_cost" in e else None
+        ooc = money.get("out_of_catalogue_cost")
         if ooc is not None and eligible + ooc > total:
             out.append(loaded.problem(("encounters", i, "out_of_catalogue_cost"), Text("batch.parts_above_total", eligible=eligible, outside=ooc, total=total)))
         encs.append(Encounter(e["id"], as_date(e["date"]), e["type"], int(e["hospital_level"]), _money(total), _money(eligible),
                               _money(ooc) if ooc is not None else None, e.get("in_pooling_area"), e.get("hospital_admin_level")))
-    ids = [e.id for e in encs]
-    for i, eid in enumerate(ids):
-        if eid in ids[:i]:
-            out.append(loaded.problem(("encounters", i, "id"), Text("case.duplicate_encounter", id=eid)))
+    seen: set[str] = set()
+    for i, enc in enumerate(encs):
+        if enc.id in seen:
+            out.append(loaded.problem(("encounters", i, "id"), Text("case.duplicate_encounter", id=enc.id)))
+        seen.add(enc.id)
     years = sorted({e.date.year for e in encs})
     if len(years) > 1:
         i = next(i for i, e in enumerate(encs) if e.date.year != encs[0].date.year)

@@ -11,14 +11,14 @@ from typing import Any
 from engine.settle.case import Case, Encounter
 from engine.policy.model import Rule
 from engine.core.messages import Name, Text, msg
-from engine.core.money import ZERO, fen, fen_text, money_str, rate_str
+from engine.core.money import ZERO, fen, fen_text, money_str
 from engine.policy.policyset import PolicySet
 from engine.core.problems import InputError, MissingFact, MissingParameter
-from engine.core.registry import PARAMETERS
 from engine.policy.resolve import UNSTATED, Profile, ReferenceMissing, Resolved
 from engine.settle.kernel import SCALAR, not_known, overlaps, Figures, Scaled, after, base_amount, kind_of, pay, scale
 from engine.settle.stepfigs import Facts, Outcome, describe_person, missing_reference, step_outcome, step_words
-from engine.settle.steptrace import bands_str, off_entry, paid_entry, param_text
+from engine.settle.provenance import describe
+from engine.settle.steptrace import off_entry, paid_entry, step_sentence
 
 TIERS = ("basic_insurance", "serious_illness", "medical_assistance")
 OFF = Outcome(Figures())  # a step not in force for the encounter
@@ -37,6 +37,7 @@ class Plan:
     unverified: dict[tuple, dict[str, str]] = field(default_factory=dict)
     missing: list[dict[str, str]] = field(default_factory=list)
     off: dict[str, dict[str, Any]] = field(default_factory=dict)  # the trace entry of each step that does not pay
+    threshold_key: tuple = ()  # what the warning threshold depends on
 
 
 @dataclass
@@ -44,7 +45,8 @@ class Settlement:
     """Everything the interpreter found, before it is turned into the contract's JSON."""
 
     case: Case
-    encounters: list[dict[str, Any]] = field(default_factory=list)
+    lang: str = "zh"
+    rows: list[dict[str, Any]] = field(default_factory=list)  # the encounters; read them as `encounters`
     used: dict[str, Rule] = field(default_factory=dict)
     unverified: dict[tuple, dict[str, str]] = field(default_factory=dict)
     missing: list[dict[str, str]] = field(default_factory=list)
@@ -56,6 +58,15 @@ class Settlement:
     paid_fen: dict[str, int] = field(default_factory=dict)  # the known part of each payer, fen
     unknown_parts: set[str] = field(default_factory=set)    # payers not computed in some encounter (null)
     oop_fen: int = 0
+    unwritten: list[tuple] = field(default_factory=list)  # paying steps' trace entries whose sentence is not yet written
+
+    @property
+    def encounters(self) -> list[dict[str, Any]]:
+        """The settled encounters, every trace sentence written (the paying steps' on first reading)."""
+        for entry, st, amount, det, sc, out in self.unwritten:
+            entry["text"] = step_sentence(st, amount, det, sc, out, self.lang)
+        self.unwritten.clear()
+        return self.rows
     unknown_steps: dict[str, tuple[str, Any]] = field(default_factory=dict)  # step -> (missing figure, words) once not computed
 
 
@@ -72,6 +83,7 @@ class Evaluator:
         self._scaled: dict[tuple, Scaled] = {}
         self._thresholds: dict[tuple, tuple] = {}
         self._names: dict[str, Text] = {}
+        self._days: dict[tuple, tuple[int, int]] = {}
 
     # -- parameter access -------------------------------------------------
     def param(self, s: Settlement, name: str, prof: Profile, trace: list | None) -> Resolved | None:
@@ -84,7 +96,7 @@ class Evaluator:
             return None
         cached = self._seen.get(id(rv))
         if cached is None:
-            cached = self._describe(name, rv, prof.hospital_level)
+            cached = describe(self.ps, name, rv, prof.hospital_level, self.lang)
             self._seen[id(rv)] = cached
         used, unverified, items = cached
         s.used.update(used)
@@ -92,31 +104,6 @@ class Evaluator:
         if trace is not None:
             trace.extend(dict(i) for i in items)
         return rv
-
-    def _describe(self, name: str, rv: Resolved, level: int | None = None) -> tuple[dict, dict, list]:
-        """Rules used, unverified values and trace items of one resolved value (computed once per value)."""
-        used: dict[str, Rule] = {}
-        unverified: dict[tuple, dict[str, str]] = {}
-        items = []
-        for st in rv.steps:
-            r = st.rule
-            used[r.key] = r
-            if not r.provenance.verified:
-                unverified[(name, r.key)] = below_primary(name, r.key, r.provenance, self._source(r.doc_id, r.provenance.source))
-            if st.action == "reference":
-                datum = st.value
-                ref = f"{datum.doc_id}#{datum.id}"
-                if not datum.provenance.verified:
-                    unverified[(name, ref)] = below_primary(name, ref, datum.provenance, self._source(datum.doc_id, datum.provenance.source))
-            items.append(_step(name, st, rv, level, self.lang))
-        return used, unverified, items
-
-    def _source(self, doc_id: str, source_id: str | None) -> tuple[str, str]:
-        """The cited source: its title, and the address where it was read."""
-        for src in self.ps.documents[doc_id].raw.get("sources", []):
-            if src["id"] == source_id:
-                return src["title"], src.get("url") or src.get("reference", "")
-        return "", ""
 
     def need(self, s: Settlement, name: str, prof: Profile, trace: list) -> Any:
         """A parameter the computation cannot do without."""
@@ -128,20 +115,21 @@ class Evaluator:
     # -- the year --------------------------------------------------------
     def settle(self, case: Case) -> Settlement:
         """Resolve every encounter's step figures once per key, run the payment kernel on the year in date order, then premium and monitoring."""
-        s = Settlement(case)
+        s = Settlement(case, self.lang)
         steps = self.ps.steps
         if len(self._plans) > 4096:  # bounded: the kernel rows are keyed by id(Figures), so they go with the plans
-            self._plans.clear(), self._rows.clear(), self._scaled.clear(), self._thresholds.clear()
+            self._plans.clear(), self._rows.clear(), self._scaled.clear(), self._thresholds.clear(), self._days.clear()
         cats_on = _categories_on(case)
         heads: list[list[dict[str, Any]]] = []
         plans: list[Plan] = []
         for enc in case.encounters:
-            if not self.res.in_force(case.region, enc.date):
+            day = self._day(case.region, enc.date)
+            if day is None:
                 raise InputError(Text("case.no_policy", region=Name("region", case.region), region_id=case.region, date=enc.date, encounter=enc.id))
             head: list[dict[str, Any]] = []
             waiting = self._waiting(s, enc, head) if case.enrolment is not None else False
             heads.append(head)
-            plans.append(self._plan(case, enc, cats_on(enc.date), waiting))
+            plans.append(self._plan(case, enc, day, cats_on(enc.date), waiting))
         distinct = list({id(pl): pl for pl in plans}.values())
         at = {id(pl): j for j, pl in enumerate(distinct)}
         for pl in distinct:
@@ -150,16 +138,14 @@ class Evaluator:
         for enc, pl in zip(case.encounters, plans):
             if pl.missing:
                 s.missing.extend(dict(m, encounter=enc.id, date=enc.date.isoformat()) for m in pl.missing)
-        scaled = [(sid, self._scale(steps, sid, [pl.outcomes[sid].figs for pl in distinct])) for sid in steps.ids]
-        # trace items are shared by the encounters of one key: copied once per settlement, never from the caches
-        copies = {id(pl): ({sid: [dict(i) for i in v] for sid, v in pl.items.items()}, {sid: dict(v) for sid, v in pl.off.items()})
-                  for pl in distinct}
+        scaled = [self._scale(steps, sid, [pl.outcomes[sid].figs for pl in distinct]) for sid in steps.ids]
+        ready = {id(pl): self._ready(pl, scaled, at[id(pl)]) for pl in distinct}
         acc = {sid: (0, 0, 0) for sid in steps.ids}
         first_warning = None
         for enc, pl, head in zip(case.encounters, plans, heads):
-            row = self._encounter(s, enc, pl, copies[id(pl)], scaled, at[id(pl)], acc, head)
-            s.encounters.append(row)
-            w = self._warning_check(s, enc, cats_on(enc.date), s.oop_fen)  # every encounter: its threshold's rules are used
+            row = self._encounter(s, enc, pl, ready[id(pl)], acc, head)
+            s.rows.append(row)
+            w = self._warning_check(s, enc, pl, s.oop_fen)  # every encounter: its threshold's rules are used
             if w and first_warning is None:
                 first_warning = w
         s.steps = [st for st in (next((pl.decl[sid] for pl in distinct if pl.decl[sid] is not None), None) for sid in steps.ids) if st is not None]
@@ -189,15 +175,28 @@ class Evaluator:
         return Profile(case.region, day, case.categories_on(day), case.scheme, case.tier,
                        enc.type if enc else None, enc.hospital_level if enc else None, case.age_on(day), pool, admin)
 
-    def _plan(self, case: Case, enc: Encounter, cats: frozenset[str], waiting: bool) -> Plan:
+    def _day(self, region: str, day: dt.date) -> tuple[int, int] | None:
+        """Which of the region's rule periods and step periods `day` falls in; None if no policy covers it."""
+        key = (region, day)
+        hit = self._days.get(key)
+        if hit is None:
+            if not self.res.in_force(region, day):
+                return None
+            if len(self._days) > 100_000:
+                self._days.clear()
+            hit = self._days[key] = (bisect.bisect_right(self.res.change_dates(region), day), self.ps.steps.epoch(region, day))
+        return hit
+
+    def _plan(self, case: Case, enc: Encounter, epochs: tuple[int, int], cats: frozenset[str], waiting: bool) -> Plan:
         """The plan of the encounter's key (as the batch keys encounters): resolved once per key and Evaluator, then shared."""
-        day, region = enc.date, case.region
-        key = (region, bisect.bisect_right(self.res.change_dates(region), day), self.ps.steps.epoch(region, day), day.year, cats,
-               case.scheme, case.tier, enc.type, enc.hospital_level, case.age_on(day) if self.res.ages else None, waiting,
+        day = enc.date
+        age = case.age_on(day) if self.res.ages else None
+        key = (case.region, epochs, day.year, cats, case.scheme, case.tier, enc.type, enc.hospital_level, age, waiting,
                enc.in_pooling_area, enc.admin_level)
         pl = self._plans.get(key)
         if pl is None:
             pl = self._plans[key] = self._new_plan(case, enc, waiting)
+            pl.threshold_key = (case.region, epochs[0], day.year, cats, case.scheme, case.tier, age)
         return pl
 
     def _new_plan(self, case: Case, enc: Encounter, waiting: bool) -> Plan:
@@ -222,10 +221,21 @@ class Evaluator:
                 pl.off[sid] = off_entry(st, out, self.lang)
         return pl
 
-    def _encounter(self, s: Settlement, enc: Encounter, pl: Plan, copies: tuple[dict, dict], scaled: list[tuple[str, Scaled]], j: int,
-                   acc: dict, head: list[dict[str, Any]]) -> dict[str, Any]:
+    def _ready(self, pl: Plan, scaled: list[Scaled], j: int) -> list[tuple]:
+        """Per step, what every encounter of the plan reads in this settlement; trace items copied once, never the caches'."""
+        out = []
+        for sc in scaled:
+            sid = sc.kind.id
+            st, o = pl.decl[sid], pl.outcomes[sid]
+            off = dict(pl.off[sid]) if sid in pl.off else None
+            direct = bool(o.missing) and not o.figs.on  # its own key figure is missing
+            gap = (o.missing[0]["parameter"] if o.missing else sid, self._words(st)) if st is not None else None
+            out.append((sid, sc, sc.rows[j], sc.on[j], st, o, [dict(i) for i in pl.items[sid]], off,
+                        dict(off, value=None) if off and direct else None, direct, gap))
+        return out
+
+    def _encounter(self, s: Settlement, enc: Encounter, pl: Plan, ready: list[tuple], acc: dict, head: list[dict[str, Any]]) -> dict[str, Any]:
         """One encounter through every step in paying order: the kernel's amounts, what stays unknown, and the trace."""
-        items, offs = copies
         trace = head
         total = int(enc.total_cost * 100)
         ins = int(enc.eligible_cost * 100)
@@ -233,56 +243,63 @@ class Evaluator:
         oos = int(ooc * 100) if ooc is not None else total - ins
         owed = (ins, oos, total - ins - oos)
         paid: dict[str, str | None] = {}
-        gaps: list[tuple[str, str, str]] = []  # (base, missing figure, step) of each part not computed so far
-        for sid, sc in scaled:
-            st = pl.decl[sid]
-            out = pl.outcomes[sid]
+        gaps: list[tuple[str, str, Any]] = []  # (base, missing figure, step) of each part not computed so far
+        for sid, sc, row, on, st, out, items, off, off_unknown, direct, gap in ready:
             kind = sc.kind
-            if st is not None and st.base == "out_of_scope" and ooc is None and out.figs.on:
-                raise MissingFact("out_of_catalogue_cost", Text("trace.needed_by_step", encounter=enc.id, step=st.key, why="base: out_of_scope"))
             if sc.never:  # off for every encounter of the year: pays nothing, and its year's sums are never read
-                amount, det = 0, {"B": base_amount(kind.base, *owed)}
+                amount, det = 0, None
+                base = base_amount(kind.base, *owed)
             else:
-                amount, acc[sid], det = pay(SCALAR, kind, sc.D, sc.rden, sc.nb, sc.rows[j], sc.on[j], owed, total, acc[sid])
+                if on and ooc is None and kind.base == "out_of_scope":
+                    raise MissingFact("out_of_catalogue_cost", Text("trace.needed_by_step", encounter=enc.id, step=st.key, why="base: out_of_scope"))
+                amount, acc[sid], det = pay(SCALAR, kind, sc.D, sc.rden, sc.nb, row, on, owed, total, acc[sid])
+                base = det["B"]
             if st is None:
                 owed = after(kind.base, amount, *owed, SCALAR)
                 continue
-            trace += items[sid]
-            base = det["B"]
-            direct = bool(out.missing) and not out.figs.on
+            trace += items
             unknown = False
             if direct or gaps or sid in s.unknown_steps:  # the rule for a part that is not known (kernel.not_known)
-                earlier = next((g for g in gaps if overlaps(g[0], kind.base)), None)
+                earlier = None
+                for g in gaps:
+                    if overlaps(g[0], kind.base):
+                        earlier = g
+                        break
                 yearly = s.unknown_steps.get(sid)
-                unknown = bool(not_known(direct, earlier is not None, yearly is not None, out.figs.on, base > 0, amount > 0))
-            entry = offs[sid] if sid in offs else paid_entry(st, amount, det, sc, out, self.lang)
-            if direct and base <= 0:
-                s.missing = [m for m in s.missing if not (m["part"] == sid and m.get("encounter") == enc.id)]
-                entry = dict(entry)
-                entry["note"] = entry["text"] = msg("trace.nothing_to_pay_on", self.lang, name=st.name["en" if self.lang == "en" else "zh"], reason=out.note or "")
+                unknown = bool(not_known(direct, earlier is not None, yearly is not None, on, base > 0, amount > 0))
+            entry = off if off is not None else paid_entry(st, fen_text(amount))
             if unknown:
                 before = None if direct else (earlier or (kind.base, *yearly))
-                entry = dict(entry, value=None)  # not computed: null in the trace too, never "0.00"
                 if before:
                     # it pays on what an earlier part (or this one, earlier in the year) left that is not computed
-                    reason = Text("trace.after_unknown", step=self._words(st), earlier=before[2], parameter=before[1])
+                    reason = Text("trace.after_unknown", step=gap[1], earlier=before[2], parameter=before[1])
                     s.missing.append({"part": sid, "parameter": before[1], "encounter": enc.id, "date": enc.date.isoformat(),
                                       "for": describe_person(pl.prof), "reason": reason})
+                    entry = dict(entry, value=None)  # not computed: null in the trace too, never "0.00"
                     entry["note"] = entry["text"] = msg("trace.not_computed", self.lang, reason=reason)
-                gaps.append((kind.base, before[1] if before else next((m["parameter"] for m in out.missing), sid), self._words(st)))
+                    gaps.append((kind.base, before[1], gap[1]))
+                else:
+                    entry = off_unknown
+                    gaps.append((kind.base, *gap))
                 s.unknown_steps.setdefault(sid, gaps[-1][1:])
                 paid[sid] = None
                 s.unknown_parts.add(sid)
             else:
+                if direct and base <= 0:  # its figure is missing but nothing is owed on its base: 0.00 is a fact
+                    s.missing = [m for m in s.missing if not (m["part"] == sid and m.get("encounter") == enc.id)]
+                    entry = dict(entry)
+                    entry["note"] = entry["text"] = msg("trace.nothing_to_pay_on", self.lang, name=st.name["en" if self.lang == "en" else "zh"], reason=out.note or "")
                 owed = after(kind.base, amount, *owed, SCALAR)  # an unknown part takes nothing off: out of pocket is the known part
-                paid[sid] = fen_text(amount)
+                paid[sid] = entry["value"]
                 s.paid_fen[sid] = s.paid_fen.get(sid, 0) + amount
+                if entry["text"] is None:
+                    s.unwritten.append((entry, st, amount, det, sc, out))
             trace.append(entry)
         oop = owed[0] + owed[1] + owed[2]
         oop_text = fen_text(oop)
         total_text = fen_text(total)
         trace.append({"step": "out_of_pocket", "value": oop_text, "rule": None, "document_version": None, "clause": None,
-                      "formula": f"{total_text} - " + " - ".join(v for v in paid.values() if v is not None)})
+                      "formula": f"{total_text} - " + " - ".join([v for v in paid.values() if v is not None])})
         for t in TIERS:
             if t not in paid:
                 paid[t] = "0.00"
@@ -350,20 +367,18 @@ class Evaluator:
         out.update(individual_contribution=money_str(contribution), subsidy=money_str(sub), payable=money_str(contribution - sub), trace=trace)
         return out
 
-    def _warning_check(self, s: Settlement, enc: Encounter, cats: frozenset[str], oop: int) -> dict[str, Any] | None:
+    def _warning_check(self, s: Settlement, enc: Encounter, pl: Plan, oop: int) -> dict[str, Any] | None:
         """The warning due after this encounter (out of pocket so far, fen, above the threshold in force), or None."""
-        case, day = s.case, enc.date
-        key = (case.region, bisect.bisect_right(self.res.change_dates(case.region), day), day.year, cats, case.scheme, case.tier,
-               case.age_on(day) if self.res.ages else None)
-        hit = self._thresholds.get(key)
+        hit = self._thresholds.get(pl.threshold_key)
         if hit is None:
-            tmp = Settlement(case)
-            t = self._threshold(tmp, self.profile(case, day), None)
-            hit = self._thresholds[key] = (t, tmp.used, tmp.unverified)
-        t, used, unverified = hit
-        s.used.update(used)
-        s.unverified.update(unverified)
-        if t is None or oop <= int(t[0] * 100):
+            tmp = Settlement(s.case)
+            t = self._threshold(tmp, self.profile(s.case, enc.date), None)
+            hit = self._thresholds[pl.threshold_key] = (t, tmp.used, tmp.unverified, None if t is None else int(t[0] * 100))
+        t, used, unverified, limit = hit
+        if used:
+            s.used.update(used)
+            s.unverified.update(unverified)
+        if t is None or oop <= limit:
             return None
         return {"encounter": enc.id, "date": enc.date.isoformat(), "threshold": t[0], "rules": t[1]}
 
@@ -416,53 +431,6 @@ def missing_income(prof: Profile) -> MissingParameter:
     """The error for a warning threshold that is a share of an income figure the set does not have."""
     return MissingParameter("monitoring.threshold", describe_person(prof), prof.date.isoformat(), prof.region,
                             Text("error.income_missing", region=Name("region", prof.region), region_id=prof.region, year=prof.date.year - 1))
-
-
-def below_primary(name: str, key: str, prov: Any, source: tuple[str, str] = ("", "")) -> dict[str, str]:
-    """The result's entry for a figure below primary: parameter, rule or datum, grade, note (or derivation) and source."""
-    title, where = source
-    note = prov.note or prov.derivation or (f"Source: {title} ({where})" if title else "")
-    if prov.derivation and prov.note and prov.derivation not in prov.note:
-        note = f"{prov.note} Derivation: {prov.derivation}"
-    out = {"parameter": name, "rule": key, "grade": prov.grade, "note": note}
-    if title:
-        out["source"] = title
-        out["source_address"] = where
-    return out
-
-
-def _step(name: str, st: Any, rv: Resolved, level: int | None = None, lang: str = "zh") -> dict[str, Any]:
-    r = st.rule
-    v = st.value
-    if st.action == "reference":
-        shown = money_str(v.value)
-    else:
-        shown = show_value(name, v)
-    item = {"step": name, "value": shown, "rule": r.key, "document_version": r.doc_version, "clause": r.clause,
-            "action": st.action, "verified": r.provenance.verified, "grade": r.provenance.grade}
-    if st.action == "reference":
-        item["detail"] = st.detail
-        item["grade"] = v.provenance.grade
-        item["verified"] = v.provenance.verified
-    item["text"] = param_text(name, st, shown, level, lang)
-    if rv.category:
-        item["category"] = rv.category
-    return item
-
-
-def show_value(name: str, v: Any) -> str | None:
-    kind = PARAMETERS[name].kind
-    if v is None:
-        return None
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, tuple):
-        return bands_str(v)
-    if kind in ("rate", "bands"):
-        return rate_str(v)
-    if kind == "months":
-        return str(v)
-    return money_str(v)
 
 
 def _calc(step: str, value: Decimal, formula: str, money: bool = True) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from engine.settle.evaluate import show_value
+from engine.settle.provenance import show_value
 from engine.settle.explain import describe_rule, grade_label
 from engine.policy.policyset import PolicySet
 from engine.core.messages import Name, Text, msg, tr, words

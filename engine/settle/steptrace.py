@@ -43,16 +43,21 @@ def off_entry(st: PayStep, out: Outcome, lang: str) -> dict[str, Any]:
             "note": note, "text": (f"{name}：" if lang != "en" else f"{name}: ") + note}
 
 
-def paid_entry(st: PayStep, amount: int, det: dict[str, Any], sc: Scaled, out: Outcome, lang: str) -> dict[str, Any]:
-    """The trace entry of one step's payment, citing the step's declaration; its sentence from the kernel's own values."""
+def paid_entry(st: PayStep, value: str) -> dict[str, Any]:
+    """The trace entry of one step's payment, citing the step's declaration; its sentence (`text`) is written later."""
+    return {"step": f"{st.id}.paid", "value": value, "rule": st.key, "document_version": st.doc_version, "clause": st.clause,
+            "text": None}
+
+
+def step_sentence(st: PayStep, amount: int, det: dict[str, Any], sc: Scaled, out: Outcome, lang: str) -> str:
+    """A paying step's sentence, from the kernel's own values for the encounter."""
     key = (lang, sc.D)
     hit = out.texts.get(key)
     if hit is None:  # the sentence's fixed words and the amounts it shows, once per figures and language
         hit = out.texts[key] = (_template(st, sc, out, lang), _shown(st, sc, out))
     tmpl, shown = hit
     D = sc.D
-    value = fen_text(amount)
-    vals = {"paid": value, "B": fen_text(det["B"]), "above": yuan(det["hi"] - det["lo"], D)}
+    vals = {"paid": fen_text(amount), "B": fen_text(det["B"]), "above": yuan(det["hi"] - det["lo"], D)}
     for name in shown:
         if name == "left":
             vals["left"] = fen_text(max(det["left"], 0))  # a cap lowered mid-year below what was paid: nothing left, nothing clawed back
@@ -60,8 +65,7 @@ def paid_entry(st: PayStep, amount: int, det: dict[str, Any], sc: Scaled, out: O
             vals["A1"] = yuan(det["A"] + det["C"], D)
         else:
             vals[name] = yuan(det[name], 1 if name == "total" else D)
-    return {"step": f"{st.id}.paid", "value": value, "rule": st.key, "document_version": st.doc_version, "clause": st.clause,
-            "text": tmpl.format_map(vals)}
+    return tmpl.format_map(vals)
 
 
 def _shown(st: PayStep, sc: Scaled, out: Outcome) -> tuple[str, ...]:
