@@ -5,10 +5,10 @@ from decimal import Decimal
 from typing import Any
 
 from engine.settle import unknowns
-from engine.settle.evaluate import TIERS, Settlement, fen_decimal
+from engine.settle.evaluate import TIERS, Settlement
 from engine.policy.model import Rule
 from engine.core.messages import Name, Text, msg, tr, words
-from engine.core.money import ZERO, money_str, rate_str
+from engine.core.money import fen_text, money_str, rate_str
 from engine.policy.policyset import PolicySet
 from engine.core.registry import CATEGORIES, GRADES, PARAMETERS, REGIONS
 
@@ -23,10 +23,9 @@ def labels(lang: str) -> dict[str, str]:
 def result_json(s: Settlement, ps: PolicySet) -> dict[str, Any]:
     """The contract's result document."""
     parts = (*TIERS, *(st.id for st in s.steps if st.id not in TIERS))
-    totals_paid = {t: fen_decimal(s.paid_fen.get(t, 0)) for t in parts}  # the known part; see undetermined
+    paid = {t: s.paid_fen.get(t, 0) for t in parts}  # fen, the known part; see undetermined
     unknown = s.unknown_parts
-    total, eligible, oop = fen_decimal(s.total_fen), fen_decimal(s.eligible_fen), fen_decimal(s.oop_fen)
-    paid_sum = sum(totals_paid.values(), ZERO)
+    paid_sum = Decimal(sum(paid.values()))
     docs = sorted({(r.doc_id, r.doc_version) for r in s.used.values()})
     return {
         "policy_set": {"version": ps.version, "fingerprint": ps.fingerprint},
@@ -35,13 +34,14 @@ def result_json(s: Settlement, ps: PolicySet) -> dict[str, Any]:
         "year": s.case.year,
         "encounters": s.encounters,
         "totals": {
-            "total_cost": money_str(total), "eligible_cost": money_str(eligible),
+            "total_cost": fen_text(s.total_fen), "eligible_cost": fen_text(s.eligible_fen),
             # a part not computed in some encounter has no total (null); paid_known adds what was computed
-            "paid": {t: None if t in unknown else money_str(v) for t, v in totals_paid.items()},
-            "paid_known": {t: money_str(v) for t, v in totals_paid.items()},
-            "out_of_pocket": money_str(oop),
-            "reimbursement_rate": None if unknown else (rate_str((paid_sum / total).quantize(Decimal("0.0001"))) if total else "0.00"),
-            "policy_scope_reimbursement_rate": None if unknown else (rate_str((paid_sum / eligible).quantize(Decimal("0.0001"))) if eligible else "0.00"),
+            "paid": {t: None if t in unknown else fen_text(v) for t, v in paid.items()},
+            "paid_known": {t: fen_text(v) for t, v in paid.items()},
+            "out_of_pocket": fen_text(s.oop_fen),
+            # shares of whole fen: the same quotients as of the yuan amounts
+            "reimbursement_rate": None if unknown else (rate_str((paid_sum / s.total_fen).quantize(Decimal("0.0001"))) if s.total_fen else "0.00"),
+            "policy_scope_reimbursement_rate": None if unknown else (rate_str((paid_sum / s.eligible_fen).quantize(Decimal("0.0001"))) if s.eligible_fen else "0.00"),
             "undetermined": sum(1 for u in unknowns.undetermined(s.missing) if u["part"] not in ("premium", "monitoring")),
         },
         "premium": s.premium,
