@@ -247,6 +247,11 @@ class Evaluator:
         for sid, sc, row, on, st, out, items, off, off_unknown, direct, gap in ready:
             kind = sc.kind
             if sc.never:  # off for every encounter of the year: pays nothing, and its year's sums are never read
+                if off is not None and not direct and not gaps and sid not in s.unknown_steps:
+                    trace += items  # nothing unknown before it: 0.00, and why
+                    trace.append(off)
+                    paid[sid] = "0.00"
+                    continue
                 amount, det = 0, None
                 base = base_amount(kind.base, *owed)
             else:
