@@ -80,7 +80,7 @@ class Evaluator:
         self._seen: dict[int, tuple[dict, dict, list]] = {}
         self._plans: dict[tuple, Plan] = {}
         self._rows: dict[tuple, tuple] = {}  # kernel rows of the figures held in self._plans (and OFF)
-        self._scaled: dict[tuple, Scaled] = {}
+        self._scaled: dict[tuple, tuple[list[Figures], Scaled]] = {}
         self._thresholds: dict[tuple, tuple] = {}
         self._names: dict[str, Text] = {}
         self._days: dict[tuple, tuple[int, int]] = {}
@@ -117,7 +117,7 @@ class Evaluator:
         """Resolve every encounter's step figures once per key, run the payment kernel on the year in date order, then premium and monitoring."""
         s = Settlement(case, self.lang)
         steps = self.ps.steps
-        if len(self._plans) > 4096:  # bounded: the kernel rows are keyed by id(Figures), so they go with the plans
+        if len(self._plans) > 4096:  # bounded; the kernel rows and columns go with the plans' figures
             self._plans.clear(), self._rows.clear(), self._scaled.clear(), self._thresholds.clear(), self._days.clear()
         cats_on = _categories_on(case)
         heads: list[list[dict[str, Any]]] = []
@@ -164,9 +164,9 @@ class Evaluator:
         """A step's kernel rows for these figures (the same figures in the same order: the same rows)."""
         key = (sid, *map(id, figs))
         hit = self._scaled.get(key)
-        if hit is None:
-            hit = self._scaled[key] = scale(kind_of(steps.kinds[sid]), figs, self._rows)
-        return hit
+        if hit is None or any(a is not b for a, b in zip(hit[0], figs)):  # ids of these very objects, not reused ones
+            hit = self._scaled[key] = (figs, scale(kind_of(steps.kinds[sid]), figs, self._rows))
+        return hit[1]
 
     def profile(self, case: Case, day: dt.date, enc: Encounter | None = None) -> Profile:
         """The person's facts on `day`."""

@@ -110,7 +110,7 @@ class Scaled:
 
 def scale(kind: Kind, figs: list[Figures], memo: dict | None = None) -> Scaled:
     """Integer columns of a step's figures (one row per key) over one D and one rate denominator; `memo` keeps rows."""
-    # `memo` is keyed by id(Figures): its holder must keep those Figures alive
+    # `memo` is keyed by id(Figures) and keeps each Figures beside its row, so an id reused after one is freed never hits
     uniq = {id(f): f for f in figs}  # figures are shared between encounters of one key: convert each once
     live = [f for f in uniq.values() if f.on]
     D = math.lcm(1, *(g.denominator for f in live for g in (f.d, f.q, f.x)))
@@ -120,13 +120,14 @@ def scale(kind: Kind, figs: list[Figures], memo: dict | None = None) -> Scaled:
     memo = {} if memo is None else memo
     for key, f in uniq.items():
         hit = memo.get((key, D, rden, nb))
-        if hit is not None:
-            rows[key] = hit
+        if hit is not None and hit[0] is f:  # the same object, not another one that took a freed one's id
+            rows[key] = hit[1]
             continue
         g = f if f.on else Figures()
-        rows[key] = memo[(key, D, rden, nb)] = (int(g.d * D), int(g.q * D), int(g.x * D), g.cap,
+        rows[key] = (int(g.d * D), int(g.q * D), int(g.x * D), g.cap,
                      *(g.starts[b] if b < len(g.starts) else PAD for b in range(nb)),
                      *(int(g.rates[b] * rden) if b < len(g.rates) else 0 for b in range(nb)))
+        memo[(key, D, rden, nb)] = (f, rows[key])
     names = ["d", "q", "x", "cap", *(f"s{b}" for b in range(nb)), *(f"r{b}" for b in range(nb))]
     table = [rows[id(f)] for f in figs]
     cols = {name: [r[j] for r in table] for j, name in enumerate(names)}
