@@ -12,7 +12,7 @@ from typing import Any
 
 import engine
 from engine.core.paths import data_dir, repo_root
-from engine.policy import schemas
+from engine.policy import schemas, setcache
 from engine.core.messages import msg
 from engine.policy.load import Loaded, limit_problems, load_file
 from engine.policy.model import Datum, Document, Period, Rule, build_document
@@ -164,8 +164,14 @@ def load_policy_set(root: Path | str | None = None, check: bool = True) -> Polic
     files = policy_files(root)
     if not files:
         problems.append(Problem(display_path(root), 1, 1, msg("error.empty_policy_folder", path=display_path(root))))
-    for path in files:
-        name = display_path(path)
+    named = [(display_path(p), p) for p in files]
+    version = release_version(root)
+    key = setcache.set_key(named, version) if check and files else None
+    hit = setcache.cached(key)
+    if hit is not None:  # the same files, version and engine code: the set checked before
+        hit.root = str(root)
+        return hit
+    for name, path in named:
         doc, probs = load_file(path, name)
         problems += probs
         if doc is None:
@@ -182,10 +188,13 @@ def load_policy_set(root: Path | str | None = None, check: bool = True) -> Polic
             problems.append(doc.problem(("id",), f"document id '{d.id}' is already used by {first}"))
             continue
         documents[d.id] = d
-    ps = PolicySet(str(root), documents, loaded, release_version(root), problems)
+    ps = PolicySet(str(root), documents, loaded, version, problems)
     if check:
         ps.problems += semantic_problems(ps)
     ps.problems.sort()
+    if not ps.problems:
+        ps.fingerprint  # noqa: B018 - computed once, kept with the set
+        setcache.store(key, PolicySet(ps.root, ps.documents, ps.loaded, ps.version, [], None, ps._steps, ps._fingerprint))
     return ps
 
 

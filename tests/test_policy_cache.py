@@ -1,0 +1,70 @@
+"""The checked policy set kept in the user cache folder: used only for the very same files, version and engine code."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from engine.policy import policyset, setcache
+from engine.policy.policyset import load_policy_set
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture()
+def policies(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("YIBAO_CACHE_DIR", str(tmp_path / "cache"))
+    shutil.copytree(ROOT / "policies", tmp_path / "policies")
+    return tmp_path / "policies"
+
+
+def _no_validation(monkeypatch) -> None:
+    import engine.policy.validate as v
+
+    def refuse(ps):  # noqa: ANN001
+        raise AssertionError("validated again: the cached set was not used")
+    monkeypatch.setattr(v, "semantic_problems", refuse)
+
+
+def test_a_second_load_of_the_same_files_comes_from_the_cache(policies, monkeypatch, tmp_path):
+    first = load_policy_set(policies)
+    assert not first.problems and len(list((tmp_path / "cache").glob("policy-set-*.pickle"))) == 1
+    _no_validation(monkeypatch)
+    again = load_policy_set(policies)
+    assert again.fingerprint == first.fingerprint and again.documents.keys() == first.documents.keys()
+    assert again.root == str(policies) and again.version == first.version
+
+
+def test_a_changed_byte_is_loaded_and_validated_afresh(policies, monkeypatch):
+    first = load_policy_set(policies)
+    doc = next(policies.rglob("*.yaml"))
+    doc.write_text(doc.read_text(encoding="utf-8").replace("\n", "\n\n", 1), encoding="utf-8")  # a blank line: same rules
+    calls = []
+    import engine.policy.validate as v
+    real = v.semantic_problems
+    monkeypatch.setattr(v, "semantic_problems", lambda ps: calls.append(1) or real(ps))
+    second = load_policy_set(policies)
+    assert calls == [1] and second.fingerprint == first.fingerprint  # read again; the same documents, the same fingerprint
+    broken = policies / "broken.yaml"
+    broken.write_text("id: [\n", encoding="utf-8")
+    assert load_policy_set(policies).problems  # an invalid set is never served from the cache, nor stored
+
+
+def test_an_unreadable_cache_file_is_ignored_and_an_empty_setting_turns_the_cache_off(policies, monkeypatch, tmp_path):
+    first = load_policy_set(policies)
+    for p in (tmp_path / "cache").glob("policy-set-*.pickle"):
+        p.write_bytes(b"not a pickle")
+    assert load_policy_set(policies).fingerprint == first.fingerprint
+    monkeypatch.setenv("YIBAO_CACHE_DIR", "")
+    shutil.rmtree(tmp_path / "cache")
+    load_policy_set(policies)
+    assert not (tmp_path / "cache").exists()
+
+
+def test_the_key_covers_the_version_and_the_file_names(policies):
+    named = [(policyset.display_path(p), p) for p in policyset.policy_files(policies)]
+    k = setcache.set_key(named, "1.0.0")
+    assert k != setcache.set_key(named, "1.0.1")
+    assert k != setcache.set_key([("elsewhere/" + n, p) for n, p in named], "1.0.0")
+    assert k == setcache.set_key(named, "1.0.0")
