@@ -194,7 +194,8 @@ def load_policy_set(root: Path | str | None = None, check: bool = True) -> Polic
     ps.problems.sort()
     if not ps.problems:
         ps.fingerprint  # noqa: B018 - computed once, kept with the set
-        setcache.store(key, PolicySet(ps.root, ps.documents, ps.loaded, ps.version, [], None, ps._steps, ps._fingerprint))
+        # without its resolver and step index: built on first use, the index registers the steps' figure names (registry)
+        setcache.store(key, PolicySet(ps.root, ps.documents, ps.loaded, ps.version, [], None, None, ps._fingerprint))
     return ps
 
 

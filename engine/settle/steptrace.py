@@ -49,23 +49,25 @@ def paid_entry(st: PayStep, value: str) -> dict[str, Any]:
             "text": None}
 
 
+WHOLE_FEN = frozenset({"paid", "B", "total", "left"})  # amounts in whole fen; the others are held as fen x D
+
+
 def step_sentence(st: PayStep, amount: int, det: dict[str, Any], sc: Scaled, out: Outcome, lang: str) -> str:
     """A paying step's sentence, from the kernel's own values for the encounter."""
     key = (lang, sc.D)
     hit = out.texts.get(key)
     if hit is None:  # the sentence's fixed words and the amounts it shows, once per figures and language
-        hit = out.texts[key] = (_template(st, sc, out, lang), _shown(st, sc, out))
+        hit = out.texts[key] = (_template(st, sc, out, lang), ("paid", "B", "above", *_shown(st, sc, out)))
     tmpl, shown = hit
+    det["paid"], det["above"] = amount, det["hi"] - det["lo"]
+    if "A1" in shown:
+        det["A1"] = det["A"] + det["C"]
+    if "left" in shown:
+        det["left"] = max(det["left"], 0)  # a cap lowered mid-year below what was paid: nothing left, nothing clawed back
     D = sc.D
-    vals = {"paid": fen_text(amount), "B": fen_text(det["B"]), "above": yuan(det["hi"] - det["lo"], D)}
-    for name in shown:
-        if name == "left":
-            vals["left"] = fen_text(max(det["left"], 0))  # a cap lowered mid-year below what was paid: nothing left, nothing clawed back
-        elif name == "A1":
-            vals["A1"] = yuan(det["A"] + det["C"], D)
-        else:
-            vals[name] = yuan(det[name], 1 if name == "total" else D)
-    return tmpl.format_map(vals)
+    if D == 1:
+        return tmpl.format_map({n: fen_text(det[n]) for n in shown})
+    return tmpl.format_map({n: fen_text(det[n]) if n in WHOLE_FEN else yuan(det[n], D) for n in shown})
 
 
 def _shown(st: PayStep, sc: Scaled, out: Outcome) -> tuple[str, ...]:
