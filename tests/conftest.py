@@ -2,13 +2,20 @@
 commit's result never depends on chance; `dev` (more examples, random, with the example database) explores."""
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent.parent
+# The tests never read nor fill the user's cache folder (compiled schema checks, checked policy sets): their own, per run.
+if "YIBAO_CACHE_DIR" not in os.environ:
+    os.environ["YIBAO_CACHE_DIR"] = tempfile.mkdtemp(prefix="yibao-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["YIBAO_CACHE_DIR"], True)
 SYNTHETIC = ROOT / "tests" / "fixtures" / "synthetic-full"
 
 _COMMON = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], print_blob=True)

@@ -12,7 +12,7 @@ from typing import Any
 from engine.core.paths import data_dir
 from engine.policy.schemas import cache_dir
 
-KEEP = 16  # policy sets kept; older ones are removed when a new one is stored
+KEEP = 32  # policy sets kept; older ones are removed when a new one is stored
 _CODE = [Path(__file__).resolve().parents[1] / sub for sub in ("core", "policy")]
 
 
