@@ -46,6 +46,7 @@ def key_params(res: Resolver, steps: StepIndex, p: Profile, facts: Facts = Facts
     k = KeyParams()
     if not res.in_force(p.region, p.date):
         k.cover_err = f"no policy in the set covers region {p.region} on {p.date}"
+        k.steps = {sid: Figures() for sid in steps.ids}  # pays nothing: the cover error is the row's
         return k
     live = {st.id: st for st in steps.in_force(p.region, p.date)}
     for sid in steps.ids:
