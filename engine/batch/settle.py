@@ -59,7 +59,8 @@ class Batch(Lookups):
             keep[1:] = pb[1:] != pb[:-1]
             py_err[pb[keep]] = es[bad[keep]]
         py_err = np.where(py_err < 0, prem[:, 2], py_err)
-        out, unknown, warn, py_warning = self._lockstep(c, order, starts, counts, inv, g, w, dt_)
+        failed = py_err >= 0  # the interpreter settles nothing for a person-year it cannot settle (its unknowns are kept)
+        out, unknown, warn, py_warning = self._lockstep(c, order, starts, counts, inv, g, w, dt_, failed if failed.any() else None)
         zero = np.zeros(n, dtype=np.int64)
         conv = (lambda a: a) if dt_ is not object else (lambda a: a.astype(np.int64))
         paid = {sid: conv(out[sid]) if sid in out else zero.copy() for sid in steps.ids}
@@ -70,16 +71,8 @@ class Batch(Lookups):
         st.py_warning = py_warning
         st.py_undetermined = ~py_warning & (thr_last == NEVER)
         st.py_contribution, st.py_subsidy, st.py_error = prem[:, 0].copy(), prem[:, 1].copy(), py_err
-        failed = py_err >= 0
-        if failed.any():  # the interpreter settles nothing for a person-year it cannot settle
-            rows = failed[py]
-            st.error = np.where(rows, py_err[py], -1)
-            for a in (st.oop, *st.paid.values()):
-                a[rows] = 0
-            st.warn[rows] = False
-            st.py_warning[failed] = False
-        else:
-            st.error = np.full(n, -1, dtype=np.int64)
+        st.error = py_err[py] if n else np.full(0, -1, dtype=np.int64)
+        st.py_warning[failed] = False
         return st
 
     def _encounter_keys(self, c: Columns, year: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -130,7 +123,7 @@ class Batch(Lookups):
         return err
 
     def _lockstep(self, c: Columns, order: np.ndarray | None, starts: np.ndarray, counts: np.ndarray, inv: np.ndarray,
-                  g: np.ndarray, w: np.ndarray | None, dt_: Any) -> tuple[dict, dict, np.ndarray, np.ndarray]:
+                  g: np.ndarray, w: np.ndarray | None, dt_: Any, failed: np.ndarray | None) -> tuple[dict, dict, np.ndarray, np.ndarray]:
         """Every step for every encounter: person-years by descending count, the k-th encounters of all of them at once."""
         n, npy = len(c), len(starts)
         steps = self.ps.steps
@@ -167,57 +160,71 @@ class Batch(Lookups):
         kmax = int(counts.max()) if npy else 0
         n_k = np.bincount(counts, minlength=kmax + 1)[::-1].cumsum()[::-1][1:kmax + 1]
         SR = starts[rank_order]  # each person-year's first row (in date order), by descending count
-        acc: dict[str, tuple] = {sid: (0, 0, 0) for sid, *_ in S}
-        yearly: dict[str, Any] = {sid: False for sid, *_ in S}
-        oop_sum: Any = 0
-        pyw = np.zeros(npy, dtype=bool)
-        for k in range(kmax):
-            m = int(n_k[k])
-            src = SR[:m] + k
-            if order is not None:
-                src = order[src]
-            ki = inv[src]
-            t, e = cast(c.total[src]), cast(c.eligible[src])
-            o = t - e if c.ooc is None else np.where(c.ooc[src] >= 0, cast(c.ooc[src]), t - e)
-            wk = None if w is None else w[src]
-            owed = (e, o, t - e - o)
-            uslice: dict[str, Any] = {}
-            for sid, sc, wp, fixed, keyed, on_k, may, uk in S:
-                p = dict(fixed)
-                for name, loc in keyed.items():
-                    p[name] = loc[ki]
-                on = on_k if not isinstance(on_k, np.ndarray) else on_k[ki]
-                if wp and wk is not None:
-                    on = (~wk if on is True else on & ~wk) if on is not False else False
-                a = acc[sid]
-                a = a if k else tuple(np.zeros(m, dtype=dt_) for _ in range(3))
-                amount, new, _ = pay(np, sc.kind, sc.D, sc.rden, sc.nb, p, on, owed, t, (a[0][:m], a[1][:m], a[2][:m]))
-                acc[sid] = new
-                if may:
-                    owe = base_amount(sc.kind.base, *owed) > 0
-                    direct: Any = False if uk is None else uk[ki]
-                    if uk is not None and wp and wk is not None:
-                        direct = direct & ~wk
-                    earlier = [uslice[x] for x in uslice if overlaps(steps.kinds[x].base, sc.kind.base)]
-                    y = yearly[sid][:m] if k else False
-                    u = not_known(direct, np.logical_or.reduce(earlier) if earlier else False, y, on, owe, amount > 0)
-                    u = np.broadcast_to(u, (m,)) if np.ndim(u) == 0 else u
-                    yearly[sid] = y | u
-                    uslice[sid] = u
-                    if u.any():
-                        amount = np.where(u, 0, amount)
-                        unknown[sid][src] = u
-                owed = after(sc.kind.base, amount, *owed, np)
-                out[sid][src] = amount
-            oop = owed[0] + owed[1] + owed[2]
-            oop_sum = oop_sum[:m] + oop if k else oop
-            out["oop"][src] = oop
-            wn = oop_sum > (thr_fixed if thr_fixed is not None else thr_k[ki])
-            warn[src] = wn
-            pyw[:m] |= wn
+        okr = None if failed is None else ~failed[rank_order]  # its figures are written (0 where the person-year failed)
+        pyw_all = np.zeros(npy, dtype=bool)
+        for j0 in range(0, npy, BLOCK):  # a block of person-years at a time: every array of a step stays in the cache
+            j1 = min(npy, j0 + BLOCK)
+            SRb, pyw, okb = SR[j0:j1], pyw_all[j0:j1], None if okr is None else okr[j0:j1]
+            acc: dict[str, tuple] = {sid: (0, 0, 0) for sid, *_ in S}
+            yearly: dict[str, Any] = {sid: False for sid, *_ in S}
+            oop_sum: Any = 0
+            for k in range(int(counts[rank_order[j0]])):
+                m = min(int(n_k[k]), j1) - j0
+                src = SRb[:m] + k
+                ok = None if okb is None else okb[:m]
+                if order is not None:
+                    src = order[src]
+                ki = inv[src]
+                t, e = cast(c.total[src]), cast(c.eligible[src])
+                wk = None if w is None else w[src]
+                if c.ooc is None:  # what is not in scope is out of the catalogue: nothing else is owed
+                    owed: tuple = (e, t - e, 0)
+                else:
+                    o = np.where(c.ooc[src] >= 0, cast(c.ooc[src]), t - e)
+                    owed = (e, o, t - e - o)
+                uslice: dict[str, Any] = {}
+                for sid, sc, wp, fixed, keyed, on_k, may, uk in S:
+                    if on_k is False:  # pays nothing in the chunk (it is only asked whether it is known)
+                        amount: Any = np.zeros(m, dtype=dt_)
+                    else:  # a key whose step does not pay has rates 0 (kernel.scale): only a waiting period is passed as `on`
+                        p = dict(fixed)
+                        for name, loc in keyed.items():
+                            p[name] = loc[ki]
+                        a = acc[sid]
+                        a = (a[0][:m], a[1][:m], a[2][:m]) if k else a
+                        amount, acc[sid], _ = pay(np, sc.kind, sc.D, sc.rden, sc.nb, p, ~wk if wp and wk is not None else True, owed, t, a)
+                    if may:
+                        on = on_k if not isinstance(on_k, np.ndarray) else on_k[ki]
+                        if wp and wk is not None:
+                            on = (~wk if on is True else on & ~wk) if on is not False else False
+                        owe = base_amount(sc.kind.base, *owed) > 0
+                        direct: Any = False if uk is None else uk[ki]
+                        if uk is not None and wp and wk is not None:
+                            direct = direct & ~wk
+                        earlier = [uslice[x] for x in uslice if overlaps(steps.kinds[x].base, sc.kind.base)]
+                        y = yearly[sid][:m] if k else False
+                        u = not_known(direct, np.logical_or.reduce(earlier) if earlier else False, y, on, owe, amount > 0)
+                        u = np.broadcast_to(u, (m,)) if np.ndim(u) == 0 else u
+                        yearly[sid] = y | u
+                        uslice[sid] = u
+                        if u.any():
+                            amount = np.where(u, 0, amount)
+                            unknown[sid][src] = u
+                    if on_k is not False:
+                        owed = after(sc.kind.base, amount, *owed, np)
+                        out[sid][src] = amount if ok is None else amount * ok
+                oop = owed[0] + owed[1] + owed[2]
+                oop_sum = oop_sum[:m] + oop if k else oop
+                out["oop"][src] = oop if ok is None else oop * ok
+                wn = oop_sum > (thr_fixed if thr_fixed is not None else thr_k[ki])
+                warn[src] = wn if ok is None else wn & ok
+                pyw[:m] |= wn
         py_warning = np.empty(npy, dtype=bool)
-        py_warning[rank_order] = pyw
+        py_warning[rank_order] = pyw_all
         return out, unknown, warn, py_warning
+
+
+BLOCK = 1 << 15  # person-years settled together: a step's arrays (8 bytes each) stay within a core's cache
 
 
 def _narrow(a: np.ndarray) -> np.ndarray:
