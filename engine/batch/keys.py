@@ -21,16 +21,19 @@ def uniques(values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
 def combine(parts: list[tuple[np.ndarray | None, int]]) -> tuple[np.ndarray, int]:
     """One int64 key from small codes (mixed radix; a part that is None is 0), and the number of possible keys."""
     n = next((len(a) for a, _ in parts if a is not None), 0)
-    key = np.zeros(n, dtype=np.int64)
+    key = None
     size = 1
     for arr, radix in parts:
         r = max(int(radix), 1)
         if r > 1:
-            key = key * r
-            if arr is not None:
-                key += arr
+            if key is None:
+                key = np.zeros(n, dtype=np.int64) if arr is None else arr.astype(np.int64)
+            else:
+                key *= r
+                if arr is not None:
+                    key += arr
         size *= r
-    return key, size
+    return (np.zeros(n, dtype=np.int64) if key is None else key), size
 
 
 def decode(keys: np.ndarray, radices: Sequence[int]) -> list[np.ndarray]:

@@ -8,8 +8,8 @@ import numpy as np
 
 from engine.batch.check import ADMIN_LEVELS
 from engine.batch.keys import KeyIndex, combine, decode, uniques
-from engine.batch.model import Columns, age_bands, ages, date_of, day_of
-from engine.batch.params import NEVER, KeyParams, key_params, monitoring_threshold, premium_subsidy, tables, waiting_end
+from engine.batch.model import Columns, age_bands, date_of, day_of
+from engine.batch.params import NEVER, KeyParams, extend_tables, key_params, monitoring_threshold, premium_subsidy, waiting_end
 from engine.policy.policyset import PolicySet
 from engine.policy.resolve import UNKNOWN_AGE, UNSTATED, Profile  # a row without birth_date: age rules are errors, as in a case without one
 from engine.settle.stepfigs import Facts
@@ -42,7 +42,8 @@ class Lookups:
         self.kerr = np.empty((0, 4), dtype=np.int64)      # first error by (waiting, out-of-catalogue cost not given)
         self.cover = np.empty(0, dtype=np.int64)          # the key's cover error (before a waiting period's)
         self.unk = {sid: np.empty(0, dtype=bool) for sid in ps.steps.ids}
-        self.T: dict[str, dict[str, Any]] = tables([], ps.steps, self._rows)
+        self._canon: dict[str, dict] = {}                  # per step: one Figures per distinct set of numbers
+        self.T: dict[str, dict[str, Any]] = extend_tables({}, [], ps.steps, self._rows, self._canon)
         self.pidx = KeyIndex(6)                            # person-year keys: (region, year, categories, scheme, tier, band)
         self.pvals = np.empty((0, 3), dtype=np.int64)     # contribution, subsidy (-1: not determined), error
         self.widx = KeyIndex(10)                           # waiting keys (see _waiting)
@@ -129,7 +130,7 @@ class Lookups:
             self.cover = np.concatenate([self.cover, np.array(cover, dtype=np.int64)])
             for sid in steps.ids:
                 self.unk[sid] = np.concatenate([self.unk[sid], np.array(unk[sid], dtype=bool)])
-            self.T = tables(self.kps, steps, self._rows)
+            self.T = extend_tables(self.T, self.kps[len(self.kps) - len(thr):], steps, self._rows, self._canon)
         return idx
 
     # -- person-years -----------------------------------------------------------
@@ -163,7 +164,8 @@ class Lookups:
             self.pvals = np.concatenate([self.pvals, np.array(vals, dtype=np.int64).reshape(-1, 3)])
         return self.pvals[g][inv]
 
-    def waiting(self, c: Columns, order: np.ndarray | None, starts: np.ndarray, py_sorted: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    def waiting(self, c: Columns, order: np.ndarray | None, starts: np.ndarray, py_sorted: np.ndarray,
+                py: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
         """True where an encounter falls inside a waiting period (enrolment late or lapsed), per Evaluator._waiting; and errors."""
         if c.cov_start is None:
             return None, None
@@ -171,14 +173,9 @@ class Lookups:
         if not len(cand):
             return None, None
         n = len(c)
-        if order is None:
-            pos, sday = cand, c.day
-        else:
-            inv_order = np.empty(n, dtype=np.int64)
-            inv_order[order] = np.arange(n)
-            pos, sday = inv_order[cand], c.day[order]
+        sday = c.day if order is None else c.day[order]
         # categories on the coverage-start day: those of the person-year's last encounter on or before it, else the first's
-        p = py_sorted[pos]
+        p = py[cand]
         lo, span = int(sday.min()), int(sday.max()) - int(sday.min()) + 1
         cov = c.cov_start[cand]
         k = np.searchsorted(py_sorted * span + (sday - lo), p * span + np.clip(cov - lo, -1, span - 1), side="right") - 1
@@ -220,7 +217,8 @@ class Lookups:
         day = day or date_of(c.day[i])
         age = UNKNOWN_AGE
         if self.res.ages and c.birth is not None and int(c.birth[i]) >= 0:
-            a = int(ages(c.birth[i:i + 1], np.array([day_of(day)], dtype=np.int64))[0])
+            b = date_of(c.birth[i])
+            a = day.year - b.year - ((day.month, day.day) < (b.month, b.day))  # as model.ages
             age = self._band_age(-1 if a < 0 else int(np.searchsorted(self._cuts, a, side="right")))
         pool = admin = None  # not asked outside an encounter, as the interpreter's profile
         if with_encounter:

@@ -30,11 +30,10 @@ class Batch(Lookups):
         n = len(c)
         steps = self.ps.steps
         year = years_of(c.day)
-        order = None if _in_date_order(c.person, year, c.day) else _date_order(c.person, year, c.day)
-        sp, sy = (c.person, year) if order is None else (c.person[order], year[order])
+        order, pykey = _ordering(c.person, year, c.day)
         new = np.ones(n, dtype=bool)
         if n:
-            new[1:] = (sp[1:] != sp[:-1]) | (sy[1:] != sy[:-1])
+            np.not_equal(pykey[1:], pykey[:-1], out=new[1:])
         starts = np.flatnonzero(new)
         npy = len(starts)
         counts = np.diff(np.append(starts, n))
@@ -42,7 +41,7 @@ class Batch(Lookups):
         py = py_sorted if order is None else _place(py_sorted, order, n)
         # -- encounter keys -> global key indices (figures resolved once per key, across chunks)
         inv, g = self._encounter_keys(c, year)
-        w, werr = self.waiting(c, order, starts, py_sorted)
+        w, werr = self.waiting(c, order, starts, py_sorted, py)
         err = self._row_errors(c, inv, g, w, werr)
         T = self.T
         dt_ = dtype_for(n, int(c.total.sum()), T)
@@ -150,37 +149,45 @@ class Batch(Lookups):
             if on is False and not mayu[sid]:
                 continue  # pays nothing to anyone in the chunk, and is known
             S.append((sid, sc, wp, fixed, keyed, on, mayu[sid], uk if direct else None))
-        out = {sid: np.zeros(n, dtype=dt_) for sid, *_ in S}
-        out["oop"] = np.zeros(n, dtype=dt_)
-        warn = np.zeros(n, dtype=bool)
-        unknown = {sid: np.zeros(n, dtype=bool) for sid in steps.ids}
         thr_k = self.thr[g]
         thr_fixed = int(thr_k[0]) if len(thr_k) and (thr_k == thr_k[0]).all() else None
         rank_order = np.argsort(_narrow(int(counts.max()) - counts) if npy else counts, kind="stable")
         kmax = int(counts.max()) if npy else 0
         n_k = np.bincount(counts, minlength=kmax + 1)[::-1].cumsum()[::-1][1:kmax + 1]
-        SR = starts[rank_order]  # each person-year's first row (in date order), by descending count
+        # rows regrouped once: person-years by descending count, each one's encounters together in date order
+        cr = counts[rank_order]
+        cum = np.zeros(npy + 1, dtype=np.int64)
+        np.cumsum(cr, out=cum[1:])
+        P = np.repeat(starts[rank_order] - cum[:-1], cr) + np.arange(n, dtype=np.int64)
+        if order is not None:
+            P = order[P]
+        ing, T_, E_ = inv[P], cast(c.total[P]), cast(c.eligible[P])
+        W_ = None if w is None else w[P]
+        O_ = None if c.ooc is None else c.ooc[P]
         okr = None if failed is None else ~failed[rank_order]  # its figures are written (0 where the person-year failed)
+        out = {sid: np.zeros(n, dtype=dt_) for sid, *_ in S}
+        out["oop"] = np.zeros(n, dtype=dt_)
+        warn = np.zeros(n, dtype=bool)
+        unk = {sid: np.zeros(n, dtype=bool) for sid, *_ in S}
+        seen: set[str] = set()
         pyw_all = np.zeros(npy, dtype=bool)
         for j0 in range(0, npy, BLOCK):  # a block of person-years at a time: every array of a step stays in the cache
             j1 = min(npy, j0 + BLOCK)
-            SRb, pyw, okb = SR[j0:j1], pyw_all[j0:j1], None if okr is None else okr[j0:j1]
+            cb, pyw, okb = cum[j0:j1], pyw_all[j0:j1], None if okr is None else okr[j0:j1]
             acc: dict[str, tuple] = {sid: (0, 0, 0) for sid, *_ in S}
             yearly: dict[str, Any] = {sid: False for sid, *_ in S}
             oop_sum: Any = 0
-            for k in range(int(counts[rank_order[j0]])):
+            for k in range(int(cr[j0])):
                 m = min(int(n_k[k]), j1) - j0
-                src = SRb[:m] + k
+                at = cb[:m] + k  # the k-th encounters of the block's person-years that have one
                 ok = None if okb is None else okb[:m]
-                if order is not None:
-                    src = order[src]
-                ki = inv[src]
-                t, e = cast(c.total[src]), cast(c.eligible[src])
-                wk = None if w is None else w[src]
-                if c.ooc is None:  # what is not in scope is out of the catalogue: nothing else is owed
+                ki, t, e = ing[at], T_[at], E_[at]
+                wk = None if W_ is None else W_[at]
+                if O_ is None:  # what is not in scope is out of the catalogue: nothing else is owed
                     owed: tuple = (e, t - e, 0)
                 else:
-                    o = np.where(c.ooc[src] >= 0, cast(c.ooc[src]), t - e)
+                    ooc = O_[at]
+                    o = np.where(ooc >= 0, cast(ooc), t - e)
                     owed = (e, o, t - e - o)
                 uslice: dict[str, Any] = {}
                 for sid, sc, wp, fixed, keyed, on_k, may, uk in S:
@@ -209,19 +216,21 @@ class Batch(Lookups):
                         uslice[sid] = u
                         if u.any():
                             amount = np.where(u, 0, amount)
-                            unknown[sid][src] = u
+                            unk[sid][at] = u
+                            seen.add(sid)
                     if on_k is not False:
                         owed = after(sc.kind.base, amount, *owed, np)
-                        out[sid][src] = amount if ok is None else amount * ok
+                        out[sid][at] = amount if ok is None else amount * ok
                 oop = owed[0] + owed[1] + owed[2]
                 oop_sum = oop_sum[:m] + oop if k else oop
-                out["oop"][src] = oop if ok is None else oop * ok
+                out["oop"][at] = oop if ok is None else oop * ok
                 wn = oop_sum > (thr_fixed if thr_fixed is not None else thr_k[ki])
-                warn[src] = wn if ok is None else wn & ok
+                warn[at] = wn if ok is None else wn & ok
                 pyw[:m] |= wn
         py_warning = np.empty(npy, dtype=bool)
         py_warning[rank_order] = pyw_all
-        return out, unknown, warn, py_warning
+        unknown = {sid: _place(unk[sid], P, n) if sid in seen else np.zeros(n, dtype=bool) for sid in steps.ids}
+        return {k: _place(v, P, n) for k, v in out.items()}, unknown, _place(warn, P, n), py_warning
 
 
 BLOCK = 1 << 15  # person-years settled together: a step's arrays (8 bytes each) stay within a core's cache
@@ -265,6 +274,27 @@ def _in_date_order(person: np.ndarray, year: np.ndarray, day: np.ndarray) -> boo
         return True
     dp, dy, dd = np.diff(person), np.diff(year), np.diff(day)
     return bool(((dp > 0) | ((dp == 0) & ((dy > 0) | ((dy == 0) & (dd >= 0))))).all())
+
+
+def _ordering(person: np.ndarray, year: np.ndarray, day: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+    """The rows' date order (None: already in it) and each row's person-year key in that order."""
+    n = len(person)
+    if not n:
+        return None, np.zeros(0, dtype=np.int64)
+    p0, y0, d0 = int(person.min()), int(year.min()), int(day.min())
+    pr, yr, dr = int(person.max()) - p0 + 1, int(year.max()) - y0 + 1, int(day.max()) - d0 + 1
+    if pr * yr * dr >= (1 << 62):
+        order = _date_order(person, year, day)
+        return order, (person[order].astype(np.int64) - p0) * yr + (year[order] - y0)
+    pykey = person.astype(np.int64) - p0
+    pykey *= yr
+    pykey += year - y0
+    key = pykey * dr
+    key += day - d0
+    if (key[1:] >= key[:-1]).all():
+        return None, pykey
+    order = _date_order(person, year, day)
+    return order, pykey[order]
 
 
 def _date_order(person: np.ndarray, year: np.ndarray, day: np.ndarray) -> np.ndarray:
