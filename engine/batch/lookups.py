@@ -134,7 +134,7 @@ class Lookups:
         return idx
 
     # -- person-years -----------------------------------------------------------
-    def premiums(self, c: Columns, first: np.ndarray, year: np.ndarray) -> np.ndarray:
+    def premiums(self, c: Columns, first: np.ndarray, year: np.ndarray) -> list[np.ndarray]:
         """(contribution, subsidy, error) per person-year from its first row, as Evaluator._premium computes them."""
         fy = year[first]
         ymin = int(fy.min()) if len(fy) else 0
@@ -162,7 +162,8 @@ class Lookups:
                 v = self._premium(c, r, int(year[r]))
                 vals.append((-1 if v[0] is None else v[0], -1 if v[1] is None else v[1], self.eidx(v[2])))
             self.pvals = np.concatenate([self.pvals, np.array(vals, dtype=np.int64).reshape(-1, 3)])
-        return self.pvals[g][inv]
+        v = self.pvals[g]
+        return [np.ascontiguousarray(v[:, j])[inv] for j in range(3)]
 
     def waiting(self, c: Columns, order: np.ndarray | None, starts: np.ndarray, py_sorted: np.ndarray,
                 py: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:

@@ -48,7 +48,7 @@ class Batch(Lookups):
         # -- person-year errors before settling: the first failing encounter in date order, else the premium's
         last = starts + counts - 1
         first_rows, last_rows = (starts, last) if order is None else (order[starts], order[last])
-        prem = self.premiums(c, first_rows, year) if npy else np.zeros((0, 3), dtype=np.int64)
+        prem = self.premiums(c, first_rows, year) if npy else [np.zeros(0, dtype=np.int64)] * 3
         py_err = np.full(npy, -1, dtype=np.int64)
         es = err if order is None else err[order]
         bad = np.flatnonzero(es >= 0)
@@ -57,7 +57,7 @@ class Batch(Lookups):
             keep = np.ones(len(bad), dtype=bool)
             keep[1:] = pb[1:] != pb[:-1]
             py_err[pb[keep]] = es[bad[keep]]
-        py_err = np.where(py_err < 0, prem[:, 2], py_err)
+        py_err = np.where(py_err < 0, prem[2], py_err)
         failed = py_err >= 0  # the interpreter settles nothing for a person-year it cannot settle (its unknowns are kept)
         out, unknown, warn, py_warning = self._lockstep(c, order, starts, counts, inv, g, w, dt_, failed if failed.any() else None)
         zero = np.zeros(n, dtype=np.int64)
@@ -69,7 +69,7 @@ class Batch(Lookups):
         st.py_first, st.py_year = first_rows, year[first_rows]
         st.py_warning = py_warning
         st.py_undetermined = ~py_warning & (thr_last == NEVER)
-        st.py_contribution, st.py_subsidy, st.py_error = prem[:, 0].copy(), prem[:, 1].copy(), py_err
+        st.py_contribution, st.py_subsidy, st.py_error = prem[0], prem[1], py_err
         st.error = py_err[py] if n else np.full(0, -1, dtype=np.int64)
         st.py_warning[failed] = False
         return st
