@@ -291,10 +291,29 @@ def _ordering(person: np.ndarray, year: np.ndarray, day: np.ndarray) -> tuple[np
     pykey += year - y0
     key = pykey * dr
     key += day - d0
-    if (key[1:] >= key[:-1]).all():
+    wrong = np.flatnonzero(key[1:] < key[:-1])
+    if not len(wrong):
         return None, pykey
-    order = _date_order(person, year, day)
+    order = None
+    if (person[1:] >= person[:-1]).all():  # by person already: sort only the rows of the persons out of date order
+        order = _fix_up(person, key, wrong)
+    if order is None:
+        order = _date_order(person, year, day)
     return order, pykey[order]
+
+
+def _fix_up(person: np.ndarray, key: np.ndarray, wrong: np.ndarray) -> np.ndarray | None:
+    """The date order of rows sorted by person, sorting only the persons with a row out of order (None if too many)."""
+    n = len(person)
+    persons = np.unique(person[wrong])
+    lo, hi = np.searchsorted(person, persons), np.searchsorted(person, persons, side="right")
+    size = hi - lo
+    if int(size.sum()) * 8 >= n:
+        return None
+    rows = np.arange(int(size.sum()), dtype=np.int64) + np.repeat(lo - (np.cumsum(size) - size), size)
+    order = np.arange(n, dtype=np.int64)
+    order[rows] = rows[np.argsort(key[rows], kind="stable")]  # (person, year, day), same-day rows in input order
+    return order
 
 
 def _date_order(person: np.ndarray, year: np.ndarray, day: np.ndarray) -> np.ndarray:
@@ -302,18 +321,6 @@ def _date_order(person: np.ndarray, year: np.ndarray, day: np.ndarray) -> np.nda
     n = len(person)
     if _in_date_order(person, year, day):
         return np.arange(n, dtype=np.int64)
-    dp = np.diff(person)
-    if (dp >= 0).all():  # by person already: sort only the rows of the persons whose years or dates are out of order
-        dy, dd = np.diff(year), np.diff(day)
-        wrong = np.flatnonzero((dp == 0) & ((dy < 0) | ((dy == 0) & (dd < 0))))
-        persons = np.unique(person[wrong])
-        lo, hi = np.searchsorted(person, persons), np.searchsorted(person, persons, side="right")
-        if int((hi - lo).sum()) * 8 < n:
-            size = hi - lo
-            rows = np.arange(int(size.sum()), dtype=np.int64) + np.repeat(lo - (np.cumsum(size) - size), size)
-            order = np.arange(n, dtype=np.int64)
-            order[rows] = rows[np.lexsort((day[rows], year[rows], person[rows]))]
-            return order
     p0, y0, d0 = int(person.min()), int(year.min()), int(day.min())
     pr, yr, dr = int(person.max()) - p0 + 1, int(year.max()) - y0 + 1, int(day.max()) - d0 + 1
     if pr * yr * dr * n < (1 << 62):  # one integer key (person, year, day, row) sorted: 3x faster than lexsort, same order
