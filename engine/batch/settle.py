@@ -181,12 +181,12 @@ class Batch(Lookups):
                 m = min(int(n_k[k]), j1) - j0
                 at = cb[:m] + k  # the k-th encounters of the block's person-years that have one
                 ok = None if okb is None else okb[:m]
-                ki, t, e = ing[at], T_[at], E_[at]
-                wk = None if W_ is None else W_[at]
+                ki, t, e = ing.take(at), T_.take(at), E_.take(at)
+                wk = None if W_ is None else W_.take(at)
                 if O_ is None:  # what is not in scope is out of the catalogue: nothing else is owed
                     owed: tuple = (e, t - e, 0)
                 else:
-                    ooc = O_[at]
+                    ooc = O_.take(at)
                     o = np.where(ooc >= 0, cast(ooc), t - e)
                     owed = (e, o, t - e - o)
                 uslice: dict[str, Any] = {}
@@ -196,16 +196,16 @@ class Batch(Lookups):
                     else:  # a key whose step does not pay has rates 0 (kernel.scale): only a waiting period is passed as `on`
                         p = dict(fixed)
                         for name, loc in keyed.items():
-                            p[name] = loc[ki]
+                            p[name] = loc.take(ki)
                         a = acc[sid]
                         a = (a[0][:m], a[1][:m], a[2][:m]) if k else a
                         amount, acc[sid], _ = pay(np, sc.kind, sc.D, sc.rden, sc.nb, p, ~wk if wp and wk is not None else True, owed, t, a)
                     if may:
-                        on = on_k if not isinstance(on_k, np.ndarray) else on_k[ki]
+                        on = on_k if not isinstance(on_k, np.ndarray) else on_k.take(ki)
                         if wp and wk is not None:
                             on = (~wk if on is True else on & ~wk) if on is not False else False
                         owe = base_amount(sc.kind.base, *owed) > 0
-                        direct: Any = False if uk is None else uk[ki]
+                        direct: Any = False if uk is None else uk.take(ki)
                         if uk is not None and wp and wk is not None:
                             direct = direct & ~wk
                         earlier = [uslice[x] for x in uslice if overlaps(steps.kinds[x].base, sc.kind.base)]
@@ -224,7 +224,7 @@ class Batch(Lookups):
                 oop = owed[0] + owed[1] + owed[2]
                 oop_sum = oop_sum[:m] + oop if k else oop
                 out["oop"][at] = oop if ok is None else oop * ok
-                wn = oop_sum > (thr_fixed if thr_fixed is not None else thr_k[ki])
+                wn = oop_sum > (thr_fixed if thr_fixed is not None else thr_k.take(ki))
                 warn[at] = wn if ok is None else wn & ok
                 pyw[:m] |= wn
         py_warning = np.empty(npy, dtype=bool)
