@@ -165,6 +165,12 @@ class Batch(Lookups):
         W_ = None if w is None else w[P]
         O_ = None if c.ooc is None else c.ooc[P]
         okr = None if failed is None else ~failed[rank_order]  # its figures are written (0 where the person-year failed)
+        # a step that pays for few rows: per person-year, whether any of its keys lets the step pay (the others pay 0 all year)
+        ever: dict[str, np.ndarray | None] = {}
+        weight = np.bincount(inv, minlength=len(g)) if len(S) else None
+        for sid, sc, wp, fixed, keyed, on_k, may, uk in S:
+            few = isinstance(on_k, np.ndarray) and npy and int(weight[on_k].sum()) * 2 < n
+            ever[sid] = np.logical_or.reduceat(on_k.take(ing), cum[:-1]) if few else None
         out = {sid: np.zeros(n, dtype=dt_) for sid, *_ in S}
         out["oop"] = np.zeros(n, dtype=dt_)
         warn = np.zeros(n, dtype=bool)
@@ -175,6 +181,7 @@ class Batch(Lookups):
             j1 = min(npy, j0 + BLOCK)
             cb, pyw, okb = cum[j0:j1], pyw_all[j0:j1], None if okr is None else okr[j0:j1]
             acc: dict[str, tuple] = {sid: (0, 0, 0) for sid, *_ in S}
+            sels = {sid: None if e is None else np.flatnonzero(e[j0:j1]) for sid, e in ever.items()}
             yearly: dict[str, Any] = {sid: False for sid, *_ in S}
             oop_sum: Any = 0
             for k in range(int(cr[j0])):
@@ -193,13 +200,8 @@ class Batch(Lookups):
                 for sid, sc, wp, fixed, keyed, on_k, may, uk in S:
                     if on_k is False:  # pays nothing in the chunk (it is only asked whether it is known)
                         amount: Any = np.zeros(m, dtype=dt_)
-                    else:  # a key whose step does not pay has rates 0 (kernel.scale): only a waiting period is passed as `on`
-                        p = dict(fixed)
-                        for name, loc in keyed.items():
-                            p[name] = loc.take(ki)
-                        a = acc[sid]
-                        a = (a[0][:m], a[1][:m], a[2][:m]) if k else a
-                        amount, acc[sid], _ = pay(np, sc.kind, sc.D, sc.rden, sc.nb, p, ~wk if wp and wk is not None else True, owed, t, a)
+                    else:
+                        amount, acc[sid] = _pay(sc, fixed, keyed, ki, wk if wp else None, owed, t, acc[sid], k, m, sels[sid])
                     if may:
                         on = on_k if not isinstance(on_k, np.ndarray) else on_k.take(ki)
                         if wp and wk is not None:
@@ -231,6 +233,30 @@ class Batch(Lookups):
         py_warning[rank_order] = pyw_all
         unknown = {sid: _place(unk[sid], P, n) if sid in seen else np.zeros(n, dtype=bool) for sid in steps.ids}
         return {k: _place(v, P, n) for k, v in out.items()}, unknown, _place(warn, P, n), py_warning
+
+
+def _pay(sc: Any, fixed: dict, keyed: dict, ki: np.ndarray, wk: np.ndarray | None, owed: tuple, t: np.ndarray,
+         acc: tuple, k: int, m: int, sel: np.ndarray | None) -> tuple[Any, tuple]:
+    """One step for the k-th encounters of m person-years (kernel.pay): its payments and the year's new sums; with `sel`
+    (the sorted person-years whose keys ever let the step pay), only those, the others paying 0 all year."""
+    # a key whose step does not pay has rates 0 (kernel.scale): only a waiting period is passed as `on`
+    if sel is None:
+        p = dict(fixed)
+        p.update({name: loc.take(ki) for name, loc in keyed.items()})
+        a = (acc[0][:m], acc[1][:m], acc[2][:m]) if k else acc
+        amount, new, _ = pay(np, sc.kind, sc.D, sc.rden, sc.nb, p, ~wk if wk is not None else True, owed, t, a)
+        return amount, new
+    idx = sel[:int(np.searchsorted(sel, m))]
+    kis = ki.take(idx)
+    p = dict(fixed)
+    p.update({name: loc.take(kis) for name, loc in keyed.items()})
+    ms = len(idx)
+    a = (acc[0][:ms], acc[1][:ms], acc[2][:ms]) if k else acc
+    sub = tuple(x.take(idx) if isinstance(x, np.ndarray) else x for x in owed)
+    got, new, _ = pay(np, sc.kind, sc.D, sc.rden, sc.nb, p, ~wk.take(idx) if wk is not None else True, sub, t.take(idx), a)
+    amount = np.zeros(m, dtype=got.dtype)
+    amount[idx] = got
+    return amount, new
 
 
 BLOCK = 1 << 15  # person-years settled together: a step's arrays (8 bytes each) stay within a core's cache
