@@ -237,8 +237,7 @@ class Batch(Lookups):
 
 def _pay(sc: Any, fixed: dict, keyed: dict, ki: np.ndarray, wk: np.ndarray | None, owed: tuple, t: np.ndarray,
          acc: tuple, k: int, m: int, sel: np.ndarray | None) -> tuple[Any, tuple]:
-    """One step for the k-th encounters of m person-years (kernel.pay): its payments and the year's new sums; with `sel`
-    (the sorted person-years whose keys ever let the step pay), only those, the others paying 0 all year."""
+    """One step (kernel.pay) for the k-th encounters of m person-years, or of those in `sel` only (the others pay 0 all year)."""
     # a key whose step does not pay has rates 0 (kernel.scale): only a waiting period is passed as `on`
     if sel is None:
         p = dict(fixed)
@@ -273,6 +272,7 @@ def _first_rows(values: np.ndarray, size: int, inv: np.ndarray, nkeys: int) -> n
 
 
 def _dense_first(values: np.ndarray, size: int, inv: np.ndarray | None = None, nkeys: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """dense_codes' (first row, index) of each distinct value, from an index already known where it can."""
     if size > max(4 * len(values), 1 << 20) or size >= (1 << 62) or inv is None:
         return dense_codes(values, size)
     first = np.empty(nkeys, dtype=np.int64)
