@@ -61,8 +61,8 @@ class Batch(Lookups):
         failed = py_err >= 0  # the interpreter settles nothing for a person-year it cannot settle (its unknowns are kept)
         out, unknown, warn, py_warning = self._lockstep(c, order, starts, counts, inv, g, w, dt_, failed if failed.any() else None)
         zero = np.zeros(n, dtype=np.int64)
-        conv = (lambda a: a) if dt_ is not object else (lambda a: a.astype(np.int64))
-        paid = {sid: conv(out[sid]) if sid in out else np.zeros(n, dtype=np.int64) for sid in steps.ids}  # untouched pages cost nothing
+        conv = (lambda a: a.astype(np.int64, copy=False)) if dt_ is not object else (lambda a: a)  # object: exact Python integers kept
+        paid = {sid: conv(out[sid]) if sid in out else conv(np.zeros(n, dtype=dt_)) for sid in steps.ids}  # untouched pages cost nothing
         thr_last = self.thr[g][inv[last_rows]] if npy else np.zeros(0, dtype=np.int64)
         st = Settled(paid.get("basic_insurance", zero), paid.get("serious_illness", zero), paid.get("medical_assistance", zero),
                      conv(out["oop"]), warn, py, err, list(self.msgs), paid=paid, unknown=unknown)
