@@ -202,7 +202,20 @@ class Batch(Lookups):
                         amount: Any = np.zeros(m, dtype=dt_)
                     else:
                         amount, acc[sid] = _pay(sc, fixed, keyed, ki, wk if wp else None, owed, t, acc[sid], k, m, sels[sid])
-                    if may:
+                    if may and on_k is False:  # pays nothing: only its own missing figure, with something owed, leaves it unknown
+                        u = np.zeros(m, dtype=bool)
+                        if uk is not None:
+                            direct = uk.take(ki)
+                            if wp and wk is not None:
+                                direct &= ~wk
+                            i = np.flatnonzero(direct)
+                            owe = base_amount(sc.kind.base, *(x.take(i) if isinstance(x, np.ndarray) else x for x in owed)) > 0
+                            u[i] = not_known(True, False, False, False, owe, False)
+                        uslice[sid] = u
+                        if u.any():
+                            unk[sid][at] = u
+                            seen.add(sid)
+                    elif may:
                         on = on_k if not isinstance(on_k, np.ndarray) else on_k.take(ki)
                         if wp and wk is not None:
                             on = (~wk if on is True else on & ~wk) if on is not False else False
