@@ -76,16 +76,68 @@ def date_of(n: int) -> dt.date:
     return EPOCH + dt.timedelta(days=int(n))
 
 
+def _span_ok(lo: int, hi: int, n: int) -> bool:
+    return hi - lo <= max(4 * n, 1 << 16)
+
+
+def _years(day: np.ndarray) -> np.ndarray:
+    return day.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+
+
+def _month_day(day: np.ndarray) -> np.ndarray:
+    """month (0-11) x 32 + day of month (0-30): orders the days of a year."""
+    d = day.astype("datetime64[D]")
+    m = d.astype("datetime64[M]")
+    return (m.astype(np.int64) % 12) * 32 + (d - m).astype(np.int64)
+
+
 def years_of(day: np.ndarray) -> np.ndarray:
     """The calendar year of each day number."""
-    return day.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+    if not len(day):
+        return _years(day)
+    lo, hi = int(day.min()), int(day.max())
+    if not _span_ok(lo, hi, len(day)):
+        return _years(day)
+    return _years(np.arange(lo, hi + 1, dtype=np.int64))[day - lo]  # one look-up per row in a table of the days spanned
+
+
+def _parts(day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Year and month-day order of each day number (by a table of the days spanned when that is small)."""
+    if not len(day):
+        return _years(day), _month_day(day)
+    lo, hi = int(day.min()), int(day.max())
+    if not _span_ok(lo, hi, len(day)):
+        return _years(day), _month_day(day)
+    span = np.arange(lo, hi + 1, dtype=np.int64)
+    at = day - lo
+    return _years(span)[at], _month_day(span)[at]
 
 
 def ages(birth: np.ndarray, day: np.ndarray) -> np.ndarray:
     """Whole years of age on each day (-1 where the birth day is -1, not given)."""
-    b, d = birth.astype("datetime64[D]"), day.astype("datetime64[D]")
-    yb, yd = b.astype("datetime64[Y]").astype(np.int64), d.astype("datetime64[Y]").astype(np.int64)
-    mb, md = b.astype("datetime64[M]").astype(np.int64) % 12, d.astype("datetime64[M]").astype(np.int64) % 12
-    db, dd = (b - b.astype("datetime64[M]")).astype(np.int64), (d - d.astype("datetime64[M]")).astype(np.int64)
-    age = yd - yb - ((md < mb) | ((md == mb) & (dd < db)))
+    yb, mb = _parts(birth)
+    yd, md = _parts(day)
+    age = yd - yb - (md < mb)
     return np.where(birth < 0, -1, age)
+
+
+def birthdays(birth: np.ndarray, years: int) -> np.ndarray:
+    """The first day on which each birth day is `years` old (as `ages` counts: 29 February's is 1 March in other years)."""
+    b = birth.astype("datetime64[D]")
+    m = b.astype("datetime64[M]")
+    start = (m.astype(np.int64) + 12 * years).astype("datetime64[M]").astype("datetime64[D]")
+    return (start + (b - m)).astype(np.int64)
+
+
+def age_bands(birth: np.ndarray, day: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+    """Per row 1 + the number of `cuts` (ages) reached on `day`; 0 where the birth day is not given (negative) or after `day`."""
+    n = len(birth)
+    band = np.ones(n, dtype=np.int64)
+    if n and len(cuts):
+        lo, hi = int(birth.min()), int(birth.max())
+        tabled = _span_ok(lo, hi, n)
+        span = np.arange(lo, hi + 1, dtype=np.int64) if tabled else birth
+        for cut in cuts.tolist():
+            reached = birthdays(span, int(cut))
+            band += day >= (reached[birth - lo] if tabled else reached)
+    return np.where((birth < 0) | (day < birth), 0, band)

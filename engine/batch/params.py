@@ -46,6 +46,7 @@ def key_params(res: Resolver, steps: StepIndex, p: Profile, facts: Facts = Facts
     k = KeyParams()
     if not res.in_force(p.region, p.date):
         k.cover_err = f"no policy in the set covers region {p.region} on {p.date}"
+        k.steps = {sid: Figures() for sid in steps.ids}  # pays nothing: the cover error is the row's
         return k
     live = {st.id: st for st in steps.in_force(p.region, p.date)}
     for sid in steps.ids:
@@ -112,13 +113,38 @@ def waiting_end(res: Resolver, p: Profile, lapsed: int, repaid: int) -> tuple[dt
 
 def tables(kps: list[KeyParams], steps: StepIndex, memo: dict | None = None) -> dict[str, dict[str, Any]]:
     """Per step: its kernel columns (numpy, one row per key; object dtype when a figure is too large for int64)."""
+    return extend_tables({}, kps, steps, memo, {})
+
+
+def _table(sc: Any, figs: list[Figures], last: int | None = None) -> dict[str, Any]:
+    big = any(abs(v) >= SAFE for vs in sc.cols.values() for v in vs if v not in (NOCAP, PAD)) or sc.D >= SAFE or sc.rden >= SAFE
+    cut = slice(None) if last is None else slice(len(sc.on) - last, None)
+    cols = {name: np.array(vs[cut], dtype=object if big else np.int64) for name, vs in sc.cols.items()}
+    cols["on"] = np.array(sc.on[cut], dtype=bool)
+    return {"scaled": sc, "cols": cols, "big": big, "figs": figs}
+
+
+def extend_tables(T: dict[str, dict[str, Any]], new: list[KeyParams], steps: StepIndex, memo: dict | None,
+                  canon: dict[str, dict]) -> dict[str, dict[str, Any]]:
+    """T with the keys `new` appended; a step's columns are rebuilt over every key only when its denominators change."""
+    memo = {} if memo is None else memo
     out: dict[str, dict[str, Any]] = {}
     for sid in steps.ids:
-        sc = scale(kind_of(steps.kinds[sid]), [k.steps[sid] for k in kps], memo)
-        big = any(abs(v) >= SAFE for vs in sc.cols.values() for v in vs if v not in (NOCAP, PAD)) or sc.D >= SAFE or sc.rden >= SAFE
-        cols = {name: np.array(vs, dtype=object if big else np.int64) for name, vs in sc.cols.items()}
-        cols["on"] = np.array(sc.on, dtype=bool)
-        out[sid] = {"scaled": sc, "cols": cols, "big": big}
+        kind = kind_of(steps.kinds[sid])
+        seen = canon.setdefault(sid, {})
+        # one Figures object per distinct set of numbers (its message and unknown flag are not the kernel's)
+        figs = [seen.setdefault((f.on, f.d, f.q, f.x, f.starts, f.rates, f.cap), f) for f in (k.steps[sid] for k in new)]
+        distinct = list(seen.values())
+        sc = scale(kind, distinct + figs, memo)  # over every distinct figure: the denominators of all keys
+        prev = T.get(sid)
+        t = _table(sc, figs, len(figs))
+        if prev is not None and (sc.D, sc.rden, sc.nb, t["big"]) == (prev["scaled"].D, prev["scaled"].rden, prev["scaled"].nb, prev["big"]):
+            t["cols"] = {name: np.concatenate([prev["cols"][name], col]) for name, col in t["cols"].items()}
+            t["figs"] = prev["figs"] + figs
+        elif prev is not None:
+            allfigs = prev["figs"] + figs
+            t = _table(scale(kind, distinct + allfigs, memo), allfigs, len(allfigs))
+        out[sid] = t
     return out
 
 

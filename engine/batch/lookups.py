@@ -1,0 +1,259 @@
+"""The figures of the batch's keys, resolved once per distinct key by the engine's Resolver and kept across chunks."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Callable
+
+import numpy as np
+
+from engine.batch.check import ADMIN_LEVELS
+from engine.batch.keys import KeyIndex, combine, decode, uniques
+from engine.batch.model import Columns, age_bands, date_of, day_of
+from engine.batch.params import NEVER, KeyParams, extend_tables, key_params, monitoring_threshold, premium_subsidy, waiting_end
+from engine.policy.policyset import PolicySet
+from engine.policy.resolve import UNKNOWN_AGE, UNSTATED, Profile  # a row without birth_date: age rules are errors, as in a case without one
+from engine.settle.stepfigs import Facts
+
+NO_END = -(1 << 40)  # day number the waiting ends where there is none: before every day
+
+
+class Lookups:
+    """Per distinct key (encounter, person-year, waiting): the resolved figures, as arrays indexed by a global key index."""
+
+    def __init__(self, ps: PolicySet) -> None:
+        self.ps = ps
+        self.res = ps.resolver
+        self._keys: dict[tuple, KeyParams] = {}
+        self._mon: dict[tuple, tuple[int, str]] = {}
+        self._prem: dict[tuple, tuple] = {}
+        self._wait: dict[tuple, tuple] = {}
+        self._epochs: dict[str, np.ndarray] = {}
+        self._rows: dict[tuple, tuple] = {}  # kernel rows of the figures held in self._keys
+        # ages matter only against the `age_below` limits rules and steps test: a row is keyed by its band between them
+        cuts = {r.who.age_below for r in ps.rules if r.who.age_below is not None}
+        cuts |= {s.who.age_below for d in ps.documents.values() for s in d.steps if s.who.age_below is not None}
+        self._cuts = np.array(sorted(cuts), dtype=np.int64)
+        self.msgs: list[str] = []          # every error message met, in the order met (rows hold indices into it)
+        self._msg_at: dict[str, int] = {}
+        # encounter keys: (region, epoch, year, categories, scheme, tier, age band, type, level, pool, admin level)
+        self.enc = KeyIndex(11)
+        self.kps: list[KeyParams] = []
+        self.thr = np.empty(0, dtype=np.int64)            # warning threshold (fen, NEVER: none)
+        self.kerr = np.empty((0, 4), dtype=np.int64)      # first error by (waiting, out-of-catalogue cost not given)
+        self.cover = np.empty(0, dtype=np.int64)          # the key's cover error (before a waiting period's)
+        self.unk = {sid: np.empty(0, dtype=bool) for sid in ps.steps.ids}
+        self._canon: dict[str, dict] = {}                  # per step: one Figures per distinct set of numbers
+        self.T: dict[str, dict[str, Any]] = extend_tables({}, [], ps.steps, self._rows, self._canon)
+        self.pidx = KeyIndex(6)                            # person-year keys: (region, year, categories, scheme, tier, band)
+        self.pvals = np.empty((0, 3), dtype=np.int64)     # contribution, subsidy (-1: not determined), error
+        self.widx = KeyIndex(10)                           # waiting keys (see _waiting)
+        self.wvals = np.empty((0, 2), dtype=np.int64)     # day the waiting ends (NO_END), error
+
+    def eidx(self, msg: str) -> int:
+        """The index of an error message (-1 for none)."""
+        if not msg:
+            return -1
+        if msg not in self._msg_at:
+            self._msg_at[msg] = len(self.msgs)
+            self.msgs.append(msg)
+        return self._msg_at[msg]
+
+    def bands(self, c: Columns, day: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray | None:
+        """Each row's age band code on `day` (0: age unknown), or None where no rule tests an age or no birth date is given."""
+        if not (self.res.ages and c.birth is not None):
+            return None
+        return age_bands(c.birth if rows is None else c.birth[rows], day, self._cuts)
+
+    def _band_age(self, band: int) -> int:
+        """An age standing for every age of its band (the band's lower limit; UNKNOWN_AGE before the birth day)."""
+        if band < 0:
+            return UNKNOWN_AGE
+        return 0 if band == 0 else int(self._cuts[band - 1])
+
+    def _epoch(self, region: str) -> np.ndarray:
+        if region not in self._epochs:
+            self._epochs[region] = np.array([day_of(d) for d in self.res.change_dates(region)], dtype=np.int64)
+        return self._epochs[region]
+
+    def epochs(self, c: Columns) -> np.ndarray:
+        """Each row's epoch: the number of its region's change dates on or before its day."""
+        n = len(c)
+        if not n:
+            return np.zeros(0, dtype=np.int64)
+        lo, hi = int(c.day.min()), int(c.day.max())
+        R = len(c.regions)
+        if (hi - lo + 1) * R > max(4 * n, 1 << 16):
+            epoch = np.zeros(n, dtype=np.int64)
+            for r, code in enumerate(c.regions):
+                m = c.region == r
+                if m.any():
+                    epoch[m] = np.searchsorted(self._epoch(code), c.day[m], side="right")
+            return epoch
+        span = np.arange(lo, hi + 1, dtype=np.int64)
+        tab = np.concatenate([np.searchsorted(self._epoch(code), span, side="right") for code in c.regions])
+        return tab[c.day - lo] if R == 1 else tab[c.region * len(span) + (c.day - lo)]
+
+    # -- new encounter keys ---------------------------------------------------
+    def grow(self, c: Columns, year: np.ndarray, rows: np.ndarray, first: np.ndarray, mon_row: Callable[[int], int]) -> np.ndarray:
+        """Resolve keys not seen before (global code rows, a representative row each); returns their global indices."""
+        idx = self.enc.add(rows)
+        steps = self.ps.steps
+        lack_msg = {sid: f"field out_of_catalogue_cost is needed by payment step {sid} (base: out_of_scope) but the claims do not give it"
+                    for sid in steps.ids if steps.kinds[sid].base == "out_of_scope"}
+        thr, kerr, cover, unk = [], [], [], {sid: [] for sid in steps.ids}
+        for gi, i in zip(idx.tolist(), first.tolist()):
+            if gi < len(self.kps):
+                continue
+            kp = self._key(c, i, int(year[i]))
+            j = mon_row(i)
+            t, merr = self._monitor(c, j, int(year[j]))
+            self.kps.append(kp)
+            thr.append(t)
+            cover.append(self.eidx(kp.cover_err))
+            errs = []
+            for waiting in (False, True):
+                for lacks in (False, True):  # the first applicable reason, in the order the interpreter raises them
+                    e = self.eidx(kp.cover_err)
+                    for sid in steps.ids:
+                        if e >= 0 or (waiting and steps.kinds[sid].waiting_period):
+                            continue
+                        e = self.eidx(kp.steps[sid].err)
+                        if e < 0 and sid in lack_msg and lacks and kp.steps[sid].on:
+                            e = self.eidx(lack_msg[sid])
+                    errs.append(e if e >= 0 else self.eidx(merr))
+            kerr.append(errs)
+            for sid in steps.ids:
+                unk[sid].append(kp.steps[sid].unknown if sid in kp.steps else False)
+        if thr:
+            self.thr = np.concatenate([self.thr, np.array(thr, dtype=np.int64)])
+            self.kerr = np.concatenate([self.kerr, np.array(kerr, dtype=np.int64)])
+            self.cover = np.concatenate([self.cover, np.array(cover, dtype=np.int64)])
+            for sid in steps.ids:
+                self.unk[sid] = np.concatenate([self.unk[sid], np.array(unk[sid], dtype=bool)])
+            self.T = extend_tables(self.T, self.kps[len(self.kps) - len(thr):], steps, self._rows, self._canon)
+        return idx
+
+    # -- person-years -----------------------------------------------------------
+    def premiums(self, c: Columns, first: np.ndarray, year: np.ndarray) -> list[np.ndarray]:
+        """(contribution, subsidy, error) per person-year from its first row, as Evaluator._premium computes them."""
+        fy = year[first]
+        ymin = int(fy.min()) if len(fy) else 0
+        Y = int(fy.max()) - ymin + 1 if len(fy) else 1
+        jan1 = np.array([day_of(dt.date(y, 1, 1)) for y in range(ymin, ymin + Y)], dtype=np.int64)
+        band = self.bands(c, jan1[fy - ymin], first)  # the premium is decided on 1 January
+        B = len(self._cuts) + 2
+        TR = int(c.tier.max()) + 1 if len(c.tier) else 1
+        parts = [(c.region[first], len(c.regions)), (fy - ymin, Y), (c.cats[first], len(c.cat_sets)), (c.scheme[first], len(c.schemes)),
+                 (c.tier[first], TR), (band, B)]
+        key, size = combine(parts)
+        ukeys, inv = uniques(key, size)
+        reg, yr, cats, scheme, tier, bnd = decode(ukeys, [max(int(r), 1) for _, r in parts])
+        u = self.pidx.codes([(reg, c.regions, 0), (yr, range(ymin, ymin + Y), 0), (cats, c.cat_sets, 0), (scheme, c.schemes, 0),
+                             (tier, None, TR), (bnd, None, B)])
+        g = self.pidx.find(u)
+        miss = np.flatnonzero(g < 0)
+        if len(miss):
+            at = np.zeros(len(u), dtype=np.int64)
+            at[inv] = np.arange(len(inv))
+            g[miss] = self.pidx.add(u[miss])
+            vals = []
+            for i in at[miss].tolist():
+                r = int(first[i])
+                v = self._premium(c, r, int(year[r]))
+                vals.append((-1 if v[0] is None else v[0], -1 if v[1] is None else v[1], self.eidx(v[2])))
+            self.pvals = np.concatenate([self.pvals, np.array(vals, dtype=np.int64).reshape(-1, 3)])
+        v = self.pvals[g]
+        return [np.ascontiguousarray(v[:, j])[inv] for j in range(3)]
+
+    def waiting(self, c: Columns, order: np.ndarray | None, starts: np.ndarray, py_sorted: np.ndarray,
+                py: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """True where an encounter falls inside a waiting period (enrolment late or lapsed), per Evaluator._waiting; and errors."""
+        if c.cov_start is None:
+            return None, None
+        cand = np.flatnonzero((c.cov_start >= 0) & (c.late | (c.lapsed > 0)) & (c.day >= c.cov_start))
+        if not len(cand):
+            return None, None
+        n = len(c)
+        sday = c.day if order is None else c.day[order]
+        # categories on the coverage-start day: those of the person-year's last encounter on or before it, else the first's
+        p = py[cand]
+        lo, span = int(sday.min()), int(sday.max()) - int(sday.min()) + 1
+        cov = c.cov_start[cand]
+        k = np.searchsorted(py_sorted * span + (sday - lo), p * span + np.clip(cov - lo, -1, span - 1), side="right") - 1
+        j = np.maximum(k, starts[p])
+        j = j if order is None else order[j]
+        band = self.bands(c, cov, cand)
+        cdays, cinv = np.unique(cov, return_inverse=True)
+        fields = [(c.region[cand], c.regions, 0), (cinv.reshape(-1), cdays.tolist(), 0),
+                  (c.cats[j], c.cat_sets, 0), (c.scheme[cand], c.schemes, 0), (c.tier[cand], None, int(c.tier.max()) + 1),
+                  (c.etype[cand], c.etypes, 0), (c.level[cand], None, 4), (np.zeros(len(cand), dtype=np.int64) if band is None else band, None, len(self._cuts) + 2),
+                  (c.lapsed[cand], None, int(c.lapsed.max()) + 1), (c.repaid[cand], None, int(c.repaid.max()) + 1)]
+        rows = self.widx.codes(fields)
+        g = self.widx.find(rows)
+        miss = np.flatnonzero(g < 0)
+        if len(miss):
+            g[miss] = new = self.widx.add(rows[miss])
+            vals = []
+            for gi, i, jj in zip(new.tolist(), cand[miss].tolist(), j[miss].tolist()):
+                if gi < len(self.wvals) + len(vals):
+                    continue
+                pr = self._profile(c, i, True, date_of(c.cov_start[i]))
+                pr = Profile(pr.region, pr.date, c.cat_sets[c.cats[jj]], pr.scheme, pr.tier, pr.encounter_type, pr.hospital_level, pr.age)  # place not asked
+                key = (pr, int(c.lapsed[i]), int(c.repaid[i]))
+                if key not in self._wait:
+                    self._wait[key] = waiting_end(self.res, pr, key[1], key[2])
+                ends, msg = self._wait[key]
+                vals.append((NO_END if ends is None else day_of(ends), self.eidx(msg)))
+            self.wvals = np.concatenate([self.wvals, np.array(vals, dtype=np.int64).reshape(-1, 2)])
+        v = self.wvals[g]
+        w = np.zeros(n, dtype=bool)
+        w[cand] = c.day[cand] < v[:, 0]
+        werr = np.full(n, -1, dtype=np.int64)
+        werr[cand] = v[:, 1]
+        return (w if w.any() else None), (werr if (v[:, 1] >= 0).any() else None)
+
+    # -- one key, by the engine's own resolution ------------------------------------
+    def _profile(self, c: Columns, i: int, with_encounter: bool, day: dt.date | None = None) -> Profile:
+        t = int(c.tier[i])
+        day = day or date_of(c.day[i])
+        age = UNKNOWN_AGE
+        if self.res.ages and c.birth is not None and int(c.birth[i]) >= 0:
+            b = date_of(c.birth[i])
+            a = day.year - b.year - ((day.month, day.day) < (b.month, b.day))  # as model.ages
+            age = self._band_age(-1 if a < 0 else int(np.searchsorted(self._cuts, a, side="right")))
+        pool = admin = None  # not asked outside an encounter, as the interpreter's profile
+        if with_encounter:
+            pool = UNSTATED if c.pool is None or int(c.pool[i]) == 0 else int(c.pool[i]) == 1
+            admin = UNSTATED if c.admin is None or int(c.admin[i]) == 0 else ADMIN_LEVELS[int(c.admin[i])]
+        return Profile(c.regions[c.region[i]], day, c.cat_sets[c.cats[i]], c.schemes[c.scheme[i]], t or None,
+                       c.etypes[c.etype[i]] if with_encounter else None, int(c.level[i]) if with_encounter else None, age,
+                       pool, admin)
+
+    def _key(self, c: Columns, i: int, year: int) -> KeyParams:
+        p = self._profile(c, i, True)
+        f = Facts() if c.pool is None else Facts((None, True, False)[int(c.pool[i])], ADMIN_LEVELS[int(c.admin[i])] or None)
+        k = (p.region, self._epoch_of(p), year, p.categories, p.scheme, p.tier, p.encounter_type, p.hospital_level, p.age, f,
+             p.in_pooling_area, p.admin_level)
+        if k not in self._keys:
+            self._keys[k] = key_params(self.res, self.ps.steps, p, f)
+        return self._keys[k]
+
+    def _epoch_of(self, p: Profile) -> int:
+        return int(np.searchsorted(self._epoch(p.region), day_of(p.date), side="right"))
+
+    def _monitor(self, c: Columns, i: int, year: int) -> tuple[int, str]:
+        p = self._profile(c, i, False)
+        k = (p.region, self._epoch_of(p), year, p.categories, p.scheme, p.tier, p.age)
+        if k not in self._mon:
+            self._mon[k] = monitoring_threshold(self.res, p)
+        return self._mon[k]
+
+    def _premium(self, c: Columns, i: int, year: int) -> tuple:
+        p = self._profile(c, i, False, dt.date(year, 1, 1))
+        k = (p.region, year, p.categories, p.scheme, p.tier, p.age)
+        if k not in self._prem:
+            self._prem[k] = premium_subsidy(self.res, p)
+        return self._prem[k]
+
+
+__all__ = ["Lookups", "NEVER", "NO_END"]
