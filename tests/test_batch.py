@@ -314,3 +314,17 @@ def test_a_header_naming_a_column_twice_is_refused_by_both_readers(tmp_path, cap
                  "p1,500000,2020-06-10,inpatient,2,100.00,100.00,500000\n", encoding="utf-8")
     assert main(["report", str(f), "--engine", engine, "--lang", "en"]) == 2
     assert "claims.csv:1: header names a column twice: region" in capsys.readouterr().err
+
+
+def test_a_person_born_before_1970_is_settled_not_refused():
+    # regression: day numbers count from 1970-01-01 and "not given" was -1, so a birth date before 1970 read as missing
+    # and the batch refused every Chongqing encounter from 2022 (the minors' +5 points rule asks the age) of anyone over 52
+    rows = [{"person_id": pid, "region": "500000", "categories": "dibao", "scheme": "resident", "tier": "1", "date": "2023-06-10",
+             "type": "inpatient", "hospital_level": "2", "total_cost": "20000.00", "eligible_cost": "18000.00",
+             "in_pooling_area": "true", "hospital_admin_level": "county", "birth_date": born}
+            for pid, born in (("old", "1931-12-31"), ("eve", "1969-12-31"), ("new", "1970-01-01"), ("none", ""))]
+    c = columns(rows)
+    st_ = Batch(load_policy_set(None)).settle(c)
+    assert [st_.errors[e] if e >= 0 else "ok" for e in st_.error[:3]] == ["ok"] * 3
+    assert "birth_date" in st_.errors[st_.error[3]]  # not given: the rule that asks the age needs it, as in the single case
+    assert compare(load_policy_set(None), c) == 3

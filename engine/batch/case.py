@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.batch.model import Columns, date_of
+from engine.batch.model import NO_DAY, Columns, date_of
 from engine.settle.case import Case, case_from_data
 from engine.batch.check import ADMIN_LEVELS, fen_str
 
@@ -33,11 +33,11 @@ def person_year_case(c: Columns, rows: np.ndarray) -> Case:
             cats.append({"id": cat, **({"from": start.isoformat()} if start else {})})
     person: dict[str, Any] = {"id": c.person_ids[c.person[i0]], "region": c.regions[c.region[i0]], "scheme": c.schemes[c.scheme[i0]],
                               "categories": cats}
-    if c.birth is not None and int(c.birth[i0]) >= 0:
+    if c.birth is not None and int(c.birth[i0]) != NO_DAY:
         person["birth_date"] = date_of(c.birth[i0]).isoformat()
     if int(c.tier[i0]):
         person["contribution_tier"] = int(c.tier[i0])
-    if c.cov_start is not None and int(c.cov_start[i0]) >= 0:
+    if c.cov_start is not None and int(c.cov_start[i0]) != NO_DAY:
         person["enrolment"] = {"coverage_start": date_of(c.cov_start[i0]).isoformat(), "late": bool(c.late[i0]),
                                "lapsed_years": int(c.lapsed[i0]), "repaid_years": int(c.repaid[i0])}
     encs = [{"id": f"r{int(i)}", "date": date_of(c.day[int(i)]).isoformat(), "type": c.etypes[c.etype[int(i)]], "hospital_level": int(c.level[int(i)]),

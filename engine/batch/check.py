@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from engine.batch.model import EPOCH, Columns, years_of
+from engine.batch.model import EPOCH, NO_DAY, Columns, years_of
 from engine.core.messages import Text
 from engine.core.problems import InputError, Problem
 from engine.core.registry import CATEGORIES, ENCOUNTER_TYPES, SCHEMES, canonical_region
@@ -146,9 +146,9 @@ def checks() -> dict[str, Any]:
     """The check (raw string -> value, ValueError saying why) of every coded column, in reporting order."""
     return {"person_id": str, "region": _region, "categories": _cats, "scheme": _choice(SCHEMES), "type": _choice(ENCOUNTER_TYPES),
             "date": _day, "hospital_level": _int(1, 3), "tier": _int(1, 9, 0),
-            "coverage_start": lambda s: _day(s) if s.strip() else -1, "late": _flag,
+            "coverage_start": lambda s: _day(s) if s.strip() else NO_DAY, "late": _flag,
             "lapsed_years": _int(0, 99, 0), "repaid_years": _int(0, 99, 0), "in_pooling_area": _pool, "hospital_admin_level": _admin,
-            "birth_date": lambda s: _day(s) if s.strip() else -1}
+            "birth_date": lambda s: _day(s) if s.strip() else NO_DAY}
 
 
 class Problems:

@@ -8,7 +8,7 @@ import numpy as np
 
 from engine.batch.check import ADMIN_LEVELS
 from engine.batch.keys import KeyIndex, combine, decode, uniques
-from engine.batch.model import Columns, age_bands, date_of, day_of
+from engine.batch.model import NO_DAY, Columns, age_bands, date_of, day_of
 from engine.batch.params import NEVER, KeyParams, extend_tables, key_params, monitoring_threshold, premium_subsidy, waiting_end
 from engine.policy.policyset import PolicySet
 from engine.policy.resolve import UNKNOWN_AGE, UNSTATED, Profile  # a row without birth_date: age rules are errors, as in a case without one
@@ -170,7 +170,7 @@ class Lookups:
         """True where an encounter falls inside a waiting period (enrolment late or lapsed), per Evaluator._waiting; and errors."""
         if c.cov_start is None:
             return None, None
-        cand = np.flatnonzero((c.cov_start >= 0) & (c.late | (c.lapsed > 0)) & (c.day >= c.cov_start))
+        cand = np.flatnonzero((c.cov_start != NO_DAY) & (c.late | (c.lapsed > 0)) & (c.day >= c.cov_start))
         if not len(cand):
             return None, None
         n = len(c)
@@ -217,7 +217,7 @@ class Lookups:
         t = int(c.tier[i])
         day = day or date_of(c.day[i])
         age = UNKNOWN_AGE
-        if self.res.ages and c.birth is not None and int(c.birth[i]) >= 0:
+        if self.res.ages and c.birth is not None and int(c.birth[i]) != NO_DAY:
             b = date_of(c.birth[i])
             a = day.year - b.year - ((day.month, day.day) < (b.month, b.day))  # as model.ages
             age = self._band_age(-1 if a < 0 else int(np.searchsorted(self._cuts, a, side="right")))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 EPOCH = dt.date(1970, 1, 1)
+NO_DAY = -(1 << 31)  # a date not given (birth date, coverage start); any real day, before 1970 too, is far above it
 
 
 @dataclass
@@ -29,7 +30,7 @@ class Columns:
     total: np.ndarray                  # int64 fen
     eligible: np.ndarray               # int64 fen
     encounter_ids: list[str] | None = None
-    cov_start: np.ndarray | None = None  # int64 day, -1 = no enrolment facts
+    cov_start: np.ndarray | None = None  # int64 day, NO_DAY = no enrolment facts
     late: np.ndarray | None = None
     lapsed: np.ndarray | None = None
     repaid: np.ndarray | None = None
@@ -37,7 +38,7 @@ class Columns:
     ooc: np.ndarray | None = None        # int64 fen out-of-catalogue cost, -1 = not given
     pool: np.ndarray | None = None       # in_pooling_area: 0 not given, 1 inside, 2 outside
     admin: np.ndarray | None = None      # hospital_admin_level: index into check.ADMIN_LEVELS, 0 = not given
-    birth: np.ndarray | None = None      # int64 day of birth, -1 = not given
+    birth: np.ndarray | None = None      # int64 day of birth, NO_DAY = not given
 
     def __len__(self) -> int:
         return len(self.total)
@@ -114,11 +115,12 @@ def _parts(day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def ages(birth: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """Whole years of age on each day (-1 where the birth day is -1, not given)."""
-    yb, mb = _parts(birth)
+    """Whole years of age on each day (-1 where the birth day is NO_DAY, not given)."""
+    given = birth != NO_DAY
+    yb, mb = _parts(np.where(given, birth, 0))
     yd, md = _parts(day)
     age = yd - yb - (md < mb)
-    return np.where(birth < 0, -1, age)
+    return np.where(given, age, -1)
 
 
 def birthdays(birth: np.ndarray, years: int) -> np.ndarray:
@@ -130,8 +132,10 @@ def birthdays(birth: np.ndarray, years: int) -> np.ndarray:
 
 
 def age_bands(birth: np.ndarray, day: np.ndarray, cuts: np.ndarray) -> np.ndarray:
-    """Per row 1 + the number of `cuts` (ages) reached on `day`; 0 where the birth day is not given (negative) or after `day`."""
+    """Per row 1 + the number of `cuts` (ages) reached on `day`; 0 where the birth day is not given (NO_DAY) or after `day`."""
     n = len(birth)
+    given = birth != NO_DAY
+    birth = np.where(given, birth, 0)
     band = np.ones(n, dtype=np.int64)
     if n and len(cuts):
         lo, hi = int(birth.min()), int(birth.max())
@@ -140,4 +144,4 @@ def age_bands(birth: np.ndarray, day: np.ndarray, cuts: np.ndarray) -> np.ndarra
         for cut in cuts.tolist():
             reached = birthdays(span, int(cut))
             band += day >= (reached[birth - lo] if tabled else reached)
-    return np.where((birth < 0) | (day < birth), 0, band)
+    return np.where(~given | (day < birth), 0, band)
