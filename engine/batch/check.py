@@ -223,7 +223,7 @@ def finish(codes: dict[str, np.ndarray], values: dict[str, list], money: dict[st
     problems.raise_any()
 
     def value_of(name: str) -> np.ndarray:
-        return np.array(values[name], dtype=np.int64)[codes[name]] if values[name] else np.zeros(n, dtype=np.int64)
+        return np.array(values[name], dtype=np.int64)[codes[name]] if len(values[name]) else np.zeros(n, dtype=np.int64)
 
     c = Columns(codes["person_id"], values["person_id"], codes["region"], values["region"], codes["categories"],
                 values["categories"], codes["scheme"], values["scheme"], value_of("tier"), value_of("date"),
@@ -243,7 +243,7 @@ def check_person_years(c: Columns, path: str) -> None:
     if n < 2:
         return
     year = years_of(c.day)
-    order = np.lexsort((c.day, year, c.person))
+    order = _person_day_order(c.person, c.day)
     same = (c.person[order][1:] == c.person[order][:-1]) & (year[order][1:] == year[order][:-1])
     fields = [("region", c.region), ("scheme", c.scheme), ("tier", c.tier)]
     if c.birth is not None:
@@ -266,3 +266,14 @@ def check_person_years(c: Columns, path: str) -> None:
         problems.append(Problem(path, line, 1, Text("batch.categories_same_day", person=person), "categories"))
     if problems:
         raise InputError(Text("batch.inconsistent", path=path), sorted(problems)[:MAX_PROBLEMS])
+
+
+def _person_day_order(person: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Rows by person, then date (the year follows the date), same-day rows in input order: no sort when already so."""
+    lo, span = int(day.min()), int(day.max()) - int(day.min()) + 1
+    if int(person.max()) < (1 << 62) // span:
+        key = person * span + (day - lo)
+        if (key[1:] >= key[:-1]).all():
+            return np.arange(len(key))
+        return np.argsort(key, kind="stable")
+    return np.lexsort((day, person))

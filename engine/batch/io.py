@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from engine.batch.model import Columns
-from engine.batch.arrow import arrow_available, arrow_columns, arrow_for, read_arrow
+from engine.batch.arrow import arrow_available, arrow_for, read_arrow
+from engine.batch.arrowcols import arrow_columns
 from engine.batch.arrow import arrow_module as _arrow
 from engine.batch.check import CHUNK_ROWS, DEFAULTS, MAX_PROBLEMS, OPTIONAL, REQUIRED, check_person_years, fen_str, to_columns
 from engine.batch.csvio import read_python
