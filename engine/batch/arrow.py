@@ -58,8 +58,9 @@ def _parquet_tables(path: Path, rows: int, wanted: tuple[str, ...]) -> Iterator[
             raise InputError(Text("batch.columns_missing", path=path, names=", ".join(missing), required=", ".join(REQUIRED)))
         cols = [h for h in wanted if h in names]
         text = [h for h in cols if h not in MONEY and h != "encounter_id" and pa.types.is_string(f.schema_arrow.field(h).type)]
-        if text:  # distinct values are decoded once: no string per row for the coded columns
-            f = pq.ParquetFile(path, read_dictionary=text)
+        # coded text columns as dictionary codes: each distinct value decoded once, no string per row; no pre-buffering:
+        # pyarrow keeps every pre-buffered row group's bytes until the file is closed (memory growing with the file)
+        f = pq.ParquetFile(path, read_dictionary=text or None, pre_buffer=False)
     except (OSError, pa.ArrowException) as e:
         raise InputError(Text("batch.not_parquet", path=path, why=str(e))) from None
     total = max(f.metadata.num_rows, 1)
