@@ -133,12 +133,35 @@ def _normal(tbl: Any, cols: list[str]) -> Any:
 
 
 def _concat(a: Any, b: Any) -> Any:
-    """Two tables of the same columns one after the other (as plain strings where one holds codes and the other text)."""
+    """Table a's rows (the few carried) then b's, each column one array; b's dictionary codes are kept and a's few values
+    looked up in b's dictionary (merging two whole dictionaries would hash every value of both)."""
     import pyarrow as pa
 
     if a.schema != b.schema:
         a, b = (pa.table({h: normal(t.column(h), False) for h in t.column_names}) for t in (a, b))
-    return pa.concat_tables([a, b])
+    return pa.table({h: _prepend(a.column(h).chunk(0) if a.num_rows else a.column(h).combine_chunks(), b.column(h).combine_chunks())
+                     for h in b.column_names})
+
+
+def _prepend(a: Any, b: Any) -> Any:
+    """Array a's values then b's as one array of b's type."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_dictionary(b.type) or not len(a):
+        return pa.concat_arrays([a, b]) if len(a) else b
+    values = a.dictionary.take(a.indices)
+    small = pc.unique(values)
+    hit = pc.fill_null(pc.index_in(b.dictionary, value_set=small), -1).to_numpy()  # b's entries among a's few values
+    where = np.full(len(small), -1, dtype=np.int64)
+    found = np.flatnonzero(hit >= 0)
+    where[hit[found]] = found
+    new = np.flatnonzero(where < 0)
+    where[new] = len(b.dictionary) + np.arange(len(new))
+    dictionary = pa.concat_arrays([b.dictionary, small.take(pa.array(new))]) if len(new) else b.dictionary
+    codes = where[pc.index_in(values, value_set=small).to_numpy()]
+    indices = np.concatenate([codes.astype(np.int32), b.indices.to_numpy().astype(np.int32, copy=False)])
+    return pa.DictionaryArray.from_arrays(pa.array(indices, pa.int32()), dictionary)
 
 
 def _split(tbl: Any, mask: np.ndarray) -> tuple[Any, Any]:

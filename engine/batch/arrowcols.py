@@ -49,6 +49,8 @@ def coded(a: Any, rows: np.ndarray | None = None) -> tuple[np.ndarray, Any]:
     if pa.types.is_dictionary(a.type):
         idx = a.indices.to_numpy()
         n, size = len(idx), len(a.dictionary)
+        if size == 1 and n:  # one value (region, scheme, type ... of a single-region file)
+            return np.zeros(n, dtype=np.int64), a.dictionary
         first = np.full(size, n, dtype=np.int64)
         np.minimum.at(first, idx, np.arange(n, dtype=np.int64) if rows is None else rows)  # each code's first row
         used = np.flatnonzero(first < n)

@@ -44,7 +44,8 @@ class Indicators:
             return
         prim = np.array([list(CATEGORIES).index(p) if p != ORDINARY else len(CATEGORIES) for p in map(primary_category, c.cat_sets)],
                         dtype=np.int64)[c.cats]
-        year = years_of(c.day)
+        lo = int(c.day.min())
+        year = years_of(np.arange(lo, int(c.day.max()) + 1, dtype=np.int64))[c.day - lo]  # each day's year, looked up
         parts = {"region": (c.region, len(c.regions)), "category": (prim, len(CATEGORIES) + 1), "year": (year - 1900, 400)}
         gkey = np.zeros(n, dtype=np.int64)
         for name in self.by:
@@ -161,7 +162,10 @@ def _distinct(unit: np.ndarray, gid: np.ndarray, G: int) -> np.ndarray:
         seen = np.zeros(size, dtype=bool)
         seen[pair] = True
         return np.bincount(np.flatnonzero(seen) % G, minlength=G).astype(np.int64, copy=False)
-    return np.bincount(np.unique(pair) % G, minlength=G).astype(np.int64, copy=False)
+    pair = pair[np.r_[True, pair[1:] != pair[:-1]]]  # a run of one pair counted once (rows mostly come by person and date)
+    if not (pair[1:] >= pair[:-1]).all():
+        pair = np.sort(pair)
+    return np.bincount(pair[np.r_[True, pair[1:] != pair[:-1]]] % G, minlength=G).astype(np.int64, copy=False)
 
 
 def _rate(a: int, b: int) -> str | None:
