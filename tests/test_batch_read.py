@@ -146,3 +146,20 @@ def _csv_columns(text: str) -> dict[str, list[str]]:
 
     rows = list(csv.reader(io.StringIO(text)))
     return {h: [r[i] for r in rows[1:]] for i, h in enumerate(rows[0])}
+
+
+@pytest.mark.parametrize("engine", ["python", pytest.param("arrow", marks=needs_arrow)])
+def test_person_year_contradictions_are_named_at_their_lines_in_any_row_order(tmp_path: Path, engine):
+    # a's rows come after b's and out of date order: in date order a's January row (line 4) has 110000, February's (line 3)
+    # 500000, so line 3 differs; b has two rows on 1 March (lines 2 and 5) with different categories: line 5
+    f = tmp_path / "c.csv"
+    f.write_text("person_id,region,date,type,hospital_level,total_cost,eligible_cost,categories\n"
+                 "b,500000,2020-03-01,inpatient,1,10.00,5.00,dibao\n"
+                 "a,500000,2020-02-01,inpatient,1,10.00,5.00,\n"
+                 "a,110000,2020-01-01,inpatient,1,10.00,5.00,\n"
+                 "b,500000,2020-03-01,inpatient,1,10.00,5.00,tekun\n"
+                 "c,500000,2020-01-01,inpatient,1,10.00,5.00,\n", encoding="utf-8")  # c, the last person, is carried
+    with pytest.raises(InputError) as e:
+        list(read_columns(f, rows=10, engine=engine))
+    assert [(p.line, p.field) for p in e.value.problems] == [(3, "region"), (5, "categories")]
+    assert "(person a)" in str(e.value.problems[0]) and "person b on the same day" in str(e.value.problems[1])

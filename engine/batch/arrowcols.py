@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -15,6 +16,30 @@ _ISO_DAY = r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}$"  # the shape both Python's and A
 DATES = {"date": False, "coverage_start": True, "birth_date": True}  # column: empty allowed (-1, not given)
 _PLAIN = np.zeros(256, dtype=bool)
 _PLAIN[list(b"0123456789.")] = True
+
+
+class Strings(Sequence):
+    """A pyarrow string array read as a list of str, each string made only when asked for (person ids: most never are)."""
+
+    def __init__(self, arrow: Any) -> None:
+        self.arrow = arrow
+
+    def __len__(self) -> int:
+        return len(self.arrow)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return self.arrow[i].to_pylist()
+        return self.arrow[int(i)].as_py()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.arrow.to_pylist())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, (list, Strings)) and list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return f"Strings({self.arrow.to_pylist()!r})"
 
 
 def single(a: Any) -> Any:
@@ -167,7 +192,7 @@ def arrow_columns(tbl: Any, lines: np.ndarray, path: str = "<claims>") -> Column
             continue
         idx, distinct = coded(normal(tbl.column(name), True), rows)
         if check is str:  # person ids: any text
-            codes[name], values[name] = idx, distinct.to_pylist()
+            codes[name], values[name] = idx, Strings(distinct)
             continue
         vals, bad = _checked(name, check, distinct)
         if bad:
