@@ -166,14 +166,19 @@ def plain_money(a: Any) -> tuple[np.ndarray, np.ndarray]:
             ok &= (after != 2) | (data[np.clip(end - 2, 0, len(data) - 1)] != 46)
     if ok is None:
         ok = pc.match_substring_regex(a, _MONEY_RE2).to_numpy(zero_copy_only=False)
+    every = bool(ok.all())
+    good = a if every else a.filter(pa.array(ok))
+    if not len(good):
+        return np.zeros(n, dtype=np.int64), ~ok
+    dec = pc.cast(good, pa.decimal128(15, 2))  # exact: at most 13 + 2 digits
+    if sys.byteorder == "little":  # the low 64 bits of each 128-bit integer of fen (all below 10^15)
+        got = np.frombuffer(dec.buffers()[1], dtype=np.int64)[2 * dec.offset:2 * (dec.offset + len(dec)):2]
+    else:
+        got = pc.cast(pc.multiply(dec, pa.scalar(100, pa.decimal128(3, 0))), pa.int64()).to_numpy()
+    if every:
+        return np.array(got, dtype=np.int64), np.zeros(n, dtype=bool)
     fen = np.zeros(n, dtype=np.int64)
-    good = a if ok.all() else a.filter(pa.array(ok))
-    if len(good):
-        dec = pc.cast(good, pa.decimal128(15, 2))  # exact: at most 13 + 2 digits
-        if sys.byteorder == "little":
-            fen[ok] = np.frombuffer(dec.buffers()[1], dtype=np.int64)[2 * dec.offset:2 * (dec.offset + len(dec)):2]  # low words
-        else:
-            fen[ok] = pc.cast(pc.multiply(dec, pa.scalar(100, pa.decimal128(3, 0))), pa.int64()).to_numpy()
+    fen[ok] = got
     return fen, ~ok
 
 
