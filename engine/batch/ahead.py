@@ -9,10 +9,7 @@ _ITEM, _DONE, _ERROR = 0, 1, 2
 
 
 class ReadAhead:
-    """The items of make(note) produced in a background thread (started at once), at most `depth` ahead of the consumer.
-
-    Progress reported through note() and an error raised while reading reach the consumer's thread at the item where they
-    happened, so what is settled, printed and refused is the same as reading in line; close() stops the thread."""
+    """make(note)'s items from a background thread, at most `depth` ahead; progress and errors reach the consumer at their item."""
 
     def __init__(self, make: Callable[[Callable[[float], None]], Iterator[Any]], progress: Callable[[float], None] | None = None,
                  depth: int = 1) -> None:

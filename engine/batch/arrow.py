@@ -45,8 +45,7 @@ def arrow_for(path: str | Path, engine: str, role: str) -> Any:
 
 
 def _parquet_tables(path: Path, rows: int, wanted: tuple[str, ...]) -> Iterator[tuple[Any, int, float]]:
-    """Record batches of a Parquet file as tables of the wanted known columns (coded text columns read as dictionary codes),
-    with the first row's line and progress."""
+    """Tables of the wanted known columns of a Parquet file (text read as dictionary codes), first row's line, progress."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -86,8 +85,7 @@ def _rows_at_a_time(batches: Iterator[Any], rows: int, cols: list[str], schema: 
 
 
 def _arrow_tables(path: Path, rows: int, wanted: tuple[str, ...]) -> Iterator[tuple[Any, int, float]]:
-    """Tables of about `rows` rows holding only the wanted known columns as non-null strings (or dictionary codes of
-    strings), with the first row's line and progress."""
+    """Tables of `rows` rows of the wanted known columns as non-null strings (or their codes), first row's line, progress."""
     if is_parquet(path):
         yield from _parquet_tables(path, rows, wanted)
         return
@@ -133,8 +131,7 @@ def _normal(tbl: Any, cols: list[str]) -> Any:
 
 
 def _concat(a: Any, b: Any) -> Any:
-    """Table a's rows (the few carried) then b's, each column one array; b's dictionary codes are kept and a's few values
-    looked up in b's dictionary (merging two whole dictionaries would hash every value of both)."""
+    """Table a's rows (the few carried) then b's, each column one array, b's dictionary codes kept (see _prepend)."""
     import pyarrow as pa
 
     if a.schema != b.schema:
@@ -144,7 +141,7 @@ def _concat(a: Any, b: Any) -> Any:
 
 
 def _prepend(a: Any, b: Any) -> Any:
-    """Array a's values then b's as one array of b's type."""
+    """Array a's values then b's as one array; a's few values are looked up in b's dictionary (no whole-dictionary merge)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 

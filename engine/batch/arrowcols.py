@@ -183,8 +183,7 @@ def plain_money(a: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def arrow_columns(tbl: Any, lines: np.ndarray, path: str = "<claims>") -> Columns:
-    """Check and convert a table of string (or dictionary-coded string) columns, vectorised: each distinct value is checked
-    once with the same checks as to_columns, money is parsed to integer fen exactly, and bad values are reported at their lines."""
+    """Checked Columns of a table of text (or coded text) columns: each distinct value checked once as to_columns does."""
     n = tbl.num_rows
     problems = Problems(path)
     codes: dict[str, np.ndarray] = {}

@@ -1,8 +1,8 @@
 """Claims tables in and out: CSV or Parquet, read in chunks by person and checked; vectorised with pyarrow (extra `batch`),
 row by row with the csv module without it (CSV only), with the same results either way.
 
-The work is done in batch_check (columns and checks), batch_csv (row-by-row reader), batch_arrow (pyarrow reader) and
-batch_write (result writers); this module picks the reader and keeps the names other modules import from here."""
+The work is done in check (columns and checks), csvio (row-by-row reader), arrow and arrowcols (pyarrow reader) and
+write (result writers); this module picks the reader and keeps the names other modules import from here."""
 from __future__ import annotations
 
 from pathlib import Path
