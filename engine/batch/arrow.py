@@ -8,12 +8,11 @@ from typing import Any, Iterator, NoReturn
 import numpy as np
 
 from engine.batch.model import Columns
-from engine.batch.check import DEFAULTS, OPTIONAL, REQUIRED, Problems, checks, fen_of, finish, unsorted, why_of
+from engine.batch.arrowcols import MONEY, arrow_columns, equal_rows, extreme, normal
+from engine.batch.check import OPTIONAL, REQUIRED, unsorted
 from engine.batch.csvio import csv_header, is_parquet, raw_chunks
 from engine.core.messages import Text, os_reason
 from engine.core.problems import InputError
-
-_MONEY_RE2 = r"^[0-9]{1,13}(\.[0-9]{1,2})?$"
 
 
 def arrow_module(what: str) -> Any:
@@ -45,31 +44,50 @@ def arrow_for(path: str | Path, engine: str, role: str) -> Any:
     return arrow_module(f"{path}: Parquet {role}" if parquet else f"{path}: --engine arrow")
 
 
-def _parquet_tables(path: Path, rows: int) -> Iterator[tuple[Any, int, float]]:
-    """Record batches of a Parquet file as string tables of the known columns, with the first row's line and progress."""
+def _parquet_tables(path: Path, rows: int, wanted: tuple[str, ...]) -> Iterator[tuple[Any, int, float]]:
+    """Tables of the wanted known columns of a Parquet file (text read as dictionary codes), first row's line, progress."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
         f = pq.ParquetFile(path)
+        names = f.schema_arrow.names
+        missing = [h for h in REQUIRED if h not in names]
+        if missing:
+            raise InputError(Text("batch.columns_missing", path=path, names=", ".join(missing), required=", ".join(REQUIRED)))
+        cols = [h for h in wanted if h in names]
+        text = [h for h in cols if h not in MONEY and h != "encounter_id" and pa.types.is_string(f.schema_arrow.field(h).type)]
+        # coded text columns as dictionary codes: each distinct value decoded once, no string per row; no pre-buffering:
+        # pyarrow keeps every pre-buffered row group's bytes until the file is closed (memory growing with the file)
+        f = pq.ParquetFile(path, read_dictionary=text or None, pre_buffer=False)
     except (OSError, pa.ArrowException) as e:
         raise InputError(Text("batch.not_parquet", path=path, why=str(e))) from None
-    names = f.schema_arrow.names
-    missing = [h for h in REQUIRED if h not in names]
-    if missing:
-        raise InputError(Text("batch.columns_missing", path=path, names=", ".join(missing), required=", ".join(REQUIRED)))
-    cols = [h for h in REQUIRED + OPTIONAL if h in names]
-    line, total = 2, max(f.metadata.num_rows, 1)
-    for batch in f.iter_batches(batch_size=rows, columns=cols):
-        if batch.num_rows:
-            yield _strings(pa.Table.from_batches([batch]), cols), line, (line - 2 + batch.num_rows) / total
-            line += batch.num_rows
+    total = max(f.metadata.num_rows, 1)
+    for tbl, line in _rows_at_a_time(f.iter_batches(batch_size=rows, columns=cols), rows, cols, None):
+        yield tbl, line, (line - 2 + tbl.num_rows) / total
 
 
-def _arrow_tables(path: Path, rows: int) -> Iterator[tuple[Any, int, float]]:
-    """Tables of about `rows` rows holding only the known columns as non-null strings, with the first row's line and progress."""
+def _rows_at_a_time(batches: Iterator[Any], rows: int, cols: list[str], schema: Any) -> Iterator[tuple[Any, int]]:
+    """Tables of exactly `rows` rows (the last one fewer) from record batches of any sizes, with the first row's line."""
+    import pyarrow as pa
+
+    line, pending, held = 2, [], 0
+    for batch in batches:
+        pending.append(batch)
+        held += batch.num_rows
+        while held >= rows:
+            tbl = pa.Table.from_batches(pending)
+            yield _normal(tbl.slice(0, rows), cols), line
+            rest = tbl.slice(rows)
+            line, pending, held = line + rows, rest.to_batches(), rest.num_rows
+    if held:
+        yield _normal(pa.Table.from_batches(pending, schema=schema), cols), line
+
+
+def _arrow_tables(path: Path, rows: int, wanted: tuple[str, ...]) -> Iterator[tuple[Any, int, float]]:
+    """Tables of `rows` rows of the wanted known columns as non-null strings (or their codes), first row's line, progress."""
     if is_parquet(path):
-        yield from _parquet_tables(path, rows)
+        yield from _parquet_tables(path, rows, wanted)
         return
     import pyarrow as pa
     import pyarrow.csv as pcsv
@@ -82,7 +100,7 @@ def _arrow_tables(path: Path, rows: int) -> Iterator[tuple[Any, int, float]]:
     except (UnicodeDecodeError, csv.Error):
         yield from _locate_python(path, rows, "the header is not readable")
         return
-    cols = [h for h in REQUIRED + OPTIONAL if h in header]
+    cols = [h for h in wanted if h in header]
     size = max(path.stat().st_size, 1)
     src = pa.OSFile(str(path))
     try:
@@ -90,17 +108,8 @@ def _arrow_tables(path: Path, rows: int) -> Iterator[tuple[Any, int, float]]:
                                parse_options=pcsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
                                convert_options=pcsv.ConvertOptions(column_types={h: pa.string() for h in header}, include_columns=cols,
                                                                    strings_can_be_null=False))
-        line, pending, held = 2, [], 0
-        for batch in reader:  # exactly `rows` rows a chunk, as the row-by-row reader
-            pending.append(batch)
-            held += batch.num_rows
-            while held >= rows:
-                tbl = pa.Table.from_batches(pending)
-                yield _strings(tbl.slice(0, rows), cols), line, src.tell() / size
-                rest = tbl.slice(rows)
-                line, pending, held = line + rows, rest.to_batches(), rest.num_rows
-        if held:
-            yield _strings(pa.Table.from_batches(pending, schema=reader.schema), cols), line, 1.0
+        for tbl, line in _rows_at_a_time(reader, rows, cols, reader.schema):  # exactly `rows` rows a chunk, as the row-by-row reader
+            yield tbl, line, src.tell() / size if tbl.num_rows == rows else 1.0
     except pa.ArrowInvalid as e:
         yield from _locate_python(path, rows, str(e))
     finally:
@@ -114,128 +123,82 @@ def _locate_python(path: Path, rows: int, why: str) -> NoReturn:
     raise InputError(Text("batch.not_csv_file", path=path, why=why))
 
 
-def _strings(tbl: Any, cols: list[str]) -> Any:
-    """The table's columns as non-null strings (Parquet may hold numbers, dates or nulls)."""
+def _normal(tbl: Any, cols: list[str]) -> Any:
+    """The table's columns as non-null strings (Parquet may hold numbers, dates or nulls); coded columns may stay dictionaries."""
+    import pyarrow as pa
+
+    return pa.table({h: normal(tbl.column(h), h not in MONEY and h != "encounter_id") for h in cols})
+
+
+def _concat(a: Any, b: Any) -> Any:
+    """Table a's rows (the few carried) then b's, each column one array, b's dictionary codes kept (see _prepend)."""
+    import pyarrow as pa
+
+    if a.schema != b.schema:
+        a, b = (pa.table({h: normal(t.column(h), False) for h in t.column_names}) for t in (a, b))
+    return pa.table({h: _prepend(a.column(h).chunk(0) if a.num_rows else a.column(h).combine_chunks(), b.column(h).combine_chunks())
+                     for h in b.column_names})
+
+
+def _prepend(a: Any, b: Any) -> Any:
+    """Array a's values then b's as one array; a's few values are looked up in b's dictionary (no whole-dictionary merge)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    out = {}
-    for h in cols:
-        a = tbl.column(h)
-        if a.type != pa.string():
-            a = a.cast(pa.string())
-        if a.null_count:
-            a = pc.fill_null(a, "")
-        out[h] = _single(a)
-    return pa.table(out)
+    if not pa.types.is_dictionary(b.type) or not len(a):
+        return pa.concat_arrays([a, b]) if len(a) else b
+    values = a.dictionary.take(a.indices)
+    small = pc.unique(values)
+    hit = pc.fill_null(pc.index_in(b.dictionary, value_set=small), -1).to_numpy()  # b's entries among a's few values
+    where = np.full(len(small), -1, dtype=np.int64)
+    found = np.flatnonzero(hit >= 0)
+    where[hit[found]] = found
+    new = np.flatnonzero(where < 0)
+    where[new] = len(b.dictionary) + np.arange(len(new))
+    dictionary = pa.concat_arrays([b.dictionary, small.take(pa.array(new))]) if len(new) else b.dictionary
+    codes = where[pc.index_in(values, value_set=small).to_numpy()]
+    indices = np.concatenate([codes.astype(np.int32), b.indices.to_numpy().astype(np.int32, copy=False)])
+    return pa.DictionaryArray.from_arrays(pa.array(indices, pa.int32()), dictionary)
+
+
+def _split(tbl: Any, mask: np.ndarray) -> tuple[Any, Any]:
+    """The rows outside mask and those inside it; slices without copying when the mask is a run at the end."""
+    import pyarrow as pa
+
+    k = len(mask) - int(mask.sum())
+    if not mask[:k].any():
+        return tbl.slice(0, k), tbl.slice(k)
+    return tbl.filter(pa.array(~mask)), tbl.filter(pa.array(mask))
 
 
 def read_arrow(path: Path, rows: int, progress: Any, encounter_ids: bool) -> Iterator[Columns]:
     """Columns of whole persons, vectorised; a chunk's last person is carried into the next."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    carry, carry_lines = None, np.zeros(0, dtype=np.int64)
+    wanted = tuple(h for h in REQUIRED + OPTIONAL if encounter_ids or h != "encounter_id")
+    carry, carry_lines, carry_id = None, np.zeros(0, dtype=np.int64), None
     done_max: str | None = None
-    for tbl, line, frac in _arrow_tables(path, rows):
+    for tbl, line, frac in _arrow_tables(path, rows, wanted):
         if progress is not None:
             progress(frac)
-        if not encounter_ids and "encounter_id" in tbl.column_names:
-            tbl = tbl.drop_columns(["encounter_id"])
         lines = np.arange(line, line + tbl.num_rows, dtype=np.int64)
+        ids = tbl.column("person_id").chunk(0)
         if done_max is not None:
-            low = pc.min(tbl.column("person_id")).as_py()
+            low = extreme(ids, False)
             if low <= done_max:
-                unsorted(path, int(lines[pc.index(tbl.column("person_id"), low).as_py()]), low, done_max)
-        if carry is not None:
-            tbl = pa.concat_tables([carry, tbl])
-            lines = np.concatenate([carry_lines, lines])
-        ids = tbl.column("person_id")
-        tail = pc.equal(ids, ids[-1]).to_numpy(zero_copy_only=False)
-        if not tail.all():
-            keep = tbl.filter(pa.array(~tail))
-            yield arrow_columns(keep, lines[~tail], str(path))
-            high = pc.max(keep.column("person_id")).as_py()
-            done_max = high if done_max is None else max(done_max, high)
-        carry, carry_lines = tbl.filter(pa.array(tail)), lines[tail]
+                unsorted(path, int(lines[int(np.argmax(equal_rows(ids, low)))]), low, done_max)
+        last = ids[len(ids) - 1].as_py()
+        tail = equal_rows(ids, last)  # the last person's rows, with the carried ones if they are the same person's
+        keep, rest = _split(tbl, tail)
+        keep_lines, rest_lines = lines[~tail], lines[tail]
+        highs = [extreme(keep.column("person_id").chunk(0), True)] if keep.num_rows else []
+        if carry is not None and carry_id == last:
+            rest, rest_lines = _concat(carry, rest), np.concatenate([carry_lines, rest_lines])
+        elif carry is not None:  # the carried person is complete: it goes first
+            keep = _concat(carry, keep) if keep.num_rows else carry
+            keep_lines = np.concatenate([carry_lines, keep_lines])
+            highs.append(carry_id)
+        if keep.num_rows:
+            yield arrow_columns(keep, keep_lines, str(path))
+            done_max = max(highs) if done_max is None else max(done_max, *highs)
+        carry, carry_lines, carry_id = rest, rest_lines, last
     if carry is not None and len(carry_lines):
         yield arrow_columns(carry, carry_lines, str(path))
-
-
-def _single(a: Any) -> Any:
-    """A chunked array as a single Array."""
-    return a.chunk(0) if a.num_chunks == 1 else a.combine_chunks()
-
-
-def _arrow_money(a: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Integer fen of the strings that are plain amounts (digits, optional '.' and 1-2 digits), and the mask of the others."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    ok = pc.match_substring_regex(a, _MONEY_RE2).to_numpy(zero_copy_only=False)
-    fen = np.zeros(len(a), dtype=np.int64)
-    good = a if ok.all() else a.filter(pa.array(ok))
-    if len(good):
-        digits = pc.cast(pc.replace_substring(good, ".", ""), "int64").to_numpy()
-        dot = pc.find_substring(good, ".").to_numpy()
-        places = np.where(dot < 0, 0, pc.utf8_length(good).to_numpy() - 1 - dot)  # 0, 1 or 2 decimals
-        fen[ok] = digits * np.array([100, 10, 1], dtype=np.int64)[places]
-    return fen, ~ok
-
-
-def arrow_columns(tbl: Any, lines: np.ndarray, path: str = "<claims>") -> Columns:
-    """Check and convert a table of string columns, vectorised: each distinct value is checked once with the same checks as
-    to_columns, money is parsed to integer fen with integer arithmetic, and bad values are reported at their lines."""
-    n = tbl.num_rows
-    problems = Problems(path)
-    codes: dict[str, np.ndarray] = {}
-    values: dict[str, list] = {}
-    for name, check in checks().items():
-        if name not in tbl.column_names:
-            codes[name] = np.zeros(n, dtype=np.int64)
-            values[name] = [check(DEFAULTS[name])]
-            continue
-        enc = _single(tbl.column(name)).dictionary_encode()
-        idx = enc.indices.to_numpy().astype(np.int64)
-        vals, bad = [], {}
-        if check is str:  # person ids: any text
-            codes[name], values[name] = idx, enc.dictionary.to_pylist()
-            continue
-        for j, raw in enumerate(enc.dictionary.to_pylist()):
-            try:
-                vals.append(check(raw))
-            except ValueError as e:
-                vals.append(None)
-                bad[j] = why_of(e)
-        if bad:
-            at = np.isin(idx, np.fromiter(bad, dtype=np.int64))
-            for i in np.flatnonzero(at):
-                problems.add(lines[i], name, bad[int(idx[i])])
-        codes[name], values[name] = idx, vals
-    money = {}
-    unread = np.zeros(n, dtype=bool)
-    for name in ("total_cost", "eligible_cost"):
-        a = _single(tbl.column(name))
-        fen, other = _arrow_money(a)
-        for i in np.flatnonzero(other):  # not plain digits: the row-by-row check decides (e.g. surrounding spaces) and says why
-            try:
-                fen[i] = fen_of(a[int(i)].as_py())
-            except ValueError as e:
-                unread[i] = True
-                problems.add(lines[i], name, why_of(e))
-        money[name] = fen
-    if "out_of_catalogue_cost" in tbl.column_names:  # optional: empty = not given (-1)
-        a = _single(tbl.column("out_of_catalogue_cost"))
-        raw = a.to_pylist()
-        fen = np.full(n, -1, dtype=np.int64)
-        for i, v in enumerate(raw):
-            if v is not None and v.strip():
-                try:
-                    fen[i] = fen_of(v)
-                except ValueError as e:
-                    unread[i] = True
-                    problems.add(lines[i], "out_of_catalogue_cost", str(e))
-        money["out_of_catalogue_cost"] = fen
-    money["unread"] = unread
-    ids = _single(tbl.column("encounter_id")).to_pylist() if "encounter_id" in tbl.column_names else None
-    return finish(codes, values, money, ids, np.asarray(lines, dtype=np.int64), "coverage_start" in tbl.column_names, problems)

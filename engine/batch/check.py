@@ -223,7 +223,7 @@ def finish(codes: dict[str, np.ndarray], values: dict[str, list], money: dict[st
     problems.raise_any()
 
     def value_of(name: str) -> np.ndarray:
-        return np.array(values[name], dtype=np.int64)[codes[name]] if values[name] else np.zeros(n, dtype=np.int64)
+        return np.array(values[name], dtype=np.int64)[codes[name]] if len(values[name]) else np.zeros(n, dtype=np.int64)
 
     c = Columns(codes["person_id"], values["person_id"], codes["region"], values["region"], codes["categories"],
                 values["categories"], codes["scheme"], values["scheme"], value_of("tier"), value_of("date"),
@@ -242,9 +242,16 @@ def check_person_years(c: Columns, path: str) -> None:
     n = len(c)
     if n < 2:
         return
-    year = years_of(c.day)
-    order = np.lexsort((c.day, year, c.person))
-    same = (c.person[order][1:] == c.person[order][:-1]) & (year[order][1:] == year[order][:-1])
+    lo = int(c.day.min())
+    year = years_of(np.arange(lo, int(c.day.max()) + 1, dtype=np.int64))[c.day - lo]  # each day's year, looked up
+    order = _person_day_order(c.person, c.day)
+    ordered = order is None  # rows already by person and date: compared where they are
+    order = np.arange(n) if ordered else order
+
+    def by(arr: np.ndarray) -> np.ndarray:
+        return arr if ordered else arr[order]
+
+    same = (by(c.person)[1:] == by(c.person)[:-1]) & (by(year)[1:] == by(year)[:-1])
     fields = [("region", c.region), ("scheme", c.scheme), ("tier", c.tier)]
     if c.birth is not None:
         fields.append(("birth_date", c.birth))
@@ -257,12 +264,23 @@ def check_person_years(c: Columns, path: str) -> None:
         return int(c.lines[i]) if c.lines is not None else int(i) + 2, c.person_ids[c.person[i]]
 
     for name, arr in fields:
-        for j in np.flatnonzero(same & (arr[order][1:] != arr[order][:-1]))[:5]:
+        for j in np.flatnonzero(same & (by(arr)[1:] != by(arr)[:-1]))[:5]:
             line, person = at(j)
             problems.append(Problem(path, line, 1, Text("batch.differs", field=name, person=person), name))
-    sameday = same & (c.day[order][1:] == c.day[order][:-1]) & (c.cats[order][1:] != c.cats[order][:-1])
+    sameday = same & (by(c.day)[1:] == by(c.day)[:-1]) & (by(c.cats)[1:] != by(c.cats)[:-1])
     for j in np.flatnonzero(sameday)[:5]:
         line, person = at(j)
         problems.append(Problem(path, line, 1, Text("batch.categories_same_day", person=person), "categories"))
     if problems:
         raise InputError(Text("batch.inconsistent", path=path), sorted(problems)[:MAX_PROBLEMS])
+
+
+def _person_day_order(person: np.ndarray, day: np.ndarray) -> np.ndarray | None:
+    """Rows by person, then date (the year follows the date), same-day rows in input order; None when already so."""
+    lo, span = int(day.min()), int(day.max()) - int(day.min()) + 1
+    if int(person.max()) < (1 << 62) // span:
+        key = person * span + (day - lo)
+        if (key[1:] >= key[:-1]).all():
+            return None
+        return np.argsort(key, kind="stable")
+    return np.lexsort((day, person))

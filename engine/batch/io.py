@@ -1,15 +1,16 @@
 """Claims tables in and out: CSV or Parquet, read in chunks by person and checked; vectorised with pyarrow (extra `batch`),
 row by row with the csv module without it (CSV only), with the same results either way.
 
-The work is done in batch_check (columns and checks), batch_csv (row-by-row reader), batch_arrow (pyarrow reader) and
-batch_write (result writers); this module picks the reader and keeps the names other modules import from here."""
+The work is done in check (columns and checks), csvio (row-by-row reader), arrow and arrowcols (pyarrow reader) and
+write (result writers); this module picks the reader and keeps the names other modules import from here."""
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Iterator
 
 from engine.batch.model import Columns
-from engine.batch.arrow import arrow_available, arrow_columns, arrow_for, read_arrow
+from engine.batch.arrow import arrow_available, arrow_for, read_arrow
+from engine.batch.arrowcols import arrow_columns
 from engine.batch.arrow import arrow_module as _arrow
 from engine.batch.check import CHUNK_ROWS, DEFAULTS, MAX_PROBLEMS, OPTIONAL, REQUIRED, check_person_years, fen_str, to_columns
 from engine.batch.csvio import read_python

@@ -35,6 +35,7 @@ class Indicators:
     def __init__(self, by: Iterable[str] = BY) -> None:
         self.by = tuple(by)
         self.groups: dict[tuple, dict[str, int]] = {}
+        self.persons = 0  # distinct persons with a settled encounter, over all groups (the total's persons)
 
     def add(self, c: Columns, st: Settled) -> None:
         """Add one settled chunk."""
@@ -43,37 +44,40 @@ class Indicators:
             return
         prim = np.array([list(CATEGORIES).index(p) if p != ORDINARY else len(CATEGORIES) for p in map(primary_category, c.cat_sets)],
                         dtype=np.int64)[c.cats]
-        year = years_of(c.day)
+        lo = int(c.day.min())
+        year = years_of(np.arange(lo, int(c.day.max()) + 1, dtype=np.int64))[c.day - lo]  # each day's year, looked up
         parts = {"region": (c.region, len(c.regions)), "category": (prim, len(CATEGORIES) + 1), "year": (year - 1900, 400)}
         gkey = np.zeros(n, dtype=np.int64)
         for name in self.by:
             arr, radix = parts[name]
             gkey = gkey * radix + arr
-        first, gid = codes(gkey)
+        first, gid = _groups(gkey)
         G = len(first)
         ok = st.error < 0
+        every = bool(ok.all())
+        gok = gid if every else gid[ok]
         sums: dict[str, np.ndarray] = {}
         for name, arr in (("total_cost", c.total), ("eligible_cost", c.eligible), ("basic_insurance", st.basic), ("serious_illness", st.si),
                           ("medical_assistance", st.ma), ("out_of_pocket", st.oop)):
-            sums[name] = _sum(gid, np.where(ok, arr, 0), G)
+            sums[name] = _sum(gok, arr if every else arr[ok], G)
         other = sum((v for k, v in st.paid.items() if k not in ("basic_insurance", "serious_illness", "medical_assistance")),
                     np.zeros(n, dtype=np.int64))  # the payment steps a region adds after the three tiers
-        sums["other_funds"] = _sum(gid, np.where(ok, other, 0), G)
-        sums["encounters"] = _sum(gid, ok.astype(np.int64), G)
-        ma_missing = st.unknown.get("medical_assistance", np.zeros(n, dtype=bool))
-        sums["medical_assistance_undetermined"] = _sum(gid, (ok & ma_missing).astype(np.int64), G)
-        sums["unsettled_encounters"] = _sum(gid, (~ok).astype(np.int64), G)
+        sums["other_funds"] = _sum(gok, other if every else other[ok], G)
+        sums["encounters"] = _count(gok, G)
+        ma_missing = st.unknown.get("medical_assistance")
+        sums["medical_assistance_undetermined"] = _count(gid[ok & ma_missing], G) if ma_missing is not None else np.zeros(G, dtype=np.int64)
+        sums["unsettled_encounters"] = _count(gid[~ok], G) if not every else np.zeros(G, dtype=np.int64)
         unit = c.person if "year" not in self.by else st.py  # distinct persons (person-years when grouped by year)
-        pairs = np.unique(unit[ok].astype(np.int64) * G + gid[ok])
-        sums["persons"] = np.bincount(pairs % G, minlength=G).astype(np.int64)
+        sums["persons"] = _distinct(unit if every else unit[ok], gok, G)
+        self.persons += int(_distinct(c.person if every else c.person[ok], np.zeros(int(ok.sum()), dtype=np.int64), 1)[0])
         pg = gid[st.py_first]  # person-year facts go to the group of the year's first encounter
         good = st.py_error < 0
-        sums["warnings"] = _sum(pg, (st.py_warning & good).astype(np.int64), G)
-        sums["monitoring_undetermined"] = _sum(pg, (st.py_undetermined & good).astype(np.int64), G)
-        sub = np.where(good & (st.py_subsidy > 0), st.py_subsidy, 0)
-        sums["premium_subsidy"] = _sum(pg, sub, G)
-        sums["premium_subsidised_persons"] = _sum(pg, (sub > 0).astype(np.int64), G)
-        sums["unsettled_person_years"] = _sum(pg, (~good).astype(np.int64), G)
+        sums["warnings"] = _count(pg[st.py_warning & good], G)
+        sums["monitoring_undetermined"] = _count(pg[st.py_undetermined & good], G)
+        paid = good & (st.py_subsidy > 0)
+        sums["premium_subsidy"] = _sum(pg[paid], st.py_subsidy[paid], G)
+        sums["premium_subsidised_persons"] = _count(pg[paid], G)
+        sums["unsettled_person_years"] = _count(pg[~good], G)
         for g in range(G):
             i = int(first[g])
             label = {"region": c.regions[c.region[i]], "category": primary_category(c.cat_sets[c.cats[i]]), "year": int(year[i])}
@@ -81,6 +85,15 @@ class Indicators:
             acc = self.groups.setdefault(key, dict.fromkeys(SUMS, 0))
             for name in SUMS:
                 acc[name] += int(sums[name][g])
+
+    def total(self) -> dict[str, int]:
+        """The sums over every group; persons are distinct persons, not the groups' sum."""
+        out = dict.fromkeys(SUMS, 0)
+        for v in self.groups.values():
+            for name in SUMS:
+                out[name] += v[name]
+        out["persons"] = self.persons
+        return out
 
     def rows(self) -> list[dict[str, Any]]:
         """One row per group, sorted, then the total (persons in the total are distinct persons)."""
@@ -112,10 +125,47 @@ class Indicators:
 
 
 def _sum(gid: np.ndarray, values: np.ndarray, G: int) -> np.ndarray:
-    """Exact int64 sums per group (sort and reduce; no float weights)."""
+    """Exact int64 sums per group (no float weights)."""
     out = np.zeros(G, dtype=np.int64)
-    np.add.at(out, gid, values.astype(np.int64))
+    np.add.at(out, gid, values.astype(np.int64, copy=False))
     return out
+
+
+def _count(gid: np.ndarray, G: int) -> np.ndarray:
+    """Rows per group."""
+    return np.bincount(gid, minlength=G).astype(np.int64, copy=False)
+
+
+def _groups(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first row of each distinct key (in sorted key order) and each row's index into them (as settle.codes)."""
+    low, high = int(key.min()), int(key.max())
+    if low < 0 or high > 4 * len(key) + 4096:
+        return codes(key)
+    seen = np.zeros(high + 1, dtype=bool)
+    seen[key] = True
+    keys = np.flatnonzero(seen)
+    index = np.zeros(high + 1, dtype=np.int64)
+    index[keys] = np.arange(len(keys), dtype=np.int64)
+    gid = index[key]
+    first = np.full(len(keys), len(key), dtype=np.int64)
+    np.minimum.at(first, gid, np.arange(len(key), dtype=np.int64))
+    return first, gid
+
+
+def _distinct(unit: np.ndarray, gid: np.ndarray, G: int) -> np.ndarray:
+    """The number of distinct units in each group."""
+    if not len(unit):
+        return np.zeros(G, dtype=np.int64)
+    pair = unit.astype(np.int64, copy=False) * G + gid
+    size = int(pair.max()) + 1
+    if size <= 16 * len(pair) + 4096:
+        seen = np.zeros(size, dtype=bool)
+        seen[pair] = True
+        return np.bincount(np.flatnonzero(seen) % G, minlength=G).astype(np.int64, copy=False)
+    pair = pair[np.r_[True, pair[1:] != pair[:-1]]]  # a run of one pair counted once (rows mostly come by person and date)
+    if not (pair[1:] >= pair[:-1]).all():
+        pair = np.sort(pair)
+    return np.bincount(pair[np.r_[True, pair[1:] != pair[:-1]]] % G, minlength=G).astype(np.int64, copy=False)
 
 
 def _rate(a: int, b: int) -> str | None:

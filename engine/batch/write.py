@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -69,11 +69,12 @@ def _known(text: Any, unknown: np.ndarray) -> Any:
     return pc.if_else(pa.array(unknown), "", text) if unknown.any() else text
 
 
-def coded_strings(values: list[str], codes: np.ndarray) -> Any:
+def coded_strings(values: Sequence[str], codes: np.ndarray) -> Any:
     """values[codes] as a pyarrow string array."""
     import pyarrow as pa
 
-    return pa.array(values, pa.string()).take(pa.array(np.asarray(codes, dtype=np.int64)))
+    strings = getattr(values, "arrow", None)  # arrowcols.Strings: already a pyarrow array
+    return (pa.array(values, pa.string()) if strings is None else strings.cast(pa.string())).take(pa.array(np.asarray(codes, dtype=np.int64)))
 
 
 def date_strings(days: np.ndarray) -> Any:

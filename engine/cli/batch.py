@@ -20,11 +20,15 @@ BY = ("region", "category", "year")
 
 
 def need_numpy() -> None:
-    """numpy is the extra `batch`; say so in one line instead of a traceback."""
+    """numpy is the extra `batch`; say so in one line instead of a traceback (found, not yet imported)."""
+    import importlib.util
+
     try:
-        import numpy  # noqa: F401
-    except ModuleNotFoundError:
-        raise InputError(Text("usage.needs_numpy")) from None
+        found = importlib.util.find_spec("numpy") is not None
+    except ValueError:  # in sys.modules as None: blocked
+        found = False
+    if not found:
+        raise InputError(Text("usage.needs_numpy"))
 
 
 class Progress:
@@ -50,21 +54,33 @@ class Progress:
 def settle_file(args: argparse.Namespace, sink: Any, encounter_ids: bool = True) -> Progress:
     """Read, settle and hand each chunk to sink(columns, settled)."""
     need_numpy()
-    from engine.batch.settle import Batch
-    from engine.batch.io import read_columns
+    from engine.batch.ahead import ReadAhead
 
     if args.chunk_rows < 1:
         raise InputError(Text("usage.at_least_one", option="--chunk-rows", value=args.chunk_rows))
-    ps = policy_set(args)
-    batch = Batch(ps)
+    from engine.batch.settle import Batch
+
+    batch = Batch(policy_set(args))
     prog = Progress(False if args.quiet else None)
-    for c in read_columns(args.claims, args.chunk_rows, prog, args.engine, encounter_ids):
-        st = batch.settle(c)
-        sink(c, st)
-        prog.rows += len(c)
+    # the claims are read and checked in a second thread, a chunk ahead, while each chunk settles
+    chunks = ReadAhead(lambda note: _chunks(args, note, encounter_ids), prog)
+    try:
+        for c in chunks:
+            st = batch.settle(c)
+            sink(c, st)
+            prog.rows += len(c)
+    finally:
+        chunks.close()
     prog(1.0)
     prog.done()
     return prog
+
+
+def _chunks(args: argparse.Namespace, note: Any, encounter_ids: bool) -> Any:
+    """The claims file's checked chunks (numpy and pyarrow are imported here, in the reading thread)."""
+    from engine.batch.io import read_columns
+
+    return read_columns(args.claims, args.chunk_rows, note, args.engine, encounter_ids)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -90,12 +106,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     by = tuple(b.strip() for b in args.by.split(",") if b.strip())
     if not by or any(b not in BY for b in by):
         raise InputError(Text("usage.bad_by", value=args.by, allowed=", ".join(BY)))
-    from engine.batch.report import SUMS, Indicators, render
+    from engine.batch.report import Indicators, render
 
-    ind, tot = Indicators(by), Indicators(())
-    settle_file(args, lambda c, st: (ind.add(c, st), tot.add(c, st)), encounter_ids=False)
-    total = tot.rows()[0] if tot.groups else Indicators._row({}, dict.fromkeys(SUMS, 0))
-    total = {**{b: "total" for b in by}, **total}
+    ind = Indicators(by)
+    settle_file(args, ind.add, encounter_ids=False)
+    total = {**{b: "total" for b in by}, **Indicators._row({}, ind.total())}
     sys.stdout.write(render(ind.rows(), total, args.format, args.lang))
     return 0
 
