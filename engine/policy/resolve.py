@@ -158,6 +158,9 @@ class Resolver:
         self._resolved: dict[tuple, Resolved | None] = {}  # results are shared: never mutate a Resolved
         self.ages = any(r.who.age_below is not None for r in self.rules)  # age matters only where a rule tests it
         self.places = any(r.who.in_pooling_area is not None or r.who.hospital_admin_levels for r in self.rules)  # likewise the place
+        # ... and only for the parameters such a rule sets: the others resolve alike at every age and place (one cache entry)
+        self._age_params = {r.parameter for r in self.rules if r.who.age_below is not None}
+        self._place_params = {r.parameter for r in self.rules if r.who.in_pooling_area is not None or r.who.hospital_admin_levels}
 
     def _in_force(self, rule: Rule, day: dt.date) -> bool:
         return rule.period.contains(day) and self.doc_periods[rule.doc_id].contains(day)
@@ -219,7 +222,8 @@ class Resolver:
         """The most favourable treatment among the baseline and each category held (就高不叠加), or None if no rule sets it."""
         epoch = bisect.bisect_right(self.change_dates(p.region), p.date)
         key = (parameter, p.region, epoch, p.date.year, p.categories, p.scheme, p.tier, p.encounter_type, p.hospital_level,
-               p.age if self.ages else None, (p.in_pooling_area, p.admin_level) if self.places else None)
+               p.age if parameter in self._age_params else None,
+               (p.in_pooling_area, p.admin_level) if parameter in self._place_params else None)
         if key in self._resolved:
             return self._resolved[key]
         value = self._resolve(parameter, p)

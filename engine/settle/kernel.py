@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 NOCAP = 1 << 62  # fen sentinel: no annual cap (none set, removed, or missing and not applied)
@@ -75,8 +76,10 @@ def whole_fen(x: Any, what: str) -> int:
     return int(f)
 
 
+@lru_cache(maxsize=8192)
 def figures(kind: Kind, deductible: Any, rate: Any, share: Any, ceiling: Any, cap: Any) -> Figures:
-    """Exact figures of a step that pays, from resolved values (yuan, rates, bands as ((from, rate), ...), None)."""
+    """Exact figures of a step that pays, from resolved values (yuan, rates, bands as ((from, rate), ...), None); the same
+    values give the same object (never changed once made), so equal figures are converted and tabled once."""
     f = Figures(on=True)
     if deductible is not None:
         f.d = Fraction(Decimal(deductible)) * 100

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable
 
 from engine.core.messages import Name, Text, person_words
 from engine.core.problems import InputError, MissingFact, MissingParameter
 from engine.policy.model import PayStep
 from engine.policy.resolve import Profile, ReferenceMissing, Resolved, Resolver, matches
-from engine.policy.steps import reaches
+from engine.policy.steps import matches_who, reaches
 from engine.settle.kernel import Figures, NotWholeFen, figures, kind_of
 
 Getter = Callable[[str], "Resolved | None"]
@@ -39,7 +40,12 @@ def step_words(step: PayStep) -> Text:
 
 def describe_person(p: Profile) -> str:
     """The person and encounter in a few words, for errors and `missing` entries."""
-    return person_words(sorted(p.categories), p.scheme, p.tier, p.encounter_type, p.hospital_level)
+    return _person(p.categories, p.scheme, p.tier, p.encounter_type, p.hospital_level)
+
+
+@lru_cache(maxsize=4096)
+def _person(categories: frozenset[str], scheme: str, tier: int | None, etype: str | None, level: int | None) -> Text:
+    return person_words(sorted(categories), scheme, tier, etype, level)  # a Text is never changed: shared
 
 
 def missing_reference(name: str, prof: Profile, e: ReferenceMissing) -> MissingParameter:
@@ -78,24 +84,27 @@ def _facts_fit(step: PayStep, facts: Facts, enc_id: str) -> str | None:
 
 
 def step_outcome(res: Resolver, step: PayStep, prof: Profile, get: Getter, waiting: bool, facts: Facts,
-                 enc_id: str) -> Outcome:
-    """Resolve what the step needs for this encounter, with the interpreter's rules for what is missing."""
+                 enc_id: str, words: bool = True) -> Outcome:
+    """Resolve what the step needs for this encounter, with the interpreter's rules for what is missing (`words=False`:
+    no notes and bare `missing` entries, for the batch, which keeps only the figures and whether they are known)."""
     off = Figures()
     if waiting and step.waiting_period:
-        return Outcome(off, Text("trace.waiting_step"))
-    why = reaches(step, prof) or _facts_fit(step, facts, enc_id)
+        return Outcome(off, Text("trace.waiting_step") if words else None)
+    why = (reaches(step, prof) if words else not _covers(step, prof)) or _facts_fit(step, facts, enc_id)
     if why:
-        return Outcome(off, Text("trace.not_for_encounter", step=step_words(step), why=why))
+        return Outcome(off, Text("trace.not_for_encounter", step=step_words(step), why=why) if words else None)
     et = prof.encounter_type
     key_role = "ceiling" if step.ceiling else "rate"
     key_name = step.parameter(key_role, et)
     if not step.required and _quiet(res, key_name, prof) is None:
         if rule_reaches(res, step, prof):
+            if not words:
+                return Outcome(off, None, [{"part": step.id, "parameter": key_name}])
             reason = f"a {step.id} rule reaches this person but no rule in force sets {key_name}"
             miss = {"part": step.id, "parameter": key_name, "encounter": enc_id, "date": prof.date.isoformat(),
                     "for": describe_person(prof), "reason": reason}
             return Outcome(off, Text("trace.reaches_no_figure", step=step_words(step), label=Name("param", key_name), parameter=key_name), [miss])
-        return Outcome(off, Text("trace.no_rule_covers", step=step_words(step), who=describe_person(prof)))
+        return Outcome(off, Text("trace.no_rule_covers", step=step_words(step), who=describe_person(prof)) if words else None)
     values: dict[str, Any] = {}
     missing = []
     for role, _ in step.names:
@@ -104,7 +113,8 @@ def step_outcome(res: Resolver, step: PayStep, prof: Profile, get: Getter, waiti
         if role == "annual_cap":
             if rv is None:
                 missing.append({"part": step.id, "parameter": name, "encounter": enc_id, "date": prof.date.isoformat(),
-                                "for": describe_person(prof), "reason": "no rule in force sets the annual cap; none applied"})
+                                "for": describe_person(prof), "reason": "no rule in force sets the annual cap; none applied"}
+                               if words else {"part": step.id, "parameter": name})
             values[role] = rv.value if rv is not None else None
             continue
         if rv is None or rv.value is None:
@@ -113,6 +123,12 @@ def step_outcome(res: Resolver, step: PayStep, prof: Profile, get: Getter, waiti
     figs = figures(kind_of(step), values.get("deductible"), values.get("rate"), values.get("share_limit"),
                    values.get("ceiling"), values.get("annual_cap"))
     return Outcome(figs, None, missing)
+
+
+def _covers(step: PayStep, prof: Profile) -> bool:
+    """`reaches(step, prof) is None`, without the words of why not."""
+    w = step.who
+    return not (w.categories and not set(w.categories) & prof.categories) and matches_who(step, prof)
 
 
 def _quiet(res: Resolver, name: str, prof: Profile) -> Resolved | None:
@@ -128,7 +144,7 @@ def batch_figures(res: Resolver, step: PayStep | None, prof: Profile, facts: Fac
         return Figures()
     get = lambda name: _quiet(res, name, prof)  # noqa: E731
     try:
-        out = step_outcome(res, step, prof, get, False, facts, "")
+        out = step_outcome(res, step, prof, get, False, facts, "", words=False)
         return Figures(unknown=True) if out.missing and not out.figs.on else out.figs
     except MissingParameter as e:
         return Figures(err=f"missing value: {e}: {e.hint}")
