@@ -328,3 +328,21 @@ def test_a_person_born_before_1970_is_settled_not_refused():
     assert [st_.errors[e] if e >= 0 else "ok" for e in st_.error[:3]] == ["ok"] * 3
     assert "birth_date" in st_.errors[st_.error[3]]  # not given: the rule that asks the age needs it, as in the single case
     assert compare(load_policy_set(None), c) == 3
+
+
+def test_a_step_for_minors_is_settled_by_age_in_the_batch_as_in_the_single_case(tmp_path):
+    # review of 0.3.0: the batch keyed rows by age only where a rule tests it, and refused every row of a set whose only
+    # age test is a step's `who: age_below` ("birth_date is needed" even with a birth date given)
+    from test_single_case_paths import steps_copy
+
+    ps = load_policy_set(steps_copy(tmp_path, who="who: {categories: [jiandang_pinkun]}=>who: {categories: [jiandang_pinkun], age_below: 18}"))
+    assert not ps.problems and not ps.resolver.ages
+    rows = [{"person_id": pid, "region": "110000", "categories": "jiandang_pinkun", "scheme": "resident", "tier": "", "date": day,
+             "type": "inpatient", "hospital_level": "2", "total_cost": "50000.00", "eligible_cost": "40000.00",
+             "out_of_catalogue_cost": "5000.00", "birth_date": born}
+            for pid, born in (("minor", "2006-06-01"), ("adult", "1960-01-01")) for day in ("2024-03-01", "2024-09-01")]
+    c = columns(rows)
+    st_ = Batch(ps).settle(c)
+    assert (st_.error < 0).all(), [st_.errors[e] for e in st_.error if e >= 0][:1]
+    assert int(st_.paid["band_fund"][0]) > 0 and int(st_.paid["band_fund"][1]) == 0  # 17, then 18 on 2024-09-01
+    assert compare(ps, c) == 4

@@ -94,3 +94,85 @@ def test_the_kernel_row_memo_never_serves_an_object_that_took_a_freed_ones_id():
     memo = {(id(f), 1, 1, 1): (stale, (0, 1, 0, 0, 0, 0))}
     sc = scale(kind, [f], memo)
     assert sc.rows[0]["r0"] == 1  # f's own rate (1 over 1), not the stale row's 0
+
+
+STEPS = Path(__file__).parent / "fixtures" / "synthetic-steps" / "policies"
+FUNDS = "110000/synthetic-province-funds.yaml"
+
+
+def steps_copy(tmp_path: Path, **edits: str) -> Path:
+    """The synthetic-steps set copied without its minors' rule (2025), text replaced in its province funds document
+    (pairs written 'old=>new')."""
+    import shutil
+
+    root = tmp_path / "policies"
+    shutil.copytree(STEPS, root)
+    doc = root / FUNDS
+    text = "\n".join(line for line in doc.read_text(encoding="utf-8").splitlines() if "minor-rate-plus-5" not in line) + "\n"
+    for pair in edits.values():
+        old, new = pair.split("=>")
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    doc.write_text(text, encoding="utf-8")
+    return root
+
+
+def _year(birth: str | None = None) -> dict:
+    enc = lambda i, d: {"id": i, "date": d, "type": "inpatient", "hospital_level": 2, "total_cost": "50000.00",  # noqa: E731
+                        "eligible_cost": "40000.00", "out_of_catalogue_cost": "5000.00"}
+    person = {"id": "p", "region": "110000", "scheme": "resident", "categories": ["jiandang_pinkun"]}
+    if birth:
+        person["birth_date"] = birth
+    return {"person": person, "encounters": [enc("h1", "2024-03-01"), enc("h2", "2024-09-01")]}
+
+
+def test_a_step_declared_anew_mid_year_is_named_as_the_last_encounter_declared_it(tmp_path):
+    # review of 0.3.0: the plans' first declaration had replaced 0.2.0's rule (the year's last encounter's)
+    from engine.settle.case import case_from_data
+
+    root = steps_copy(tmp_path, cut="effective: {from: 2024-01-01}=>effective: {from: 2024-01-01, until: 2024-07-01}")
+    b = (root / FUNDS).read_text(encoding="utf-8").replace("effective: {from: 2024-01-01, until: 2024-07-01}", "effective: {from: 2024-01-01}", 1)
+    b = b.replace("id: synthetic-province-funds", "id: synthetic-province-funds-b", 1)
+    b = b.replace("effective: {from: 2024-01-01}", "effective: {from: 2024-07-01}", 1).replace("en: synthetic banded fund}", "en: synthetic banded fund B}", 1)
+    (root / "110000" / "b.yaml").write_text(b, encoding="utf-8")
+    ps = load_policy_set(root)
+    assert not ps.problems, ps.problems[:3]
+    res = result_json(Evaluator(ps).settle(case_from_data(_year())), ps)
+    (band,) = [s for s in res["payment_steps"] if s["id"] == "band_fund"]
+    assert band["declared_by"] == "synthetic-province-funds-b#band_fund" and band["name"]["en"] == "synthetic banded fund B"
+
+
+def test_a_step_for_minors_keys_encounters_by_age_even_when_no_rule_tests_an_age(tmp_path):
+    # review of 0.3.0 (a bug as old as 0.2.0): only rules made the age part of an encounter's key, so a step whose `who`
+    # has age_below paid an 18-year-old as the 17-year-old of the same key earlier in the year
+    from engine.settle.case import case_from_data
+
+    root = steps_copy(tmp_path, who="who: {categories: [jiandang_pinkun]}=>who: {categories: [jiandang_pinkun], age_below: 18}")
+    ps = load_policy_set(root)
+    assert not ps.problems, ps.problems[:3]
+    assert not ps.resolver.ages  # no rule tests an age: only the step does
+    case = _year("2006-06-01")  # 17 on 2024-03-01, 18 on 2024-09-01
+    together = [e["paid"]["band_fund"] for e in Evaluator(ps).settle(case_from_data(case)).encounters]
+    alone = [Evaluator(ps).settle(case_from_data(dict(case, encounters=[e]))).encounters[0]["paid"]["band_fund"] for e in case["encounters"]]
+    assert together[1] == alone[1] == "0.00" and together[0] == alone[0] != "0.00"
+
+
+def test_brackets_inside_strings_never_hide_nesting_past_the_limit():
+    # review of 0.3.0: "]" inside strings cancelled real brackets in the fast check; 1,000 levels crashed json.loads
+    from engine.core.limits import JSONLimit, strict_json
+
+    for n in (51, 1000):
+        text = '{"a": ' + '["]", ' * n + "0" + ', "["]' * n + "}"
+        assert may_nest_deeper(text) and text_depth(text) is not None
+        try:
+            strict_json(text)
+        except JSONLimit as e:
+            assert "51" in str(e)
+        else:
+            raise AssertionError("nesting past the limit accepted")
+        try:
+            parse_case(text, "deep.json")
+        except InputError as e:
+            assert any("50" in str(p) for p in e.problems)  # the loader's own refusal, located
+        else:
+            raise AssertionError("a case nested past the limit accepted")

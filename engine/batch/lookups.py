@@ -33,6 +33,7 @@ class Lookups:
         cuts = {r.who.age_below for r in ps.rules if r.who.age_below is not None}
         cuts |= {s.who.age_below for d in ps.documents.values() for s in d.steps if s.who.age_below is not None}
         self._cuts = np.array(sorted(cuts), dtype=np.int64)
+        self.ages = bool(cuts)  # some rule or step tests an age (res.ages looks at the rules only)
         self.msgs: list[str] = []          # every error message met, in the order met (rows hold indices into it)
         self._msg_at: dict[str, int] = {}
         # encounter keys: (region, epoch, year, categories, scheme, tier, age band, type, level, pool, admin level)
@@ -60,7 +61,7 @@ class Lookups:
 
     def bands(self, c: Columns, day: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray | None:
         """Each row's age band code on `day` (0: age unknown), or None where no rule tests an age or no birth date is given."""
-        if not (self.res.ages and c.birth is not None):
+        if not (self.ages and c.birth is not None):
             return None
         return age_bands(c.birth if rows is None else c.birth[rows], day, self._cuts)
 
@@ -217,7 +218,7 @@ class Lookups:
         t = int(c.tier[i])
         day = day or date_of(c.day[i])
         age = UNKNOWN_AGE
-        if self.res.ages and c.birth is not None and int(c.birth[i]) != NO_DAY:
+        if self.ages and c.birth is not None and int(c.birth[i]) != NO_DAY:
             b = date_of(c.birth[i])
             a = day.year - b.year - ((day.month, day.day) < (b.month, b.day))  # as model.ages
             age = self._band_age(-1 if a < 0 else int(np.searchsorted(self._cuts, a, side="right")))

@@ -70,16 +70,20 @@ def text_depth(text: str, limit: int = MAX_DEPTH) -> tuple[int, int, int] | None
     return None
 
 
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _INNERMOST = re.compile(r"[\[{][\]}]")
 
 
 def may_nest_deeper(text: str, limit: int = MAX_DEPTH) -> bool:
-    """False only if JSON brackets nest at most `limit` deep (fast, in C; brackets inside strings count too, so a
-    True may be wrong, a False never is)."""
+    """False only if JSON brackets outside strings nest at most `limit` deep (fast: regular expressions, in C); True
+    also for a text whose strings do not close, which only the exact scan (`text_depth`) may read."""
     if text.count("[") + text.count("{") <= limit:
         return False
-    brackets = _NOT_BRACKET.sub("", text)
+    outside = _JSON_STRING.sub("", text)
+    if '"' in outside:
+        return True
+    brackets = _NOT_BRACKET.sub("", outside)
     for _ in range(limit):
         brackets, n = _INNERMOST.subn("", brackets)
         if not brackets:

@@ -76,8 +76,11 @@ def plain_json(text: str, constant: Any = None) -> Any:
     positions; NotPlain if only the loader can say what it holds, json.JSONDecodeError if it is not JSON at all."""
     if may_nest_deeper(text):
         raise NotPlain()  # before json.loads, which recurses
-    data = json.loads(text, parse_float=_plain_number, parse_int=_plain_number, parse_constant=constant or _not_plain,
-                      object_pairs_hook=_plain_pairs)
+    try:
+        data = json.loads(text, parse_float=_plain_number, parse_int=_plain_number, parse_constant=constant or _not_plain,
+                          object_pairs_hook=_plain_pairs)
+    except RecursionError:  # never expected after the nesting check; the loader counts depth itself
+        raise NotPlain() from None
     if _NOT_PLAIN.search(text):
         raise NotPlain()
     return data

@@ -84,6 +84,8 @@ class Evaluator:
         self._thresholds: dict[tuple, tuple] = {}
         self._names: dict[str, Text] = {}
         self._days: dict[tuple, tuple[int, int]] = {}
+        # the age matters where a rule or a step's `who` tests it (res.ages looks at the rules only)
+        self._ages = self.res.ages or any(st.who.age_below is not None for st in ps.steps.steps)
 
     # -- parameter access -------------------------------------------------
     def param(self, s: Settlement, name: str, prof: Profile, trace: list | None) -> Resolved | None:
@@ -148,7 +150,9 @@ class Evaluator:
             w = self._warning_check(s, enc, pl, s.oop_fen)  # every encounter: its threshold's rules are used
             if w and first_warning is None:
                 first_warning = w
-        s.steps = [st for st in (next((pl.decl[sid] for pl in distinct if pl.decl[sid] is not None), None) for sid in steps.ids) if st is not None]
+        # each step as the year's last encounter declared it (one id may be declared anew mid-year)
+        s.steps = [st for st in (next((pl.decl[sid] for pl in reversed(plans) if pl.decl[sid] is not None), None) for sid in steps.ids)
+                   if st is not None]
         s.premium = self._premium(s)
         s.monitoring = self._monitoring(s, fen_decimal(s.oop_fen), first_warning)
         return s
@@ -190,7 +194,7 @@ class Evaluator:
     def _plan(self, case: Case, enc: Encounter, epochs: tuple[int, int], cats: frozenset[str], waiting: bool) -> Plan:
         """The plan of the encounter's key (as the batch keys encounters): resolved once per key and Evaluator, then shared."""
         day = enc.date
-        age = case.age_on(day) if self.res.ages else None
+        age = case.age_on(day) if self._ages else None
         key = (case.region, epochs, day.year, cats, case.scheme, case.tier, enc.type, enc.hospital_level, age, waiting,
                enc.in_pooling_area, enc.admin_level)
         pl = self._plans.get(key)
