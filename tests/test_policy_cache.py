@@ -90,3 +90,25 @@ def test_a_command_writes_the_same_bytes_from_the_cache_as_from_the_files(tmp_pa
     assert list((tmp_path / "cache").glob("policy-set-*.pickle"))
     assert runs[0] == runs[1]
     assert "扶贫济困医疗基金支付比例" in runs[1].decode("utf-8")  # a step figure's label, not its id
+
+
+def test_a_file_changed_while_the_set_is_read_is_not_stored_under_the_old_key(policies, monkeypatch, tmp_path):
+    # the key is made from the files' bytes before they are parsed: an edit in between must not file the new set under it
+    import engine.policy.load as load
+
+    real = load.load_file
+    edited = []
+
+    def load_then_edit(path, name=None):  # noqa: ANN001
+        out = real(path, name)
+        if not edited:
+            p = Path(path)
+            p.write_text(p.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+            edited.append(p)
+        return out
+    monkeypatch.setattr(policyset, "load_file", load_then_edit)
+    load_policy_set(policies)
+    assert edited and not list((tmp_path / "cache").glob("policy-set-*.pickle"))
+    monkeypatch.setattr(policyset, "load_file", real)
+    load_policy_set(policies)
+    assert len(list((tmp_path / "cache").glob("policy-set-*.pickle"))) == 1

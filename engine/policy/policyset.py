@@ -192,7 +192,7 @@ def load_policy_set(root: Path | str | None = None, check: bool = True) -> Polic
     if check:
         ps.problems += semantic_problems(ps)
     ps.problems.sort()
-    if not ps.problems:
+    if not ps.problems and key is not None and setcache.set_key(named, version) == key:  # no file changed while it was read
         ps.fingerprint  # noqa: B018 - computed once, kept with the set
         # without its resolver and step index: built on first use, the index registers the steps' figure names (registry)
         setcache.store(key, PolicySet(ps.root, ps.documents, ps.loaded, ps.version, [], None, None, ps._fingerprint))
