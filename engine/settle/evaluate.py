@@ -169,6 +169,8 @@ class Evaluator:
         key = (sid, *map(id, figs))
         hit = self._scaled.get(key)
         if hit is None or any(a is not b for a, b in zip(hit[0], figs)):  # ids of these very objects, not reused ones
+            if len(self._scaled) > 4096:  # one entry per combination of plans a year holds: bounded on its own
+                self._scaled.clear()
             hit = self._scaled[key] = (figs, scale(kind_of(steps.kinds[sid]), figs, self._rows))
         return hit[1]
 
