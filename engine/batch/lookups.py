@@ -30,10 +30,9 @@ class Lookups:
         self._epochs: dict[str, np.ndarray] = {}
         self._rows: dict[tuple, tuple] = {}  # kernel rows of the figures held in self._keys
         # ages matter only against the `age_below` limits rules and steps test: a row is keyed by its band between them
-        cuts = {r.who.age_below for r in ps.rules if r.who.age_below is not None}
-        cuts |= {s.who.age_below for d in ps.documents.values() for s in d.steps if s.who.age_below is not None}
-        self._cuts = np.array(sorted(cuts), dtype=np.int64)
-        self.ages = bool(cuts)  # some rule or step tests an age (res.ages looks at the rules only)
+        cuts = ps.age_limits
+        self._cuts = np.array(cuts, dtype=np.int64)
+        self.ages = bool(cuts)  # some rule or step tests an age
         self.msgs: list[str] = []          # every error message met, in the order met (rows hold indices into it)
         self._msg_at: dict[str, int] = {}
         # encounter keys: (region, epoch, year, categories, scheme, tier, age band, type, level, pool, admin level)

@@ -24,6 +24,11 @@ def rate_str(x: Decimal) -> str:
     return f"{whole}.{frac.ljust(2, '0')}"
 
 
+def fen_decimal(v: int) -> Decimal:
+    """Integer fen as Decimal yuan (exact: the same value, two places down)."""
+    return Decimal(v).scaleb(-2)
+
+
 def fen_text(v: int) -> str:
     """An integer amount of fen as a two-decimal yuan string (exact, no Decimal)."""
     v = int(v)

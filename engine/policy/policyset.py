@@ -62,6 +62,12 @@ class PolicySet:
         return self._steps
 
     @property
+    def age_limits(self) -> list[int]:
+        """Every `age_below` a rule or a payment step tests, in order (empty: the age never matters)."""
+        limits = {r.who.age_below for r in self.rules if r.who.age_below is not None}
+        return sorted(limits | {s.who.age_below for s in self.steps.steps if s.who.age_below is not None})
+
+    @property
     def fingerprint(self) -> str:
         """sha256 of everything that can change a result: the release version and every document in canonical form
         (independent of file names and order, key order, whitespace and comments); computed once."""

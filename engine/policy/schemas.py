@@ -133,20 +133,28 @@ def _cached_code(key: str, path: Path | None) -> Any:
 
 
 def _store_code(key: str, path: Path | None, code: Any) -> None:
-    """Keep the compiled code for the next process (written to a temporary file, renamed); silently skipped if it cannot."""
-    if path is None:
-        return
+    """Keep the compiled code for the next process; silently skipped if it cannot."""
+    if path is not None:
+        cache_write(path, marshal.dumps((key, code)))
+
+
+def cache_write(path: Path, data: bytes) -> bool:
+    """Write a file of the cache folder (a temporary file, renamed); False, and nothing left behind, if it cannot."""
+    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
-            f.write(marshal.dumps((key, code)))
+            f.write(data)
         os.replace(tmp, path)
+        return True
     except OSError:
-        try:
-            os.unlink(tmp)
-        except (OSError, UnboundLocalError):
-            pass
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        return False
 
 
 @lru_cache(maxsize=None)

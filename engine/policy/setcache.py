@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from engine.core.paths import data_dir
-from engine.policy.schemas import cache_dir
+from engine.policy.schemas import cache_dir, cache_write
 
 KEEP = 32  # policy sets kept; older ones are removed when a new one is stored
 _CODE = [Path(__file__).resolve().parents[1] / sub for sub in ("core", "policy")]
@@ -52,27 +50,18 @@ def cached(key: str | None) -> Any:
 
 
 def store(key: str | None, ps: Any) -> None:
-    """Keep a checked set for the next process (temporary file, renamed); silently skipped if it cannot be written."""
+    """Keep a checked set for the next process (schemas.cache_write); silently skipped if it cannot be written."""
     path = _path(key) if key else None
     if path is None:
         return
-    tmp = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         data = pickle.dumps((key, ps), protocol=pickle.HIGHEST_PROTOCOL)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-        tmp = None
-        old = sorted(path.parent.glob("policy-set-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for p in old[KEEP:]:
-            p.unlink(missing_ok=True)
-    except (OSError, pickle.PicklingError, TypeError, AttributeError):
-        pass
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return
+    if cache_write(path, data):
+        try:
+            old = sorted(path.parent.glob("policy-set-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+            for p in old[KEEP:]:
+                p.unlink(missing_ok=True)
+        except OSError:
+            pass

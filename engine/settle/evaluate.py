@@ -11,7 +11,7 @@ from typing import Any
 from engine.settle.case import Case, Encounter
 from engine.policy.model import Rule
 from engine.core.messages import Name, Text, msg
-from engine.core.money import ZERO, fen, fen_text, money_str
+from engine.core.money import ZERO, fen, fen_decimal, fen_text, money_str
 from engine.policy.policyset import PolicySet
 from engine.core.problems import InputError, MissingFact, MissingParameter
 from engine.policy.resolve import UNSTATED, Profile, ReferenceMissing, Resolved
@@ -84,8 +84,7 @@ class Evaluator:
         self._thresholds: dict[tuple, tuple] = {}
         self._names: dict[str, Text] = {}
         self._days: dict[tuple, tuple[int, int]] = {}
-        # the age matters where a rule or a step's `who` tests it (res.ages looks at the rules only)
-        self._ages = self.res.ages or any(st.who.age_below is not None for st in ps.steps.steps)
+        self._ages = bool(ps.age_limits)  # the age matters where a rule or a step's `who` tests it
 
     # -- parameter access -------------------------------------------------
     def param(self, s: Settlement, name: str, prof: Profile, trace: list | None) -> Resolved | None:
@@ -431,11 +430,6 @@ def _categories_on(case: Case) -> Any:
         held = frozenset(c for c, _ in case.categories)
         return lambda day: held
     return case.categories_on
-
-
-def fen_decimal(v: int) -> Decimal:
-    """Integer fen as Decimal yuan with two decimals."""
-    return Decimal(v).scaleb(-2)
 
 
 def missing_income(prof: Profile) -> MissingParameter:
