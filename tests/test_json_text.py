@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from engine.core.output import json_bytes, json_text
+from engine.core.output import json_bytes, json_text, write_json
 from engine.core.paths import data_dir
 from engine.policy.policyset import load_policy_set
 from engine.settle.case import read_case
@@ -34,3 +34,29 @@ def test_values_orjson_writes_differently_fall_back() -> None:
         _same(value)
     with pytest.raises(TypeError):
         json_text({"d": Decimal("1.10")})  # neither writer takes a Decimal: money is written as text before
+
+
+def _streamed(value: dict, key: str, floats: bool = True) -> bytes:
+    import io
+
+    out = io.BytesIO()
+    write_json(out, value, floats, key)
+    return out.getvalue()
+
+
+def test_a_result_streamed_encounter_by_encounter_is_the_same_bytes() -> None:
+    # `yibao evaluate --format json` writes the encounters one at a time (core.output.write_json): not one byte differs
+    ps = load_policy_set()
+    case = read_case(data_dir("examples") / "cq-2023-becomes-dibao-mid-year.yaml")
+    for lang in ("zh", "en"):
+        res = result_json(Evaluator(ps, lang).settle(case), ps)
+        assert len(res["encounters"]) >= 2
+        assert _streamed(res, "encounters", floats=False) == json_bytes(res, floats=False)
+    many = {"a": 1, "items": [{"k": i, "s": "x" * 5000, "n": [i, {"d": "\n  \"items\": []"}]} for i in range(40)], "z": {}}
+    assert _streamed(many, "items") == json_bytes(many)  # several 60 KB pieces; the key's text inside a string is no key
+
+
+@pytest.mark.parametrize("value", [{"items": []}, {"items": [1]}, {"items": [0.1, {"f": 2.5}], "b": 0.5}, {"x": 1},
+                                   {"items": "text"}, {"first": [], "items": [[], {}], "last": None}])
+def test_edge_values_streamed_are_the_same_bytes(value: dict) -> None:
+    assert _streamed(value, "items") == json_bytes(value)  # floats: json.dumps's text, piece by piece as a whole

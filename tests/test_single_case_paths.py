@@ -176,3 +176,32 @@ def test_brackets_inside_strings_never_hide_nesting_past_the_limit():
             assert any("50" in str(p) for p in e.problems)  # the loader's own refusal, located
         else:
             raise AssertionError("a case nested past the limit accepted")
+
+
+def test_the_case_schema_is_closed_at_every_level():
+    # case.parse_case reads JSON with plain_json(closed=True), which skips the depth scan: only a schema where every
+    # value has a type (and every object lists its keys) refuses data nested past the limit by itself
+    schema = json.loads((ROOT / "schema" / "case.schema.json").read_text(encoding="utf-8"))
+    open_places = []
+
+    def walk(node, where, is_schema):
+        if not isinstance(node, dict):
+            return
+        if is_schema and not {"type", "enum", "const", "$ref", "oneOf", "anyOf", "allOf"} & node.keys():
+            open_places.append(where)
+        if node.get("type") == "object" and node.get("additionalProperties") is not False:
+            open_places.append(where + " (keys)")
+        if node.get("type") == "array" and "items" not in node:
+            open_places.append(where + " (items)")
+        for k, v in node.items():
+            if k in ("properties", "$defs", "definitions", "patternProperties"):
+                for name, sub in v.items():
+                    walk(sub, f"{where}/{k}/{name}", True)
+            elif k in ("items", "additionalProperties") and isinstance(v, dict):
+                walk(v, f"{where}/{k}", True)
+            elif k in ("oneOf", "anyOf", "allOf"):
+                for i, sub in enumerate(v):
+                    walk(sub, f"{where}/{k}/{i}", True)
+
+    walk(schema, "", True)
+    assert open_places == []

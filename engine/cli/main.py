@@ -12,7 +12,7 @@ from typing import Any, Callable
 import engine
 from engine.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, UsageError, Parser, h, lang_arg, policy_args, policy_set
 from engine.core.messages import CATALOGUE, Name, Text, msg, tr
-from engine.core.output import json_bytes
+from engine.core.output import write_json
 from engine.core.paths import data_dir
 from engine.core.problems import InputError, MissingParameter, PolicyError
 from engine.core.registry import GRADE_ORDER, GRADES, grade_rank
@@ -78,7 +78,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                                                                                                    en=first["reason"])))
     if args.format == "json":
         sys.stdout.flush()
-        sys.stdout.buffer.write(json_bytes(res, floats=False) + b"\n")  # a result has no float (schema/result.schema.json)
+        write_json(sys.stdout.buffer, res, floats=False, item_key="encounters")  # no float in a result (schema/result.schema.json)
+        sys.stdout.buffer.write(b"\n")
     else:
         print(render_text(res, args.lang, show_trace=not args.no_trace))
     return EXIT_OK

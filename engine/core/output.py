@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import BinaryIO, Iterable, Iterator
 
 from engine.core.problems import KeyedInputError
 
@@ -124,3 +125,40 @@ def json_bytes(value: object, floats: bool = True) -> bytes:
         except TypeError:  # a value orjson does not write (Decimal, big integer, key not a string): json's own writer
             pass
     return json.dumps(value, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def write_json(out: BinaryIO, value: dict, floats: bool = True, item_key: str | None = None) -> None:
+    """Write `json_bytes(value)` to `out`, the list under the top-level `item_key` one item at a time: the same bytes,
+    but a long list never sits in fresh memory whole (each page of new memory costs about 3 µs on this machine)."""
+    items = value.get(item_key) if item_key is not None else None
+    if not items or type(items) is not list:
+        out.write(json_bytes(value, floats))
+        return
+    _widen_pipe(out)
+    head = json_bytes({**value, item_key: []}, floats)
+    mark = b"\n  " + json_bytes(item_key) + b": []"  # a raw newline is never inside a JSON string: the top-level key
+    at = head.index(mark) + len(mark) - 2
+    parts, size, last = [head[:at], b"[\n"], 0, len(items) - 1
+    for j, item in enumerate(items):
+        text = json_bytes(item, floats).replace(b"\n", b"\n    ")
+        parts += (b"    ", text, b",\n" if j < last else b"\n")
+        size += len(text)
+        if size > 60_000:  # one write per ~64 KB: fewer system calls, and memory below malloc's mmap threshold, reused
+            out.write(b"".join(parts))
+            parts, size = [], 0
+    parts += (b"  ]", head[at + 2:])
+    out.write(b"".join(parts))
+
+
+def _widen_pipe(out: BinaryIO) -> None:
+    """Ask Linux for a 1 MiB pipe buffer when `out` is a pipe, so a long result is written in a few large pieces instead of
+    waiting on the reader every 64 KiB (measured: half the time of `yibao evaluate` on 200 encounters); else nothing."""
+    try:
+        import fcntl
+        import stat
+
+        fd = out.fileno()
+        if stat.S_ISFIFO(os.fstat(fd).st_mode):
+            fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except (OSError, ValueError, AttributeError, ImportError, io.UnsupportedOperation):
+        pass  # not a pipe, not Linux, or a limit below 1 MiB: the default buffer does

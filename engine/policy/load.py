@@ -64,6 +64,10 @@ def _plain_number(text: str) -> Any:
     return Decimal(text) if "." in text or "e" in text or "E" in text else int(text)
 
 
+def _plain_int(text: str) -> int:
+    return int(text) if len(text) < 16 else _plain_number(text)  # JSON's own integer syntax: short ones are within every limit
+
+
 def _plain_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out = dict(pairs)
     if len(out) != len(pairs):
@@ -71,13 +75,15 @@ def _plain_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def plain_json(text: str, constant: Any = None) -> Any:
+def plain_json(text: str, constant: Any = None, closed: bool = False) -> Any:
     """The data of a JSON text that the loader reads the same way (plain characters, within the limits), without
-    positions; NotPlain if only the loader can say what it holds, json.JSONDecodeError if it is not JSON at all."""
-    if may_nest_deeper(text):
+    positions; NotPlain if only the loader can say what it holds, json.JSONDecodeError if it is not JSON at all.
+    `closed`: the caller's schema is closed at every level, so data nested past MAX_DEPTH never passes it and the
+    depth is not scanned first (json.loads' own recursion limit is still caught)."""
+    if not closed and may_nest_deeper(text):
         raise NotPlain()  # before json.loads, which recurses
     try:
-        data = json.loads(text, parse_float=_plain_number, parse_int=_plain_number, parse_constant=constant or _not_plain,
+        data = json.loads(text, parse_float=_plain_number, parse_int=_plain_int, parse_constant=constant or _not_plain,
                           object_pairs_hook=_plain_pairs)
     except RecursionError:  # never expected after the nesting check; the loader counts depth itself
         raise NotPlain() from None
