@@ -31,10 +31,6 @@ def fen_decimal(v: int) -> Decimal:
 
 def fen_text(v: int) -> str:
     """An integer amount of fen as a two-decimal yuan string (exact, no Decimal)."""
-    v = int(v)
-    if v >= 100:
-        s = str(v)
-        return f"{s[:-2]}.{s[-2:]}"
-    if v < 0:
-        return "-" + fen_text(-v)
-    return f"0.{v:02d}"
+    if type(v) is not int:
+        v = int(v)
+    return "%d.%02d" % divmod(v, 100) if v >= 0 else "-" + fen_text(-v)
