@@ -57,6 +57,7 @@ def test_a_result_streamed_encounter_by_encounter_is_the_same_bytes() -> None:
 
 
 @pytest.mark.parametrize("value", [{"items": []}, {"items": [1]}, {"items": [0.1, {"f": 2.5}], "b": 0.5}, {"x": 1},
-                                   {"items": "text"}, {"first": [], "items": [[], {}], "last": None}])
+                                   {"items": "text"}, {"first": [], "items": [[], {}], "last": None},
+                                   {"items": [{"i": i} for i in range(9)] + [{"f": 0.1, "s": "引号"}] + [[1, []]] * 9}])
 def test_edge_values_streamed_are_the_same_bytes(value: dict) -> None:
     assert _streamed(value, "items") == json_bytes(value)  # floats: json.dumps's text, piece by piece as a whole

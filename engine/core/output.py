@@ -128,26 +128,31 @@ def json_bytes(value: object, floats: bool = True) -> bytes:
 
 
 def write_json(out: BinaryIO, value: dict, floats: bool = True, item_key: str | None = None) -> None:
-    """Write `json_bytes(value)` to `out`, the list under the top-level `item_key` one item at a time: the same bytes,
-    but a long list never sits in fresh memory whole (each page of new memory costs about 3 µs on this machine)."""
+    """Write `json_bytes(value)` to `out`, the list under the top-level `item_key` a few items at a time: the same bytes,
+    but a long list never sits in fresh memory whole (each new page of memory costs about 3.5 µs on this machine)."""
     items = value.get(item_key) if item_key is not None else None
     if not items or type(items) is not list:
         out.write(json_bytes(value, floats))
         return
     _widen_pipe(out)
+    key = json_bytes(item_key)
     head = json_bytes({**value, item_key: []}, floats)
-    mark = b"\n  " + json_bytes(item_key) + b": []"  # a raw newline is never inside a JSON string: the top-level key
+    mark = b"\n  " + key + b": []"  # a raw newline is never inside a JSON string: the top-level key
     at = head.index(mark) + len(mark) - 2
-    parts, size, last = [head[:at], b"[\n"], 0, len(items) - 1
-    for j, item in enumerate(items):
-        text = json_bytes(item, floats).replace(b"\n", b"\n    ")
-        parts += (b"    ", text, b",\n" if j < last else b"\n")
-        size += len(text)
-        if size > 60_000:  # one write per ~64 KB: fewer system calls, and memory below malloc's mmap threshold, reused
-            out.write(b"".join(parts))
-            parts, size = [], 0
-    parts += (b"  ]", head[at + 2:])
-    out.write(b"".join(parts))
+    out.write(memoryview(head)[:at])
+    out.write(b"[\n")
+    # {key: [a few items]} written alone indents them as they stand in the whole document: cut its first and last lines
+    cut, tail = len(b"{\n  " + key + b": [\n"), len(b"\n  ]\n}")
+    for i in range(0, len(items), _PER_WRITE):
+        if i:
+            out.write(b",\n")
+        piece = json_bytes({item_key: items[i:i + _PER_WRITE]}, floats)
+        out.write(memoryview(piece)[cut:len(piece) - tail])
+    out.write(b"\n  ]")
+    out.write(memoryview(head)[at + 2:])
+
+
+_PER_WRITE = 8  # items per piece: about 80 KB for an encounter with its trace
 
 
 def _widen_pipe(out: BinaryIO) -> None:
