@@ -29,8 +29,11 @@ def fen_decimal(v: int) -> Decimal:
     return Decimal(v).scaleb(-2)
 
 
+FEN_TEXT = "%d.%02d"  # a non-negative amount of fen as text, from divmod(fen, 100): yuan, a point, two digits of fen
+
+
 def fen_text(v: int) -> str:
     """An integer amount of fen as a two-decimal yuan string (exact, no Decimal)."""
     if type(v) is not int:
         v = int(v)
-    return "%d.%02d" % divmod(v, 100) if v >= 0 else "-" + fen_text(-v)
+    return FEN_TEXT % divmod(v, 100) if v >= 0 else "-" + fen_text(-v)

@@ -1,13 +1,15 @@
 """A payment step's trace entry: one sentence (message catalogue) built from the kernel's own intermediate values."""
 from __future__ import annotations
 
+import string
+from itertools import chain, repeat
 from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
 from engine.core.messages import msg
-from engine.core.money import fen_text, money_str, rate_str
+from engine.core.money import FEN_TEXT, fen_text, money_str, rate_str
 from engine.core.registry import CATEGORIES, PARAMETERS
 from engine.policy.model import PayStep
 from engine.settle.kernel import NOCAP, Scaled
@@ -57,8 +59,9 @@ def step_sentence(st: PayStep, amount: int, det: dict[str, Any], sc: Scaled, out
     key = (lang, sc.D)
     hit = out.texts.get(key)
     if hit is None:  # the sentence's fixed words and the amounts it shows, once per figures and language
-        hit = out.texts[key] = (_template(st, sc, out, lang), ("paid", "B", "above", *_shown(st, sc, out)))
-    tmpl, shown = hit
+        tmpl = _template(st, sc, out, lang)
+        hit = out.texts[key] = (tmpl, ("paid", "B", "above", *_shown(st, sc, out)), *_percent(tmpl))
+    tmpl, shown, pct, order = hit
     det["paid"], det["above"] = amount, det["hi"] - det["lo"]
     if "A1" in shown:
         det["A1"] = det["A"] + det["C"]
@@ -66,8 +69,26 @@ def step_sentence(st: PayStep, amount: int, det: dict[str, Any], sc: Scaled, out
         det["left"] = max(det["left"], 0)  # a cap lowered mid-year below what was paid: nothing left, nothing clawed back
     D = sc.D
     if D == 1:
+        values = [det[n] for n in order]
+        if pct is not None and min(values) >= 0:  # fen_text's text for every amount in one % format ("%d" truncates as int())
+            return pct % tuple(chain.from_iterable(map(divmod, values, repeat(100, len(values)))))
         return tmpl.format_map({n: fen_text(det[n]) for n in shown})
     return tmpl.format_map({n: fen_text(det[n]) if n in WHOLE_FEN else yuan(det[n], D) for n in shown})
+
+
+def _percent(tmpl: str) -> tuple[str | None, tuple[str, ...]]:
+    """A sentence template as a % format with money.FEN_TEXT for each amount, and the amounts' names in their order (None if
+    a placeholder has a format of its own)."""
+    out: list[str] = []
+    names: list[str] = []
+    for text, field, spec, conversion in string.Formatter().parse(tmpl):
+        out.append(text.replace("%", "%%"))
+        if field is not None:
+            if spec or conversion or not field.isidentifier():
+                return None, ()
+            out.append(FEN_TEXT)
+            names.append(field)
+    return "".join(out), tuple(names)
 
 
 def _shown(st: PayStep, sc: Scaled, out: Outcome) -> tuple[str, ...]:
