@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 from hypothesis import example, given, strategies as st
@@ -11,7 +12,7 @@ from engine.core.limits import may_nest_deeper, text_depth
 from engine.core.problems import InputError
 from engine.policy.load import load_file, load_text
 from engine.policy.policyset import load_policy_set
-from engine.settle.case import check_loaded, parse_case, read_case
+from engine.settle.case import case_from_data, check_loaded, parse_case, read_case
 from engine.settle.evaluate import Evaluator
 from engine.settle.explain import result_json
 from engine.settle.kernel import Figures, Kind, scale
@@ -205,3 +206,63 @@ def test_the_case_schema_is_closed_at_every_level():
 
     walk(schema, "", True)
     assert open_places == []
+
+
+def _long_year(k: int) -> dict:
+    """A Chongqing 2020 dibao person-year of k inpatient encounters (the benchmark's shape)."""
+    encs = [{"id": f"e-{i}", "date": f"2020-{1 + i * 12 // k:02d}-{1 + i % 28:02d}", "type": "inpatient", "hospital_level": 1 + i % 3,
+             "in_pooling_area": True, "hospital_admin_level": "county", "total_cost": f"{12000 + 97 * i}.00", "eligible_cost": f"{10000 + 83 * i}.00"} for i in range(k)]
+    return {"person": {"id": "p", "region": "500000", "scheme": "resident", "contribution_tier": 1, "birth_date": "1980-01-01",
+                       "categories": ["dibao"]}, "encounters": encs}
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path):
+    # review of 0.4.0's first cut: the result written in pieces left bytes in stdout's buffer when the reader had gone,
+    # and Python's flush at exit printed "Exception ignored ... BrokenPipeError" and exited 120 (a user's environment
+    # buffers stdout: PYTHONUNBUFFERED, set on the benchmark machine, hid it)
+    import os
+    import subprocess
+    import sys
+
+    f = tmp_path / "year.json"
+    f.write_text(json.dumps(_long_year(40)), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    p = subprocess.Popen([sys.executable, "-m", "engine.cli.main", "evaluate", str(f), "--format", "json"], cwd=ROOT, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.close()  # the reader is gone before the first byte
+    err = p.stderr.read().decode()
+    assert p.wait() == 0 and err == ""
+
+
+def test_json_nested_almost_as_deep_as_python_goes_is_refused_located(tmp_path):
+    # review of 0.4.0's first cut: JSON cases are read without the depth scan (the schema is closed), but at ~980 levels
+    # jsonschema's own error message recursed too deep: a traceback (the service: 500). The loader refuses it, located.
+    # Run as a user runs it: a fresh process has the stack depth where this happened (pytest's own frames move it).
+    import subprocess
+    import sys
+
+    base = json.dumps(_long_year(1))
+    for depth in (978, 980, 981):
+        for nested in ("[" * depth + '"x"' + "]" * depth, '{"a": ' * depth + "1" + "}" * depth):
+            f = tmp_path / f"deep-{depth}-{nested[0]}.json"
+            f.write_text(base.replace('"categories": ["dibao"]', f'"categories": ["dibao", {nested}]'), encoding="utf-8")
+            r = subprocess.run([sys.executable, "-m", "engine.cli.main", "evaluate", str(f), "--lang", "en"], cwd=ROOT,
+                               capture_output=True, text=True)
+            assert r.returncode == 2 and "Traceback" not in r.stderr and "50" in r.stderr and f.name in r.stderr, r.stderr[-500:]
+
+
+def test_amounts_above_the_total_are_named_as_written():
+    # review of 0.4.0's first cut: the checks compared (and named) amounts rounded to the fen, so 100.004 above 100.001
+    # was no longer reported; they compare the amounts as written, and the encounter keeps them to the fen
+    case = _long_year(1)
+    case["encounters"][0].update(total_cost=Decimal("100.001"), eligible_cost=Decimal("100.004"))
+    try:
+        case_from_data(case)
+    except InputError as e:
+        words = " ".join(str(p.message) for p in e.problems)
+        assert "100.004" in words and "100.001" in words and len(e.problems) == 3, e.problems
+    else:
+        raise AssertionError("amounts with three decimals accepted")
+    case["encounters"][0].update(total_cost=150, eligible_cost=Decimal("99.5"))
+    enc = case_from_data(case).encounters[0]
+    assert (str(enc.total_cost), str(enc.eligible_cost)) == ("150.00", "99.50")

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import gc
+import os
 import json
 import sys
 from pathlib import Path
@@ -245,7 +247,9 @@ def _run(argv: list[str], lang: str, as_json: bool) -> int:
         text = msg("error.missing_value", lang, detail=exc.message, hint=exc.hint)
         report_error("error.missing_value", text, [], lang, as_json)
         return EXIT_USAGE
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader stopped early (`| head`): bytes still buffered go nowhere, never to a traceback at exit
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the recipe of Python's signal documentation
         return EXIT_OK
     except KeyboardInterrupt:
         return 130

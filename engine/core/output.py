@@ -129,7 +129,8 @@ def json_bytes(value: object, floats: bool = True) -> bytes:
 
 def write_json(out: BinaryIO, value: dict, floats: bool = True, item_key: str | None = None) -> None:
     """Write `json_bytes(value)` to `out`, the list under the top-level `item_key` a few items at a time: the same bytes,
-    but a long list never sits in fresh memory whole (each new page of memory costs about 3.5 µs on this machine)."""
+    but a long list never sits in fresh memory whole (each new page of memory costs about 3.5 µs on this machine).
+    With `floats=False` (the promise of no float) each piece is written as json_bytes writes it alone."""
     items = value.get(item_key) if item_key is not None else None
     if not items or type(items) is not list:
         out.write(json_bytes(value, floats))

@@ -34,7 +34,7 @@ try:  # orjson: about ten times faster than json for the result documents; same 
     def dumps(v: Any) -> bytes:
         """Compact UTF-8 JSON."""
         return orjson.dumps(v)
-except ImportError:  # pragma: no cover - orjson is in the serve extra
+except ImportError:  # pragma: no cover - orjson is a dependency of the package
     def dumps(v: Any) -> bytes:
         """Compact UTF-8 JSON."""
         return json.dumps(v, ensure_ascii=False, separators=(",", ":")).encode()

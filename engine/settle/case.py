@@ -84,8 +84,8 @@ def parse_case(text: str, name: str = "<case>") -> Case:
     if isinstance(data, dict):
         try:
             return case_from_data(data, name, dates=False)
-        except InputError:
-            pass  # read again by the loader, for the lines and columns of every problem
+        except (InputError, RecursionError):  # RecursionError: data nested ~980 deep, which jsonschema cannot even describe
+            pass  # read again by the loader, for the lines and columns of every problem (and its depth limit)
     loaded, problems = load_text(text, name)
     return check_loaded(loaded, problems)
 
@@ -134,13 +134,14 @@ def _semantic(loaded: Loaded) -> tuple[Case | None, list[Problem]]:
     encs = []
     for i, e in enumerate(d["encounters"]):
         money: dict[str, Decimal] = {}
+        cents: dict[str, Decimal] = {}  # the same, to the fen
         bad = False
         for key in MONEY_FIELDS:
             if key not in e:
                 continue
             raw = e[key]
             if type(raw) is str and _PLAIN_MONEY.fullmatch(raw):  # the usual form: within every limit, nothing to check
-                money[key] = Decimal(raw).quantize(CENT)
+                money[key] = cents[key] = Decimal(raw).quantize(CENT)
                 continue
             b = number_problem(raw)
             if b:
@@ -150,10 +151,10 @@ def _semantic(loaded: Loaded) -> tuple[Case | None, list[Problem]]:
             v = dec(raw)
             if v < 0:
                 out.append(loaded.problem(("encounters", i, key), Text("case.negative", field=key, value=v)))
-            q = v.quantize(CENT)
+            q = cents[key] = v.quantize(CENT)
             if v != q:
                 out.append(loaded.problem(("encounters", i, key), Text("case.decimals", field=key, value=v)))
-            money[key] = q
+            money[key] = v  # as given, for the messages below
         if bad:
             continue
         total, eligible = money["total_cost"], money["eligible_cost"]
@@ -162,8 +163,8 @@ def _semantic(loaded: Loaded) -> tuple[Case | None, list[Problem]]:
         ooc = money.get("out_of_catalogue_cost")
         if ooc is not None and eligible + ooc > total:
             out.append(loaded.problem(("encounters", i, "out_of_catalogue_cost"), Text("batch.parts_above_total", eligible=eligible, outside=ooc, total=total)))
-        encs.append(Encounter(e["id"], as_date(e["date"]), e["type"], int(e["hospital_level"]), total, eligible, ooc,
-                              e.get("in_pooling_area"), e.get("hospital_admin_level")))
+        encs.append(Encounter(e["id"], as_date(e["date"]), e["type"], int(e["hospital_level"]), cents["total_cost"],
+                              cents["eligible_cost"], cents.get("out_of_catalogue_cost"), e.get("in_pooling_area"), e.get("hospital_admin_level")))
     seen: set[str] = set()
     for i, enc in enumerate(encs):
         if enc.id in seen:
