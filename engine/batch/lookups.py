@@ -1,12 +1,14 @@
 """The figures of the batch's keys, resolved once per distinct key by the engine's Resolver and kept across chunks."""
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from typing import Any, Callable
 
 import numpy as np
 
 from engine.batch.check import ADMIN_LEVELS
+from engine.batch.depends import StepFigures
 from engine.batch.keys import KeyIndex, combine, decode, uniques
 from engine.batch.model import NO_DAY, Columns, age_bands, date_of, day_of
 from engine.batch.params import NEVER, KeyParams, extend_tables, key_params, monitoring_threshold, premium_subsidy, waiting_end
@@ -29,9 +31,11 @@ class Lookups:
         self._wait: dict[tuple, tuple] = {}
         self._epochs: dict[str, np.ndarray] = {}
         self._rows: dict[tuple, tuple] = {}  # kernel rows of the figures held in self._keys
+        self._shared = StepFigures(self.res)  # each step's figures by the key fields it depends on
         # ages matter only against the `age_below` limits rules and steps test: a row is keyed by its band between them
         cuts = ps.age_limits
         self._cuts = np.array(cuts, dtype=np.int64)
+        self._cutlist = list(cuts)
         self.ages = bool(cuts)  # some rule or step tests an age
         self.msgs: list[str] = []          # every error message met, in the order met (rows hold indices into it)
         self._msg_at: dict[str, int] = {}
@@ -42,7 +46,7 @@ class Lookups:
         self.kerr = np.empty((0, 4), dtype=np.int64)      # first error by (waiting, out-of-catalogue cost not given)
         self.cover = np.empty(0, dtype=np.int64)          # the key's cover error (before a waiting period's)
         self.unk = {sid: np.empty(0, dtype=bool) for sid in ps.steps.ids}
-        self._canon: dict[str, dict] = {}                  # per step: one Figures per distinct set of numbers
+        self._canon: dict[str, tuple] = {}                 # per step: one Figures per distinct set of numbers, and its row
         self.T: dict[str, dict[str, Any]] = extend_tables({}, [], ps.steps, self._rows, self._canon)
         self.pidx = KeyIndex(6)                            # person-year keys: (region, year, categories, scheme, tier, band)
         self.pvals = np.empty((0, 3), dtype=np.int64)     # contribution, subsidy (-1: not determined), error
@@ -101,12 +105,15 @@ class Lookups:
         lack_msg = {sid: f"field out_of_catalogue_cost is needed by payment step {sid} (base: out_of_scope) but the claims do not give it"
                     for sid in steps.ids if steps.kinds[sid].base == "out_of_scope"}
         thr, kerr, cover, unk = [], [], [], {sid: [] for sid in steps.ids}
+        mon: dict[int, tuple[int, str]] = {}  # by the first row of the monitoring key (keys share it)
         for gi, i in zip(idx.tolist(), first.tolist()):
             if gi < len(self.kps):
                 continue
             kp = self._key(c, i, int(year[i]))
             j = mon_row(i)
-            t, merr = self._monitor(c, j, int(year[j]))
+            if j not in mon:
+                mon[j] = self._monitor(c, j, int(year[j]))
+            t, merr = mon[j]
             self.kps.append(kp)
             thr.append(t)
             cover.append(self.eidx(kp.cover_err))
@@ -220,7 +227,7 @@ class Lookups:
         if self.ages and c.birth is not None and int(c.birth[i]) != NO_DAY:
             b = date_of(c.birth[i])
             a = day.year - b.year - ((day.month, day.day) < (b.month, b.day))  # as model.ages
-            age = self._band_age(-1 if a < 0 else int(np.searchsorted(self._cuts, a, side="right")))
+            age = self._band_age(-1 if a < 0 else bisect.bisect_right(self._cutlist, a))
         pool = admin = None  # not asked outside an encounter, as the interpreter's profile
         if with_encounter:
             pool = UNSTATED if c.pool is None or int(c.pool[i]) == 0 else int(c.pool[i]) == 1
@@ -235,11 +242,11 @@ class Lookups:
         k = (p.region, self._epoch_of(p), year, p.categories, p.scheme, p.tier, p.encounter_type, p.hospital_level, p.age, f,
              p.in_pooling_area, p.admin_level)
         if k not in self._keys:
-            self._keys[k] = key_params(self.res, self.ps.steps, p, f)
+            self._keys[k] = key_params(self.res, self.ps.steps, p, f, self._shared, k[1])
         return self._keys[k]
 
     def _epoch_of(self, p: Profile) -> int:
-        return int(np.searchsorted(self._epoch(p.region), day_of(p.date), side="right"))
+        return bisect.bisect_right(self.res.change_dates(p.region), p.date)  # as epochs(): the region's change dates up to the day
 
     def _monitor(self, c: Columns, i: int, year: int) -> tuple[int, str]:
         p = self._profile(c, i, False)
