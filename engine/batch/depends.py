@@ -57,23 +57,28 @@ class StepFigures:
         self.memo: dict[tuple, Figures | MissingParameter] = {}
         self.words: dict[tuple, str] = {}
 
-    def get(self, sid: str, step: PayStep | None, p: Profile, facts: Facts, at: tuple) -> Figures:
-        """The step's figures for the key of profile `p` (`at`: region, epochs of its rules and steps, year), as batch_figures."""
-        d = self.deps.get((sid, at[:3]))
-        if d is None:
-            d = self.deps[(sid, at[:3])] = depends(self.res.in_force(p.region, p.date), step)
-        key: tuple[Any, ...] = (sid, at, p.categories & d.categories, p.scheme if d.scheme else None, p.tier if d.tier else None,
-                                p.encounter_type if d.encounter_type else None, p.hospital_level if d.hospital_level else None,
-                                p.age if d.age else None, (p.in_pooling_area, facts.in_pooling_area) if d.place else None,
-                                (p.admin_level, facts.admin_level) if d.admin else None)
-        out = self.memo.get(key)
-        if out is None:
-            out = batch_outcome(self.res, step, p, facts)
-            if isinstance(out, MissingParameter):  # a fresh copy: the one raised holds its traceback, and so the chunk's frames
-                out = missing_for(out, p)
-            self.memo[key] = out
-        if isinstance(out, MissingParameter):  # its words name this key's person and day, not the first key's
-            return Figures(err=self._words(key, out, p))
+    def figures(self, ids: list[str], live: dict[str, PayStep], p: Profile, facts: Facts, at: tuple) -> dict[str, Figures]:
+        """Each step's figures for the key of profile `p` (`at`: region, epochs of its rules and steps, year), as batch_figures;
+        `live`: the declarations in force, by id."""
+        deps = self.deps.get(at[:3])
+        if deps is None:
+            rules = self.res.in_force(p.region, p.date)
+            deps = self.deps[at[:3]] = [(sid, live.get(sid), depends(rules, live.get(sid))) for sid in ids]
+        out = {}
+        for sid, step, d in deps:
+            key: tuple[Any, ...] = (sid, at, p.categories & d.categories if d.categories else None, p.scheme if d.scheme else None,
+                                    p.tier if d.tier else None, p.encounter_type if d.encounter_type else None,
+                                    p.hospital_level if d.hospital_level else None, p.age if d.age else None,
+                                    (p.in_pooling_area, facts.in_pooling_area) if d.place else None,
+                                    (p.admin_level, facts.admin_level) if d.admin else None)
+            f = self.memo.get(key)
+            if f is None:
+                f = batch_outcome(self.res, step, p, facts)
+                if isinstance(f, MissingParameter):  # a fresh copy: the one raised holds its traceback, and so the chunk's frames
+                    f = missing_for(f, p)
+                self.memo[key] = f
+            # a missing parameter's words name this key's person and day, not the first key's
+            out[sid] = Figures(err=self._words(key, f, p)) if isinstance(f, MissingParameter) else f
         return out
 
     def _words(self, key: tuple, e: MissingParameter, p: Profile) -> str:

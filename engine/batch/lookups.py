@@ -116,19 +116,12 @@ class Lookups:
             t, merr = mon[j]
             self.kps.append(kp)
             thr.append(t)
-            cover.append(self.eidx(kp.cover_err))
-            errs = []
-            for waiting in (False, True):
-                for lacks in (False, True):  # the first applicable reason, in the order the interpreter raises them
-                    e = self.eidx(kp.cover_err)
-                    for sid in steps.ids:
-                        if e >= 0 or (waiting and steps.kinds[sid].waiting_period):
-                            continue
-                        e = self.eidx(kp.steps[sid].err)
-                        if e < 0 and sid in lack_msg and lacks and kp.steps[sid].on:
-                            e = self.eidx(lack_msg[sid])
-                    errs.append(e if e >= 0 else self.eidx(merr))
-            kerr.append(errs)
+            ce = self.eidx(kp.cover_err)
+            cover.append(ce)
+            if ce >= 0 or not any(f.err for f in kp.steps.values()) and not any(kp.steps[sid].on for sid in lack_msg):
+                kerr.append([ce if ce >= 0 else self.eidx(merr)] * 4)  # no step gives a reason: the cover's, else the monitoring's
+            else:
+                kerr.append(self._first_errors(kp, merr, lack_msg))
             for sid in steps.ids:
                 unk[sid].append(kp.steps[sid].unknown if sid in kp.steps else False)
         if thr:
@@ -139,6 +132,25 @@ class Lookups:
                 self.unk[sid] = np.concatenate([self.unk[sid], np.array(unk[sid], dtype=bool)])
             self.T = extend_tables(self.T, self.kps[len(self.kps) - len(thr):], steps, self._rows, self._canon)
         return idx
+
+    def _first_errors(self, kp: KeyParams, merr: str, lack_msg: dict[str, str]) -> list[int]:
+        """The first error of a key's rows without and with a waiting period, each without and with out_of_catalogue_cost
+        lacking: the first applicable reason, in the order the interpreter raises them (messages indexed in that order)."""
+        steps = self.ps.steps
+        errs = []
+        for waiting in (False, True):
+            for lacks in (False, True):
+                e = -1
+                for sid in steps.ids:
+                    if waiting and steps.kinds[sid].waiting_period:
+                        continue
+                    e = self.eidx(kp.steps[sid].err)
+                    if e < 0 and lacks and sid in lack_msg and kp.steps[sid].on:
+                        e = self.eidx(lack_msg[sid])
+                    if e >= 0:
+                        break
+                errs.append(e if e >= 0 else self.eidx(merr))
+        return errs
 
     # -- person-years -----------------------------------------------------------
     def premiums(self, c: Columns, first: np.ndarray, year: np.ndarray) -> list[np.ndarray]:

@@ -55,10 +55,8 @@ def key_params(res: Resolver, steps: StepIndex, p: Profile, facts: Facts = Facts
     if shared is None:
         for sid in steps.ids:
             k.steps[sid] = batch_figures(res, live.get(sid), p, facts)
-        return k
-    at = (p.region, epoch, steps.epoch(p.region, p.date), p.date.year)
-    for sid in steps.ids:
-        k.steps[sid] = shared.get(sid, live.get(sid), p, facts, at)
+    else:
+        k.steps = shared.figures(steps.ids, live, p, facts, (p.region, epoch, steps.epoch(p.region, p.date), p.date.year))
     return k
 
 
