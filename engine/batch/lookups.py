@@ -106,10 +106,11 @@ class Lookups:
                     for sid in steps.ids if steps.kinds[sid].base == "out_of_scope"}
         thr, kerr, cover, unk = [], [], [], {sid: [] for sid in steps.ids}
         mon: dict[int, tuple[int, str]] = {}  # by the first row of the monitoring key (keys share it)
-        for gi, i in zip(idx.tolist(), first.tolist()):
+        profiles = self._profiles(c, first.tolist(), True)
+        for gi, i, p in zip(idx.tolist(), first.tolist(), profiles):
             if gi < len(self.kps):
                 continue
-            kp = self._key(c, i, int(year[i]))
+            kp = self._key(p, int(year[i]), c.pool is not None)
             j = mon_row(i)
             if j not in mon:
                 mon[j] = self._monitor(c, j, int(year[j]))
@@ -233,24 +234,35 @@ class Lookups:
 
     # -- one key, by the engine's own resolution ------------------------------------
     def _profile(self, c: Columns, i: int, with_encounter: bool, day: dt.date | None = None) -> Profile:
-        t = int(c.tier[i])
-        day = day or date_of(c.day[i])
-        age = UNKNOWN_AGE
-        if self.ages and c.birth is not None and int(c.birth[i]) != NO_DAY:
-            b = date_of(c.birth[i])
-            a = day.year - b.year - ((day.month, day.day) < (b.month, b.day))  # as model.ages
-            age = self._band_age(-1 if a < 0 else bisect.bisect_right(self._cutlist, a))
-        pool = admin = None  # not asked outside an encounter, as the interpreter's profile
-        if with_encounter:
-            pool = UNSTATED if c.pool is None or int(c.pool[i]) == 0 else int(c.pool[i]) == 1
-            admin = UNSTATED if c.admin is None or int(c.admin[i]) == 0 else ADMIN_LEVELS[int(c.admin[i])]
-        return Profile(c.regions[c.region[i]], day, c.cat_sets[c.cats[i]], c.schemes[c.scheme[i]], t or None,
-                       c.etypes[c.etype[i]] if with_encounter else None, int(c.level[i]) if with_encounter else None, age,
-                       pool, admin)
+        return self._profiles(c, [i], with_encounter, None if day is None else [day])[0]
 
-    def _key(self, c: Columns, i: int, year: int) -> KeyParams:
-        p = self._profile(c, i, True)
-        f = Facts() if c.pool is None else Facts((None, True, False)[int(c.pool[i])], ADMIN_LEVELS[int(c.admin[i])] or None)
+    def _profiles(self, c: Columns, rows: list[int], with_encounter: bool, days: list[dt.date] | None = None) -> list[Profile]:
+        """The profile of each row on its day (or on `days`), as the interpreter builds it; columns read once for all rows."""
+        at = np.array(rows, dtype=np.int64)
+        regions, cat_sets, schemes = [c.regions[k] for k in c.region[at].tolist()], c.cat_sets, c.schemes
+        cats, scheme, tier = c.cats[at].tolist(), c.scheme[at].tolist(), c.tier[at].tolist()
+        days = days or [date_of(n) for n in c.day[at].tolist()]
+        births = c.birth[at].tolist() if self.ages and c.birth is not None else [NO_DAY] * len(rows)
+        etype = level = pool = admin = [None] * len(rows)  # not asked outside an encounter, as the interpreter's profile
+        if with_encounter:
+            etype, level = [c.etypes[k] for k in c.etype[at].tolist()], c.level[at].tolist()
+            pool = [UNSTATED] * len(rows) if c.pool is None else [UNSTATED if k == 0 else k == 1 for k in c.pool[at].tolist()]
+            admin = [UNSTATED] * len(rows) if c.admin is None else [ADMIN_LEVELS[k] if k else UNSTATED for k in c.admin[at].tolist()]
+        out = []
+        for n, day in enumerate(days):
+            age = UNKNOWN_AGE
+            if births[n] != NO_DAY:
+                b = date_of(births[n])
+                a = day.year - b.year - ((day.month, day.day) < (b.month, b.day))  # as model.ages
+                age = self._band_age(-1 if a < 0 else bisect.bisect_right(self._cutlist, a))
+            out.append(Profile(regions[n], day, cat_sets[cats[n]], schemes[scheme[n]], tier[n] or None, etype[n], level[n], age,
+                               pool[n], admin[n]))
+        return out
+
+    def _key(self, p: Profile, year: int, facts: bool) -> KeyParams:
+        """The key's figures (`facts`: the claims give the encounter's place, as columns that may be empty)."""
+        f = Facts(None if p.in_pooling_area == UNSTATED else p.in_pooling_area,
+                  None if p.admin_level == UNSTATED else p.admin_level) if facts else Facts()
         k = (p.region, self._epoch_of(p), year, p.categories, p.scheme, p.tier, p.encounter_type, p.hospital_level, p.age, f,
              p.in_pooling_area, p.admin_level)
         if k not in self._keys:

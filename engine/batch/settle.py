@@ -286,8 +286,12 @@ def _first_rows(values: np.ndarray, size: int, inv: np.ndarray, nkeys: int) -> n
 
 def _dense_first(values: np.ndarray, size: int, inv: np.ndarray | None = None, nkeys: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """dense_codes' (first row, index) of each distinct value, from an index already known where it can."""
-    if size > max(4 * len(values), 1 << 20) or size >= (1 << 62) or inv is None:
+    if inv is None:
         return dense_codes(values, size)
+    if size > max(4 * len(values), 1 << 20) or size >= (1 << 62):  # codes' choice: the first row, found without sorting again
+        first = np.full(nkeys, len(values), dtype=np.int64)
+        np.minimum.at(first, inv, np.arange(len(values), dtype=np.int64))
+        return first, inv
     first = np.empty(nkeys, dtype=np.int64)
     first[inv] = np.arange(len(values), dtype=np.int64)
     return first, inv
