@@ -105,15 +105,15 @@ class Lookups:
         lack_msg = {sid: f"field out_of_catalogue_cost is needed by payment step {sid} (base: out_of_scope) but the claims do not give it"
                     for sid in steps.ids if steps.kinds[sid].base == "out_of_scope"}
         thr, kerr, cover, unk = [], [], [], {sid: [] for sid in steps.ids}
-        mon: dict[int, tuple[int, str]] = {}  # by the first row of the monitoring key (keys share it)
-        profiles = self._profiles(c, first.tolist(), True)
-        for gi, i, p in zip(idx.tolist(), first.tolist(), profiles):
+        rows_, years = first.tolist(), year[first].tolist()
+        mrows = [mon_row(i) for i in rows_]  # the first row of each key's monitoring key (keys share it)
+        mon = dict.fromkeys(mrows)
+        for j, p in zip(mon, self._profiles(c, list(mon), False)):
+            mon[j] = self._monitor(p, int(year[j]))
+        for gi, j, y, p in zip(idx.tolist(), mrows, years, self._profiles(c, rows_, True)):
             if gi < len(self.kps):
                 continue
-            kp = self._key(p, int(year[i]), c.pool is not None)
-            j = mon_row(i)
-            if j not in mon:
-                mon[j] = self._monitor(c, j, int(year[j]))
+            kp = self._key(p, y, c.pool is not None)
             t, merr = mon[j]
             self.kps.append(kp)
             thr.append(t)
@@ -272,8 +272,7 @@ class Lookups:
     def _epoch_of(self, p: Profile) -> int:
         return bisect.bisect_right(self.res.change_dates(p.region), p.date)  # as epochs(): the region's change dates up to the day
 
-    def _monitor(self, c: Columns, i: int, year: int) -> tuple[int, str]:
-        p = self._profile(c, i, False)
+    def _monitor(self, p: Profile, year: int) -> tuple[int, str]:
         k = (p.region, self._epoch_of(p), year, p.categories, p.scheme, p.tier, p.age)
         if k not in self._mon:
             self._mon[k] = monitoring_threshold(self.res, p)
