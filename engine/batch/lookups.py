@@ -10,7 +10,7 @@ import numpy as np
 from engine.batch.check import ADMIN_LEVELS
 from engine.batch.depends import StepFigures
 from engine.batch.keys import KeyIndex, combine, decode, uniques
-from engine.batch.model import NO_DAY, Columns, age_bands, date_of, day_of
+from engine.batch.model import NO_DAY, Columns, age_bands, ages, date_of, day_of
 from engine.batch.params import NEVER, KeyParams, extend_tables, key_params, monitoring_threshold, premium_subsidy, waiting_end
 from engine.policy.policyset import PolicySet
 from engine.policy.resolve import UNKNOWN_AGE, UNSTATED, Profile  # a row without birth_date: age rules are errors, as in a case without one
@@ -35,7 +35,7 @@ class Lookups:
         # ages matter only against the `age_below` limits rules and steps test: a row is keyed by its band between them
         cuts = ps.age_limits
         self._cuts = np.array(cuts, dtype=np.int64)
-        self._cutlist = list(cuts)
+        self._dates: dict[int, dt.date] = {}  # day number -> date, for the profiles of new keys
         self.ages = bool(cuts)  # some rule or step tests an age
         self.msgs: list[str] = []          # every error message met, in the order met (rows hold indices into it)
         self._msg_at: dict[str, int] = {}
@@ -67,12 +67,6 @@ class Lookups:
         if not (self.ages and c.birth is not None):
             return None
         return age_bands(c.birth if rows is None else c.birth[rows], day, self._cuts)
-
-    def _band_age(self, band: int) -> int:
-        """An age standing for every age of its band (the band's lower limit; UNKNOWN_AGE before the birth day)."""
-        if band < 0:
-            return UNKNOWN_AGE
-        return 0 if band == 0 else int(self._cuts[band - 1])
 
     def _epoch(self, region: str) -> np.ndarray:
         if region not in self._epochs:
@@ -241,8 +235,13 @@ class Lookups:
         at = np.array(rows, dtype=np.int64)
         regions, cat_sets, schemes = [c.regions[k] for k in c.region[at].tolist()], c.cat_sets, c.schemes
         cats, scheme, tier = c.cats[at].tolist(), c.scheme[at].tolist(), c.tier[at].tolist()
-        days = days or [date_of(n) for n in c.day[at].tolist()]
-        births = c.birth[at].tolist() if self.ages and c.birth is not None else [NO_DAY] * len(rows)
+        dnums = c.day[at] if days is None else np.array([day_of(d) for d in days], dtype=np.int64)
+        days = days or [self._dates[n] if n in self._dates else self._dates.setdefault(n, date_of(n)) for n in dnums.tolist()]
+        age = [UNKNOWN_AGE] * len(rows)  # no birth date given (or before it): age rules are errors, as in a case without one
+        if self.ages and c.birth is not None:
+            a = ages(c.birth[at], dnums)  # as the interpreter counts them; -1 where not given
+            band = np.searchsorted(self._cuts, a, side="right")
+            age = np.where(a < 0, UNKNOWN_AGE, np.where(band == 0, 0, self._cuts[np.maximum(band - 1, 0)] if len(self._cuts) else 0)).tolist()
         etype = level = pool = admin = [None] * len(rows)  # not asked outside an encounter, as the interpreter's profile
         if with_encounter:
             etype, level = [c.etypes[k] for k in c.etype[at].tolist()], c.level[at].tolist()
@@ -250,12 +249,7 @@ class Lookups:
             admin = [UNSTATED] * len(rows) if c.admin is None else [ADMIN_LEVELS[k] if k else UNSTATED for k in c.admin[at].tolist()]
         out = []
         for n, day in enumerate(days):
-            age = UNKNOWN_AGE
-            if births[n] != NO_DAY:
-                b = date_of(births[n])
-                a = day.year - b.year - ((day.month, day.day) < (b.month, b.day))  # as model.ages
-                age = self._band_age(-1 if a < 0 else bisect.bisect_right(self._cutlist, a))
-            out.append(Profile(regions[n], day, cat_sets[cats[n]], schemes[scheme[n]], tier[n] or None, etype[n], level[n], age,
+            out.append(Profile(regions[n], day, cat_sets[cats[n]], schemes[scheme[n]], tier[n] or None, etype[n], level[n], age[n],
                                pool[n], admin[n]))
         return out
 
