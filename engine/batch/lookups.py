@@ -171,9 +171,10 @@ class Lookups:
             at[inv] = np.arange(len(inv))
             g[miss] = self.pidx.add(u[miss])
             vals = []
-            for i in at[miss].tolist():
-                r = int(first[i])
-                v = self._premium(c, r, int(year[r]))
+            rs = first[at[miss]]
+            ys = year[rs].tolist()
+            for y, p in zip(ys, self._profiles(c, rs.tolist(), False, [dt.date(y, 1, 1) for y in ys])):
+                v = self._premium(p, y)
                 vals.append((-1 if v[0] is None else v[0], -1 if v[1] is None else v[1], self.eidx(v[2])))
             self.pvals = np.concatenate([self.pvals, np.array(vals, dtype=np.int64).reshape(-1, 3)])
         v = self.pvals[g]
@@ -208,10 +209,11 @@ class Lookups:
         if len(miss):
             g[miss] = new = self.widx.add(rows[miss])
             vals = []
-            for gi, i, jj in zip(new.tolist(), cand[miss].tolist(), j[miss].tolist()):
+            ci = cand[miss].tolist()
+            prs = self._profiles(c, ci, True, [date_of(d) for d in c.cov_start[cand[miss]].tolist()])
+            for gi, i, jj, pr in zip(new.tolist(), ci, j[miss].tolist(), prs):
                 if gi < len(self.wvals) + len(vals):
                     continue
-                pr = self._profile(c, i, True, date_of(c.cov_start[i]))
                 pr = Profile(pr.region, pr.date, c.cat_sets[c.cats[jj]], pr.scheme, pr.tier, pr.encounter_type, pr.hospital_level, pr.age)  # place not asked
                 key = (pr, int(c.lapsed[i]), int(c.repaid[i]))
                 if key not in self._wait:
@@ -227,9 +229,6 @@ class Lookups:
         return (w if w.any() else None), (werr if (v[:, 1] >= 0).any() else None)
 
     # -- one key, by the engine's own resolution ------------------------------------
-    def _profile(self, c: Columns, i: int, with_encounter: bool, day: dt.date | None = None) -> Profile:
-        return self._profiles(c, [i], with_encounter, None if day is None else [day])[0]
-
     def _profiles(self, c: Columns, rows: list[int], with_encounter: bool, days: list[dt.date] | None = None) -> list[Profile]:
         """The profile of each row on its day (or on `days`), as the interpreter builds it; columns read once for all rows."""
         at = np.array(rows, dtype=np.int64)
@@ -272,8 +271,7 @@ class Lookups:
             self._mon[k] = monitoring_threshold(self.res, p)
         return self._mon[k]
 
-    def _premium(self, c: Columns, i: int, year: int) -> tuple:
-        p = self._profile(c, i, False, dt.date(year, 1, 1))
+    def _premium(self, p: Profile, year: int) -> tuple:
         k = (p.region, year, p.categories, p.scheme, p.tier, p.age)
         if k not in self._prem:
             self._prem[k] = premium_subsidy(self.res, p)
