@@ -82,3 +82,31 @@ def test_a_missing_figure_kept_for_other_keys_holds_no_chunk(shipped):
     b.settle(generate(5_000, seed=5))
     kept = [v for v in b._shared.memo.values() if isinstance(v, Exception)]
     assert kept and all(v.__traceback__ is None and v.__cause__ is None and v.__context__ is None for v in kept)
+
+
+def test_a_step_starting_where_no_rule_changes_splits_the_batch_keys(tmp_path):
+    # older than this change: the batch keyed encounters by the days the rules change only, so a step declared from
+    # 2024-05-15 (its rules in force all year) paid, or not, as the first row of the key had it, for the whole key.
+    # plain_fund (synthetic-extra-steps, tekun): nothing on 2024-03-01, before its declaration; on 2024-06-01 it pays, and
+    # every step of both encounters is paid as the single case pays it
+    import copy
+    import shutil
+
+    import test_steps as T
+    from synth import write_set
+    from test_batch import compare
+
+    extra = copy.deepcopy(T.EXTRA)
+    next(s for s in extra["steps"] if s["id"] == "plain_fund")["effective"] = {"from": "2024-05-15"}
+    shutil.copytree(T.FIXTURE, tmp_path, dirs_exist_ok=True)
+    ps = load_policy_set(write_set(tmp_path, [extra]))
+    assert not ps.problems
+    assert dt.date(2024, 5, 15) not in ps.resolver.change_dates("110000")  # no rule changes that day
+    rows = [{"person_id": f"p{i}", "region": "110000", "categories": "tekun", "scheme": "resident", "date": d, "type": "inpatient",
+             "hospital_level": "2", "total_cost": "20000.00", "eligible_cost": "15000.00", "out_of_catalogue_cost": "1000.00",
+             "in_pooling_area": "true", "hospital_admin_level": "county", "birth_date": "1990-01-01"}
+            for i, d in enumerate(("2024-03-01", "2024-06-01"))]
+    c = columns(rows)
+    st = Batch(ps).settle(c)
+    assert st.paid["plain_fund"][0] == 0 and st.paid["plain_fund"][1] > 0
+    assert compare(ps, c) == 2  # every step of both encounters as the single case pays it

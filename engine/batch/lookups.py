@@ -30,6 +30,7 @@ class Lookups:
         self._prem: dict[tuple, tuple] = {}
         self._wait: dict[tuple, tuple] = {}
         self._epochs: dict[str, np.ndarray] = {}
+        self._changes: dict[str, list[dt.date]] = {}
         self._rows: dict[tuple, tuple] = {}  # kernel rows of the figures held in self._keys
         self._shared = StepFigures(self.res)  # each step's figures by the key fields it depends on
         # ages matter only against the `age_below` limits rules and steps test: a row is keyed by its band between them
@@ -68,9 +69,15 @@ class Lookups:
             return None
         return age_bands(c.birth if rows is None else c.birth[rows], day, self._cuts)
 
+    def _change_dates(self, region: str) -> list[dt.date]:
+        """The days the region's rules or payment steps change: a key's figures are the same between two of them."""
+        if region not in self._changes:
+            self._changes[region] = sorted(set(self.res.change_dates(region)) | set(self.ps.steps.change_dates(region)))
+        return self._changes[region]
+
     def _epoch(self, region: str) -> np.ndarray:
         if region not in self._epochs:
-            self._epochs[region] = np.array([day_of(d) for d in self.res.change_dates(region)], dtype=np.int64)
+            self._epochs[region] = np.array([day_of(d) for d in self._change_dates(region)], dtype=np.int64)
         return self._epochs[region]
 
     def epochs(self, c: Columns) -> np.ndarray:
@@ -263,7 +270,7 @@ class Lookups:
         return self._keys[k]
 
     def _epoch_of(self, p: Profile) -> int:
-        return bisect.bisect_right(self.res.change_dates(p.region), p.date)  # as epochs(): the region's change dates up to the day
+        return bisect.bisect_right(self._change_dates(p.region), p.date)  # as epochs(): the region's change dates up to the day
 
     def _monitor(self, p: Profile, year: int) -> tuple[int, str]:
         k = (p.region, self._epoch_of(p), year, p.categories, p.scheme, p.tier, p.age)
