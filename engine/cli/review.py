@@ -10,7 +10,6 @@ from engine.cli.common import EXIT_FAIL, EXIT_OK, h, lang_arg, policy_args, poli
 from engine.core.messages import Text, msg, tr
 from engine.core.problems import InputError
 from engine.review.gaps import DEFAULT_FROM, DEFAULT_TO
-from engine.review.release import last_release, require_checkout
 from engine.review.scenarios import DEFAULT_DIR, check_documents, load_scenario_files, render_report, report_json, run_scenario
 
 
@@ -50,6 +49,7 @@ def cmd_release_check(args: argparse.Namespace) -> int:
     """`yibao release-check [BASE] [HEAD]`: exit 1 on a release problem."""
     from engine.policy import policyset
     from engine.review.diff import run_diff
+    from engine.review.release import last_release, require_checkout
 
     repo = Path(args.repo) if args.repo else policyset.REPO_ROOT
     require_checkout(repo, "yibao release-check")
