@@ -7,8 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.batch.claims import generate
+from engine.batch.keys import combine, decode, distinct, uniques
 from engine.batch.model import day_of
 from engine.batch.settle import Batch
 from engine.policy.policyset import load_policy_set
@@ -69,3 +72,16 @@ def test_a_person_born_after_1_january_settles_as_the_single_case(shipped):
     rows = c.person == c.person[0]
     c.birth[rows] = int(c.day[rows].min()) - 1
     assert compare(shipped, c) > 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 300), st.lists(st.one_of(st.none(), st.integers(1, 400)), min_size=1, max_size=6), st.integers(0, 2**32 - 1))
+def test_distinct_keys_are_the_sorted_combined_keys(n, radices, seed):
+    # each part recoded to the codes it uses before combining: the same distinct keys in the same order, the same index
+    rng = np.random.default_rng(seed)
+    parts = [(None, 1) if r is None else (rng.integers(0, max(1, r // int(rng.integers(1, 5))), n), r) for r in radices]
+    cols, inv = distinct(parts)
+    u, want = uniques(*combine(parts))
+    assert np.array_equal(inv, want)
+    for col, ref in zip(cols, decode(u, [r for _, r in parts])):
+        assert np.array_equal(col, ref)

@@ -84,3 +84,19 @@ def test_report_unsettled_person_years_are_counted_not_summed(tmp_path, capsys):
                  "a,500000,2025-03-01,inpatient,1,100.00,100.00\n", encoding="utf-8")
     out = json.loads(run(capsys, "report", str(f), "--format", "json"))
     assert out["total"]["unsettled_person_years"] == 1 and out["total"]["encounters"] == 0
+
+
+def test_an_invalid_policy_set_is_reported_though_the_claims_are_read_first(files, tmp_path, capsys):
+    # the first chunk is read while the policy set loads: a bad set is still the error, and the reading thread stops
+    import threading
+
+    f, pol = files
+    bad = tmp_path / "bad.csv"
+    bad.write_text(CLAIMS.replace("60000.00,50000.00", "60000.00,70000.00"), encoding="utf-8")
+    empty = tmp_path / "no-policies"
+    empty.mkdir()
+    for claims in (f, bad):
+        assert main(["report", str(claims), "--policies", str(empty), "--lang", "en"]) == 2
+        err = capsys.readouterr().err
+        assert "invalid" in err.lower() and "eligible_cost" not in err, err
+    assert not [t for t in threading.enumerate() if t.name == "yibao-read-ahead"]

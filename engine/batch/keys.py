@@ -46,6 +46,27 @@ def decode(keys: np.ndarray, radices: Sequence[int]) -> list[np.ndarray]:
     return out[::-1]
 
 
+def distinct(parts: list[tuple[np.ndarray | None, int]]) -> tuple[list[np.ndarray], np.ndarray]:
+    """The distinct combinations of small codes, each part as a column in the order of their combined key (as
+    decode(*uniques(*combine(parts)))), and each row's index into them: each part first recoded to the codes it uses,
+    in order, so that the combined key is small and found in linear time."""
+    n = next((len(a) for a, _ in parts if a is not None), 0)
+    small, back = [], []
+    for arr, radix in parts:
+        r = max(int(radix), 1)
+        used = None
+        if arr is not None and 1 < r <= 4 * n + 1024:
+            present = np.bincount(arr, minlength=r) > 0
+            if not present.all():
+                used = np.flatnonzero(present)
+                arr, r = (np.cumsum(present) - 1)[arr], len(used)
+        small.append((arr, r))
+        back.append(used)
+    key, size = combine(small)
+    u, inv = uniques(key, size)
+    return [col if used is None else used[col] for col, used in zip(decode(u, [r for _, r in small]), back)], inv
+
+
 class KeyIndex:
     """Global indices of keys whose fields are given as chunk-local codes; the field values are coded once for all chunks."""
 

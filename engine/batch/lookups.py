@@ -1,14 +1,16 @@
 """The figures of the batch's keys, resolved once per distinct key by the engine's Resolver and kept across chunks."""
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from typing import Any, Callable
 
 import numpy as np
 
 from engine.batch.check import ADMIN_LEVELS
+from engine.batch.depends import StepFigures
 from engine.batch.keys import KeyIndex, combine, decode, uniques
-from engine.batch.model import NO_DAY, Columns, age_bands, date_of, day_of
+from engine.batch.model import NO_DAY, Columns, age_bands, ages, date_of, day_of
 from engine.batch.params import NEVER, KeyParams, extend_tables, key_params, monitoring_threshold, premium_subsidy, waiting_end
 from engine.policy.policyset import PolicySet
 from engine.policy.resolve import UNKNOWN_AGE, UNSTATED, Profile  # a row without birth_date: age rules are errors, as in a case without one
@@ -28,10 +30,13 @@ class Lookups:
         self._prem: dict[tuple, tuple] = {}
         self._wait: dict[tuple, tuple] = {}
         self._epochs: dict[str, np.ndarray] = {}
+        self._changes: dict[str, list[dt.date]] = {}
         self._rows: dict[tuple, tuple] = {}  # kernel rows of the figures held in self._keys
+        self._shared = StepFigures(self.res)  # each step's figures by the key fields it depends on
         # ages matter only against the `age_below` limits rules and steps test: a row is keyed by its band between them
         cuts = ps.age_limits
         self._cuts = np.array(cuts, dtype=np.int64)
+        self._dates: dict[int, dt.date] = {}  # day number -> date, for the profiles of new keys
         self.ages = bool(cuts)  # some rule or step tests an age
         self.msgs: list[str] = []          # every error message met, in the order met (rows hold indices into it)
         self._msg_at: dict[str, int] = {}
@@ -42,7 +47,7 @@ class Lookups:
         self.kerr = np.empty((0, 4), dtype=np.int64)      # first error by (waiting, out-of-catalogue cost not given)
         self.cover = np.empty(0, dtype=np.int64)          # the key's cover error (before a waiting period's)
         self.unk = {sid: np.empty(0, dtype=bool) for sid in ps.steps.ids}
-        self._canon: dict[str, dict] = {}                  # per step: one Figures per distinct set of numbers
+        self._canon: dict[str, tuple] = {}                 # per step: one Figures per distinct set of numbers, and its row
         self.T: dict[str, dict[str, Any]] = extend_tables({}, [], ps.steps, self._rows, self._canon)
         self.pidx = KeyIndex(6)                            # person-year keys: (region, year, categories, scheme, tier, band)
         self.pvals = np.empty((0, 3), dtype=np.int64)     # contribution, subsidy (-1: not determined), error
@@ -64,15 +69,15 @@ class Lookups:
             return None
         return age_bands(c.birth if rows is None else c.birth[rows], day, self._cuts)
 
-    def _band_age(self, band: int) -> int:
-        """An age standing for every age of its band (the band's lower limit; UNKNOWN_AGE before the birth day)."""
-        if band < 0:
-            return UNKNOWN_AGE
-        return 0 if band == 0 else int(self._cuts[band - 1])
+    def _change_dates(self, region: str) -> list[dt.date]:
+        """The days the region's rules or payment steps change: a key's figures are the same between two of them."""
+        if region not in self._changes:
+            self._changes[region] = sorted(set(self.res.change_dates(region)) | set(self.ps.steps.change_dates(region)))
+        return self._changes[region]
 
     def _epoch(self, region: str) -> np.ndarray:
         if region not in self._epochs:
-            self._epochs[region] = np.array([day_of(d) for d in self.res.change_dates(region)], dtype=np.int64)
+            self._epochs[region] = np.array([day_of(d) for d in self._change_dates(region)], dtype=np.int64)
         return self._epochs[region]
 
     def epochs(self, c: Columns) -> np.ndarray:
@@ -101,27 +106,24 @@ class Lookups:
         lack_msg = {sid: f"field out_of_catalogue_cost is needed by payment step {sid} (base: out_of_scope) but the claims do not give it"
                     for sid in steps.ids if steps.kinds[sid].base == "out_of_scope"}
         thr, kerr, cover, unk = [], [], [], {sid: [] for sid in steps.ids}
-        for gi, i in zip(idx.tolist(), first.tolist()):
+        rows_, years = first.tolist(), year[first].tolist()
+        mrows = [mon_row(i) for i in rows_]  # the first row of each key's monitoring key (keys share it)
+        mon = dict.fromkeys(mrows)
+        for j, p in zip(mon, self._profiles(c, list(mon), False)):
+            mon[j] = self._monitor(p, int(year[j]))
+        for gi, j, y, p in zip(idx.tolist(), mrows, years, self._profiles(c, rows_, True)):
             if gi < len(self.kps):
                 continue
-            kp = self._key(c, i, int(year[i]))
-            j = mon_row(i)
-            t, merr = self._monitor(c, j, int(year[j]))
+            kp = self._key(p, y, c.pool is not None)
+            t, merr = mon[j]
             self.kps.append(kp)
             thr.append(t)
-            cover.append(self.eidx(kp.cover_err))
-            errs = []
-            for waiting in (False, True):
-                for lacks in (False, True):  # the first applicable reason, in the order the interpreter raises them
-                    e = self.eidx(kp.cover_err)
-                    for sid in steps.ids:
-                        if e >= 0 or (waiting and steps.kinds[sid].waiting_period):
-                            continue
-                        e = self.eidx(kp.steps[sid].err)
-                        if e < 0 and sid in lack_msg and lacks and kp.steps[sid].on:
-                            e = self.eidx(lack_msg[sid])
-                    errs.append(e if e >= 0 else self.eidx(merr))
-            kerr.append(errs)
+            ce = self.eidx(kp.cover_err)
+            cover.append(ce)
+            if ce >= 0 or not any(f.err for f in kp.steps.values()) and not any(kp.steps[sid].on for sid in lack_msg):
+                kerr.append([ce if ce >= 0 else self.eidx(merr)] * 4)  # no step gives a reason: the cover's, else the monitoring's
+            else:
+                kerr.append(self._first_errors(kp, merr, lack_msg))
             for sid in steps.ids:
                 unk[sid].append(kp.steps[sid].unknown if sid in kp.steps else False)
         if thr:
@@ -132,6 +134,25 @@ class Lookups:
                 self.unk[sid] = np.concatenate([self.unk[sid], np.array(unk[sid], dtype=bool)])
             self.T = extend_tables(self.T, self.kps[len(self.kps) - len(thr):], steps, self._rows, self._canon)
         return idx
+
+    def _first_errors(self, kp: KeyParams, merr: str, lack_msg: dict[str, str]) -> list[int]:
+        """The first error of a key's rows without and with a waiting period, each without and with out_of_catalogue_cost
+        lacking: the first applicable reason, in the order the interpreter raises them (messages indexed in that order)."""
+        steps = self.ps.steps
+        errs = []
+        for waiting in (False, True):
+            for lacks in (False, True):
+                e = -1
+                for sid in steps.ids:
+                    if waiting and steps.kinds[sid].waiting_period:
+                        continue
+                    e = self.eidx(kp.steps[sid].err)
+                    if e < 0 and lacks and sid in lack_msg and kp.steps[sid].on:
+                        e = self.eidx(lack_msg[sid])
+                    if e >= 0:
+                        break
+                errs.append(e if e >= 0 else self.eidx(merr))
+        return errs
 
     # -- person-years -----------------------------------------------------------
     def premiums(self, c: Columns, first: np.ndarray, year: np.ndarray) -> list[np.ndarray]:
@@ -157,9 +178,10 @@ class Lookups:
             at[inv] = np.arange(len(inv))
             g[miss] = self.pidx.add(u[miss])
             vals = []
-            for i in at[miss].tolist():
-                r = int(first[i])
-                v = self._premium(c, r, int(year[r]))
+            rs = first[at[miss]]
+            ys = year[rs].tolist()
+            for y, p in zip(ys, self._profiles(c, rs.tolist(), False, [dt.date(y, 1, 1) for y in ys])):
+                v = self._premium(p, y)
                 vals.append((-1 if v[0] is None else v[0], -1 if v[1] is None else v[1], self.eidx(v[2])))
             self.pvals = np.concatenate([self.pvals, np.array(vals, dtype=np.int64).reshape(-1, 3)])
         v = self.pvals[g]
@@ -194,10 +216,11 @@ class Lookups:
         if len(miss):
             g[miss] = new = self.widx.add(rows[miss])
             vals = []
-            for gi, i, jj in zip(new.tolist(), cand[miss].tolist(), j[miss].tolist()):
+            ci = cand[miss].tolist()
+            prs = self._profiles(c, ci, True, [date_of(d) for d in c.cov_start[cand[miss]].tolist()])
+            for gi, i, jj, pr in zip(new.tolist(), ci, j[miss].tolist(), prs):
                 if gi < len(self.wvals) + len(vals):
                     continue
-                pr = self._profile(c, i, True, date_of(c.cov_start[i]))
                 pr = Profile(pr.region, pr.date, c.cat_sets[c.cats[jj]], pr.scheme, pr.tier, pr.encounter_type, pr.hospital_level, pr.age)  # place not asked
                 key = (pr, int(c.lapsed[i]), int(c.repaid[i]))
                 if key not in self._wait:
@@ -213,43 +236,49 @@ class Lookups:
         return (w if w.any() else None), (werr if (v[:, 1] >= 0).any() else None)
 
     # -- one key, by the engine's own resolution ------------------------------------
-    def _profile(self, c: Columns, i: int, with_encounter: bool, day: dt.date | None = None) -> Profile:
-        t = int(c.tier[i])
-        day = day or date_of(c.day[i])
-        age = UNKNOWN_AGE
-        if self.ages and c.birth is not None and int(c.birth[i]) != NO_DAY:
-            b = date_of(c.birth[i])
-            a = day.year - b.year - ((day.month, day.day) < (b.month, b.day))  # as model.ages
-            age = self._band_age(-1 if a < 0 else int(np.searchsorted(self._cuts, a, side="right")))
-        pool = admin = None  # not asked outside an encounter, as the interpreter's profile
+    def _profiles(self, c: Columns, rows: list[int], with_encounter: bool, days: list[dt.date] | None = None) -> list[Profile]:
+        """The profile of each row on its day (or on `days`), as the interpreter builds it; columns read once for all rows."""
+        at = np.array(rows, dtype=np.int64)
+        regions, cat_sets, schemes = [c.regions[k] for k in c.region[at].tolist()], c.cat_sets, c.schemes
+        cats, scheme, tier = c.cats[at].tolist(), c.scheme[at].tolist(), c.tier[at].tolist()
+        dnums = c.day[at] if days is None else np.array([day_of(d) for d in days], dtype=np.int64)
+        days = days or [self._dates[n] if n in self._dates else self._dates.setdefault(n, date_of(n)) for n in dnums.tolist()]
+        age = [UNKNOWN_AGE] * len(rows)  # no birth date given (or before it): age rules are errors, as in a case without one
+        if self.ages and c.birth is not None:
+            a = ages(c.birth[at], dnums)  # as the interpreter counts them; -1 where not given
+            band = np.searchsorted(self._cuts, a, side="right")
+            age = np.where(a < 0, UNKNOWN_AGE, np.where(band == 0, 0, self._cuts[np.maximum(band - 1, 0)] if len(self._cuts) else 0)).tolist()
+        etype = level = pool = admin = [None] * len(rows)  # not asked outside an encounter, as the interpreter's profile
         if with_encounter:
-            pool = UNSTATED if c.pool is None or int(c.pool[i]) == 0 else int(c.pool[i]) == 1
-            admin = UNSTATED if c.admin is None or int(c.admin[i]) == 0 else ADMIN_LEVELS[int(c.admin[i])]
-        return Profile(c.regions[c.region[i]], day, c.cat_sets[c.cats[i]], c.schemes[c.scheme[i]], t or None,
-                       c.etypes[c.etype[i]] if with_encounter else None, int(c.level[i]) if with_encounter else None, age,
-                       pool, admin)
+            etype, level = [c.etypes[k] for k in c.etype[at].tolist()], c.level[at].tolist()
+            pool = [UNSTATED] * len(rows) if c.pool is None else [UNSTATED if k == 0 else k == 1 for k in c.pool[at].tolist()]
+            admin = [UNSTATED] * len(rows) if c.admin is None else [ADMIN_LEVELS[k] if k else UNSTATED for k in c.admin[at].tolist()]
+        out = []
+        for n, day in enumerate(days):
+            out.append(Profile(regions[n], day, cat_sets[cats[n]], schemes[scheme[n]], tier[n] or None, etype[n], level[n], age[n],
+                               pool[n], admin[n]))
+        return out
 
-    def _key(self, c: Columns, i: int, year: int) -> KeyParams:
-        p = self._profile(c, i, True)
-        f = Facts() if c.pool is None else Facts((None, True, False)[int(c.pool[i])], ADMIN_LEVELS[int(c.admin[i])] or None)
+    def _key(self, p: Profile, year: int, facts: bool) -> KeyParams:
+        """The key's figures (`facts`: the claims give the encounter's place, as columns that may be empty)."""
+        f = Facts(None if p.in_pooling_area == UNSTATED else p.in_pooling_area,
+                  None if p.admin_level == UNSTATED else p.admin_level) if facts else Facts()
         k = (p.region, self._epoch_of(p), year, p.categories, p.scheme, p.tier, p.encounter_type, p.hospital_level, p.age, f,
              p.in_pooling_area, p.admin_level)
         if k not in self._keys:
-            self._keys[k] = key_params(self.res, self.ps.steps, p, f)
+            self._keys[k] = key_params(self.res, self.ps.steps, p, f, self._shared, k[1])
         return self._keys[k]
 
     def _epoch_of(self, p: Profile) -> int:
-        return int(np.searchsorted(self._epoch(p.region), day_of(p.date), side="right"))
+        return bisect.bisect_right(self._change_dates(p.region), p.date)  # as epochs(): the region's change dates up to the day
 
-    def _monitor(self, c: Columns, i: int, year: int) -> tuple[int, str]:
-        p = self._profile(c, i, False)
+    def _monitor(self, p: Profile, year: int) -> tuple[int, str]:
         k = (p.region, self._epoch_of(p), year, p.categories, p.scheme, p.tier, p.age)
         if k not in self._mon:
             self._mon[k] = monitoring_threshold(self.res, p)
         return self._mon[k]
 
-    def _premium(self, c: Columns, i: int, year: int) -> tuple:
-        p = self._profile(c, i, False, dt.date(year, 1, 1))
+    def _premium(self, p: Profile, year: int) -> tuple:
         k = (p.region, year, p.categories, p.scheme, p.tier, p.age)
         if k not in self._prem:
             self._prem[k] = premium_subsidy(self.res, p)

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.batch.depends import StepFigures
 from engine.settle.evaluate import add_months, missing_income
 from engine.settle.kernel import NOCAP, PAD, Figures, kind_of, scale
 from engine.settle.stepfigs import Facts, batch_figures, missing_reference
@@ -41,16 +42,21 @@ def _get(res: Resolver, name: str, p: Profile) -> Any:
         raise missing_reference(name, p, e) from e
 
 
-def key_params(res: Resolver, steps: StepIndex, p: Profile, facts: Facts = Facts()) -> KeyParams:
-    """Every step's figures for one key, resolved exactly as the single-case interpreter resolves them."""
+def key_params(res: Resolver, steps: StepIndex, p: Profile, facts: Facts = Facts(), shared: StepFigures | None = None,
+               epoch: int | None = None) -> KeyParams:
+    """Every step's figures for one key, resolved exactly as the single-case interpreter resolves them (`shared`: once per
+    distinct set of the fields a step depends on; `epoch`: the key's epoch of the region's rules)."""
     k = KeyParams()
     if not res.in_force(p.region, p.date):
         k.cover_err = f"no policy in the set covers region {p.region} on {p.date}"
         k.steps = {sid: Figures() for sid in steps.ids}  # pays nothing: the cover error is the row's
         return k
     live = {st.id: st for st in steps.in_force(p.region, p.date)}
-    for sid in steps.ids:
-        k.steps[sid] = batch_figures(res, live.get(sid), p, facts)
+    if shared is None:
+        for sid in steps.ids:
+            k.steps[sid] = batch_figures(res, live.get(sid), p, facts)
+    else:
+        k.steps = shared.figures(steps.ids, live, p, facts, (p.region, epoch, steps.epoch(p.region, p.date), p.date.year))
     return k
 
 
@@ -116,35 +122,30 @@ def tables(kps: list[KeyParams], steps: StepIndex, memo: dict | None = None) -> 
     return extend_tables({}, kps, steps, memo, {})
 
 
-def _table(sc: Any, figs: list[Figures], last: int | None = None) -> dict[str, Any]:
-    big = any(abs(v) >= SAFE for vs in sc.cols.values() for v in vs if v not in (NOCAP, PAD)) or sc.D >= SAFE or sc.rden >= SAFE
-    cut = slice(None) if last is None else slice(len(sc.on) - last, None)
-    cols = {name: np.array(vs[cut], dtype=object if big else np.int64) for name, vs in sc.cols.items()}
-    cols["on"] = np.array(sc.on[cut], dtype=bool)
-    return {"scaled": sc, "cols": cols, "big": big, "figs": figs}
-
-
 def extend_tables(T: dict[str, dict[str, Any]], new: list[KeyParams], steps: StepIndex, memo: dict | None,
-                  canon: dict[str, dict]) -> dict[str, dict[str, Any]]:
-    """T with the keys `new` appended; a step's columns are rebuilt over every key only when its denominators change."""
+                  canon: dict[str, tuple]) -> dict[str, dict[str, Any]]:
+    """T with the keys `new` appended: per step, the columns of its distinct figures (scaled over every key's denominators),
+    taken by each key's row among them."""
     memo = {} if memo is None else memo
     out: dict[str, dict[str, Any]] = {}
     for sid in steps.ids:
         kind = kind_of(steps.kinds[sid])
-        seen = canon.setdefault(sid, {})
-        # one Figures object per distinct set of numbers (its message and unknown flag are not the kernel's)
-        figs = [seen.setdefault((f.on, f.d, f.q, f.x, f.starts, f.rates, f.cap), f) for f in (k.steps[sid] for k in new)]
-        distinct = list(seen.values())
-        sc = scale(kind, distinct + figs, memo)  # over every distinct figure: the denominators of all keys
+        # one Figures object per distinct set of numbers (its message and unknown flag are not the kernel's), and its row
+        seen, objs, at = canon.setdefault(sid, ({}, {}, {}))
+        rows = []
+        for f in (k.steps[sid] for k in new):
+            hit = objs.get(id(f))
+            if hit is None or hit[0] is not f:  # keys share Figures objects: the numbers are hashed once per object
+                c = seen.setdefault((f.on, f.d, f.q, f.x, f.starts, f.rates, f.cap), f)
+                hit = objs[id(f)] = (f, at.setdefault(id(c), len(at)))
+            rows.append(hit[1])
         prev = T.get(sid)
-        t = _table(sc, figs, len(figs))
-        if prev is not None and (sc.D, sc.rden, sc.nb, t["big"]) == (prev["scaled"].D, prev["scaled"].rden, prev["scaled"].nb, prev["big"]):
-            t["cols"] = {name: np.concatenate([prev["cols"][name], col]) for name, col in t["cols"].items()}
-            t["figs"] = prev["figs"] + figs
-        elif prev is not None:
-            allfigs = prev["figs"] + figs
-            t = _table(scale(kind, distinct + allfigs, memo), allfigs, len(allfigs))
-        out[sid] = t
+        allrows = np.array(rows, dtype=np.int64) if prev is None else np.concatenate([prev["rows"], np.array(rows, dtype=np.int64)])
+        sc = scale(kind, list(seen.values()), memo)  # in the order rows were given: the denominators of all keys
+        big = any(abs(v) >= SAFE for vs in sc.cols.values() for v in vs if v not in (NOCAP, PAD)) or sc.D >= SAFE or sc.rden >= SAFE
+        cols = {name: np.array(vs, dtype=object if big else np.int64)[allrows] for name, vs in sc.cols.items()}
+        cols["on"] = np.array(sc.on, dtype=bool)[allrows]
+        out[sid] = {"scaled": sc, "cols": cols, "big": big, "rows": allrows}
     return out
 
 

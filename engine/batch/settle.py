@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.batch.keys import combine, decode, uniques
+from engine.batch.keys import combine, distinct
 from engine.batch.lookups import NEVER, Lookups
 from engine.batch.model import EPOCH, Columns, Settled, ages, date_of, day_of, years_of  # noqa: F401 (re-exported)
 from engine.batch.params import dtype_for
@@ -87,16 +87,16 @@ class Batch(Lookups):
         parts = [(c.region, len(c.regions)), (epoch * Y + (year - ymin), E * Y), (c.cats, len(c.cat_sets)), (c.scheme, len(c.schemes)),
                  (c.tier, TR), (band, B if band is not None else 1), (c.etype, len(c.etypes)), (c.level, 4),
                  (c.pool, 3 if c.pool is not None else 1), (c.admin, 5 if c.pool is not None else 1)]  # absent facts: no part
-        fkey, frad = combine(parts)
-        ukeys, inv = uniques(fkey, frad)
-        reg, ey, cats, scheme, tier, bnd, etype, level, pool, admin = decode(ukeys, [max(int(r), 1) for _, r in parts])
+        cols, inv = distinct(parts)
+        reg, ey, cats, scheme, tier, bnd, etype, level, pool, admin = cols
         rows = self.enc.codes([(reg, c.regions, 0), (ey // Y, None, E), (ey % Y, range(ymin, ymin + Y), 0), (cats, c.cat_sets, 0),
                                (scheme, c.schemes, 0), (tier, None, TR), (bnd, None, B), (etype, c.etypes, 0), (level, None, 4),
                                (pool, None, 3), (admin, None, 5)])
         g = self.enc.find(rows)
         miss = np.flatnonzero(g < 0)
         if len(miss):  # representative rows as the interpreter's first settlement of the key chose them
-            first = _first_rows(fkey, frad, inv, len(ukeys))
+            fkey, frad = combine(parts)
+            first = _first_rows(fkey, frad, inv, len(reg))
             R2 = int(np.prod([max(int(r), 1) for _, r in parts[6:]]))  # the encounter's parts after the monitoring key's
             mkey = fkey // R2
             mfirst, minv = _dense_first(mkey, frad // R2)
@@ -286,8 +286,12 @@ def _first_rows(values: np.ndarray, size: int, inv: np.ndarray, nkeys: int) -> n
 
 def _dense_first(values: np.ndarray, size: int, inv: np.ndarray | None = None, nkeys: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """dense_codes' (first row, index) of each distinct value, from an index already known where it can."""
-    if size > max(4 * len(values), 1 << 20) or size >= (1 << 62) or inv is None:
+    if inv is None:
         return dense_codes(values, size)
+    if size > max(4 * len(values), 1 << 20) or size >= (1 << 62):  # codes' choice: the first row, found without sorting again
+        first = np.full(nkeys, len(values), dtype=np.int64)
+        np.minimum.at(first, inv, np.arange(len(values), dtype=np.int64))
+        return first, inv
     first = np.empty(nkeys, dtype=np.int64)
     first[inv] = np.arange(len(values), dtype=np.int64)
     return first, inv

@@ -58,13 +58,14 @@ def settle_file(args: argparse.Namespace, sink: Any, encounter_ids: bool = True)
 
     if args.chunk_rows < 1:
         raise InputError(Text("usage.at_least_one", option="--chunk-rows", value=args.chunk_rows))
-    from engine.batch.settle import Batch
-
-    batch = Batch(policy_set(args))
     prog = Progress(False if args.quiet else None)
-    # the claims are read and checked in a second thread, a chunk ahead, while each chunk settles
+    # the claims are read and checked in a second thread, a chunk ahead, while each chunk settles; the first chunk is read
+    # while the policy set loads (an invalid set is still the error reported, the reading stopped)
     chunks = ReadAhead(lambda note: _chunks(args, note, encounter_ids), prog)
     try:
+        from engine.batch.settle import Batch
+
+        batch = Batch(policy_set(args))
         for c in chunks:
             st = batch.settle(c)
             sink(c, st)

@@ -9,13 +9,13 @@ from pathlib import Path
 from engine.cli.common import EXIT_FAIL, EXIT_OK, h, lang_arg, policy_args, policy_set
 from engine.core.messages import Text, msg, tr
 from engine.core.problems import InputError
-from engine.review.diff import render_markdown, run_diff
 from engine.review.gaps import DEFAULT_FROM, DEFAULT_TO
-from engine.review.release import last_release, require_checkout
 from engine.review.scenarios import DEFAULT_DIR, check_documents, load_scenario_files, render_report, report_json, run_scenario
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
+    from engine.review.diff import render_markdown, run_diff  # imported when used: every other command starts faster
+
     report = run_diff(args.base, args.head, args.repo, impact=not args.no_impact, release=not args.no_release_check)
     if args.format == "json":
         sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
@@ -49,6 +49,7 @@ def cmd_release_check(args: argparse.Namespace) -> int:
     """`yibao release-check [BASE] [HEAD]`: exit 1 on a release problem."""
     from engine.policy import policyset
     from engine.review.diff import run_diff
+    from engine.review.release import last_release, require_checkout
 
     repo = Path(args.repo) if args.repo else policyset.REPO_ROOT
     require_checkout(repo, "yibao release-check")

@@ -158,8 +158,6 @@ def display_path(p: Path) -> str:
 
 def load_policy_set(root: Path | str | None = None, check: bool = True) -> PolicySet:
     """Load, schema-check and (with `check`) semantically validate a folder; problems are kept, not raised."""
-    from engine.policy.validate import semantic_problems
-
     root = Path(root) if root is not None else default_policies()
     problems: list[Problem] = []
     documents: dict[str, Document] = {}
@@ -196,6 +194,8 @@ def load_policy_set(root: Path | str | None = None, check: bool = True) -> Polic
         documents[d.id] = d
     ps = PolicySet(str(root), documents, loaded, version, problems)
     if check:
+        from engine.policy.validate import semantic_problems  # imported only when a set is checked, not on a cache hit
+
         ps.problems += semantic_problems(ps)
     ps.problems.sort()
     if not ps.problems and key is not None and setcache.set_key(named, version) == key:  # no file changed while it was read

@@ -59,20 +59,22 @@ class StepIndex:
         dp = self.doc_periods.get(s.doc_id)
         return s.period.contains(day) and (dp is None or dp.contains(day))
 
-    def epoch(self, region: str, day: dt.date) -> int:
-        """Which of the region's step periods `day` falls in (equal epochs: the same steps in force)."""
-        if region not in self._days:
-            self.in_force(region, day)
-        return bisect.bisect_right(self._days[region], day)
-
-    def in_force(self, region: str, day: dt.date) -> tuple[PayStep, ...]:
-        """The declarations in force in `region` on `day`, one per id, in paying order."""
+    def change_dates(self, region: str) -> list[dt.date]:
+        """Every date on which some step declaration for this region starts or stops (its period or its document's)."""
         if region not in self._days:
             chain = set(region_chain(region))
             days = {d for s in self.steps if s.jurisdiction in chain
                     for d in (s.period.start, s.period.end, *self._doc_days(s)) if d is not None}
             self._days[region] = sorted(days)
-        key = (region, bisect.bisect_right(self._days[region], day))
+        return self._days[region]
+
+    def epoch(self, region: str, day: dt.date) -> int:
+        """Which of the region's step periods `day` falls in (equal epochs: the same steps in force)."""
+        return bisect.bisect_right(self.change_dates(region), day)
+
+    def in_force(self, region: str, day: dt.date) -> tuple[PayStep, ...]:
+        """The declarations in force in `region` on `day`, one per id, in paying order."""
+        key = (region, bisect.bisect_right(self.change_dates(region), day))
         hit = self._cache.get(key)
         if hit is None:
             chain = region_chain(region)

@@ -140,6 +140,12 @@ def _quiet(res: Resolver, name: str, prof: Profile) -> Resolved | None:
 
 def batch_figures(res: Resolver, step: PayStep | None, prof: Profile, facts: Facts) -> Figures:
     """A step's figures for a batch key (no trace); errors become `err` text, as the batch reports them."""
+    out = batch_outcome(res, step, prof, facts)
+    return Figures(err=missing_words(out)) if isinstance(out, MissingParameter) else out
+
+
+def batch_outcome(res: Resolver, step: PayStep | None, prof: Profile, facts: Facts) -> Figures | MissingParameter:
+    """batch_figures, but a missing parameter returned as such (its words name the person: see missing_for)."""
     if step is None:
         return Figures()
     get = lambda name: _quiet(res, name, prof)  # noqa: E731
@@ -147,6 +153,16 @@ def batch_figures(res: Resolver, step: PayStep | None, prof: Profile, facts: Fac
         out = step_outcome(res, step, prof, get, False, facts, "", words=False)
         return Figures(unknown=True) if out.missing and not out.figs.on else out.figs
     except MissingParameter as e:
-        return Figures(err=f"missing value: {e}: {e.hint}")
+        return e
     except (NotWholeFen, InputError) as e:
         return Figures(err=str(e))
+
+
+def missing_for(e: MissingParameter, prof: Profile, date: str | None = None) -> MissingParameter:
+    """The same missing parameter as met for another person or day (the words name them; the hint does not)."""
+    return MissingParameter(e.parameter, describe_person(prof), date or prof.date.isoformat(), prof.region, e.hint)
+
+
+def missing_words(e: MissingParameter) -> str:
+    """A missing parameter as the batch reports it."""
+    return f"missing value: {e}: {e.hint}"
