@@ -1,6 +1,7 @@
 """Distinct keys of a chunk (rows of small codes) mapped to values computed once and kept across chunks."""
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 import numpy as np
@@ -51,6 +52,10 @@ def distinct(parts: list[tuple[np.ndarray | None, int]]) -> tuple[list[np.ndarra
     decode(*uniques(*combine(parts)))), and each row's index into them: each part first recoded to the codes it uses,
     in order, so that the combined key is small and found in linear time."""
     n = next((len(a) for a, _ in parts if a is not None), 0)
+    radices = [max(int(r), 1) for _, r in parts]
+    if math.prod(radices) <= max(4 * n, 1 << 20):  # the combined key is small already: one linear pass, no recoding
+        u, inv = uniques(*combine(parts))
+        return decode(u, radices), inv
     small, back = [], []
     for arr, radix in parts:
         r = max(int(radix), 1)
