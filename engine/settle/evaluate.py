@@ -251,12 +251,21 @@ class Evaluator:
         gaps: list[tuple[str, str, Any]] = []  # (base, missing figure, step) of each part not computed so far
         for sid, sc, row, on, st, out, items, off, off_unknown, direct, gap in ready:
             kind = sc.kind
-            if sc.never:  # off for every encounter of the year: pays nothing, and its year's sums are never read
-                if off is not None and not direct and not gaps and sid not in s.unknown_steps:
-                    trace += items  # nothing unknown before it: 0.00, and why
-                    trace.append(off)
-                    paid[sid] = "0.00"
+            if sc.never and off is not None:  # off for every encounter of the year: pays nothing, leaves owed as it is
+                trace += items
+                if direct and base_amount(kind.base, *owed) > 0:  # kernel.not_known when off: only its own missing figure
+                    gaps.append((kind.base, *gap))  # counts, and only if something is owed on its base
+                    s.unknown_steps.setdefault(sid, gaps[-1][1:])
+                    paid[sid] = None
+                    s.unknown_parts.add(sid)
+                    trace.append(off_unknown)
                     continue
+                if direct:
+                    off = self._nothing_owed(s, enc, st, out, off)
+                paid[sid] = "0.00"  # nothing unknown of its own (what an earlier part left unknown it would not pay on)
+                trace.append(off)
+                continue
+            if sc.never:
                 amount, det = 0, None
                 base = base_amount(kind.base, *owed)
             else:
@@ -295,10 +304,8 @@ class Evaluator:
                 paid[sid] = None
                 s.unknown_parts.add(sid)
             else:
-                if direct and base <= 0:  # its figure is missing but nothing is owed on its base: 0.00 is a fact
-                    s.missing = [m for m in s.missing if not (m["part"] == sid and m.get("encounter") == enc.id)]
-                    entry = dict(entry)
-                    entry["note"] = entry["text"] = msg("trace.nothing_to_pay_on", self.lang, name=st.name["en" if self.lang == "en" else "zh"], reason=out.note or "")
+                if direct and base <= 0:
+                    entry = self._nothing_owed(s, enc, st, out, entry)
                 owed = after(kind.base, amount, *owed, SCALAR)  # an unknown part takes nothing off: out of pocket is the known part
                 paid[sid] = entry["value"]
                 s.paid_fen[sid] = s.paid_fen.get(sid, 0) + amount
@@ -321,6 +328,13 @@ class Evaluator:
             "categories": list(pl.categories), "total_cost": total_text, "eligible_cost": fen_text(ins),
             "paid": paid, "out_of_pocket": oop_text, "trace": trace,
         }
+
+    def _nothing_owed(self, s: Settlement, enc: Encounter, st: Any, out: Any, entry: dict[str, Any]) -> dict[str, Any]:
+        """A step whose figure is missing but with nothing owed on its base: 0.00 is a fact, the encounter's gap withdrawn."""
+        s.missing = [m for m in s.missing if not (m["part"] == st.id and m.get("encounter") == enc.id)]
+        entry = dict(entry)
+        entry["note"] = entry["text"] = msg("trace.nothing_to_pay_on", self.lang, name=st.name["en" if self.lang == "en" else "zh"], reason=out.note or "")
+        return entry
 
     def _waiting(self, s: Settlement, enc: Encounter, trace: list) -> bool:
         e = s.case.enrolment
