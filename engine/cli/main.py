@@ -5,8 +5,8 @@ import argparse
 import contextlib
 import datetime as dt
 import gc
-import os
 import json
+import os
 import sys
 from pathlib import Path
 from collections import Counter

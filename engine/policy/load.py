@@ -85,7 +85,7 @@ def plain_json(text: str, constant: Any = None, closed: bool = False) -> Any:
     try:
         data = json.loads(text, parse_float=_plain_number, parse_int=_plain_int, parse_constant=constant or _not_plain,
                           object_pairs_hook=_plain_pairs)
-    except RecursionError:  # never expected after the nesting check; the loader counts depth itself
+    except RecursionError:  # only without the nesting check (`closed`); the loader counts depth itself
         raise NotPlain() from None
     if _NOT_PLAIN.search(text):
         raise NotPlain()
