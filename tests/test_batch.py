@@ -346,3 +346,24 @@ def test_a_step_for_minors_is_settled_by_age_in_the_batch_as_in_the_single_case(
     assert (st_.error < 0).all(), [st_.errors[e] for e in st_.error if e >= 0][:1]
     assert int(st_.paid["band_fund"][0]) > 0 and int(st_.paid["band_fund"][1]) == 0  # 17, then 18 on 2024-09-01
     assert compare(ps, c) == 4
+
+
+def test_an_error_names_the_failing_rows_own_day():
+    # review of 0.4.0 (old: 0.3.0 did the same): rows of one key on different days were all told the day of the key's
+    # first row; the interpreter names the failing encounter's own date, and so does the batch now
+    def row(person, day, region="500000"):
+        return dict(person_id=person, region=region, categories="dibao", scheme="resident", date=day, type="outpatient_special",
+                    hospital_level="2", total_cost="100.00", eligible_cost="100.00", out_of_catalogue_cost="0.00")
+
+    unknowns = load_policy_set(Path(__file__).parent / "fixtures" / "unknowns" / "policies")
+    for ps, days in ((unknowns, ("2024-03-01", "2024-05-01")), (load_policy_set(Path(__file__).resolve().parents[1] / "policies"), ("1990-03-01", "1990-05-01"))):
+        c = columns([row("a", days[0]), row("b", days[1])])
+        st = Batch(ps).settle(c)
+        for i, day in enumerate(days):
+            text = st.errors[st.error[i]]
+            assert f"on {day}" in text and f"on {days[1 - i]}" not in text, text
+    # the single case says the same day for the missing figure
+    c = columns([row("a", "2024-03-01"), row("b", "2024-05-01")])
+    with pytest.raises(MissingParameter) as e:
+        Evaluator(unknowns, "en").settle(person_year_case(c, np.array([0])))
+    assert "2024-03-01" in str(e.value)

@@ -40,7 +40,7 @@ def assert_same_keys(ps, *chunks) -> int:
     assert len(shared.kps) == len(own.kps)
     for x, y in zip(shared.kps, own.kps):
         assert x.cover_err == y.cover_err
-        assert x.steps == y.steps  # every field of Figures: the error's words name this key's person and day
+        assert x.steps == y.steps  # every field of Figures: the error's words name this key's person (the day: each row's)
     return len(shared.kps)
 
 

@@ -58,7 +58,7 @@ class StepFigures:
         self.words: dict[tuple, str] = {}
 
     def figures(self, ids: list[str], live: dict[str, PayStep], p: Profile, facts: Facts, at: tuple) -> dict[str, Figures]:
-        """Each step's figures for the key of profile `p` (`at`: region, epochs of its rules and steps, year), as batch_figures;
+        """Each step's figures for the key of profile `p` (`at`: region, epochs of its rules and steps, year), as batch_outcome gives them (missing parameters as words);
         `live`: the declarations in force, by id."""
         deps = self.deps.get(at[:3])
         if deps is None:
@@ -77,17 +77,18 @@ class StepFigures:
                 if isinstance(f, MissingParameter):  # a fresh copy: the one raised holds its traceback, and so the chunk's frames
                     f = missing_for(f, p)
                 self.memo[key] = f
-            # a missing parameter's words name this key's person and day, not the first key's
+            # a missing parameter's words name this key's person; DAY stands for the day of the row that fails (filled by
+            # Lookups.dated, as the interpreter names the failing encounter's own date)
             out[sid] = Figures(err=self._words(key, f, p)) if isinstance(f, MissingParameter) else f
         return out
 
     def _words(self, key: tuple, e: MissingParameter, p: Profile) -> str:
-        """missing_words(missing_for(e, p)), the sentence made once per person and its day filled in (keys differ by day)."""
+        """missing_words(missing_for(e, p)) with DAY for the day, made once per person."""
         at = (key, describe_person(p))  # the words of the person (the region is the key's)
         words = self.words.get(at)
         if words is None:
             words = self.words[at] = missing_words(missing_for(e, p, DAY))
-        return words.replace(DAY, p.date.isoformat())
+        return words
 
 
 __all__ = ["Depends", "StepFigures", "depends"]

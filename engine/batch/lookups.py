@@ -8,7 +8,7 @@ from typing import Any, Callable
 import numpy as np
 
 from engine.batch.check import ADMIN_LEVELS
-from engine.batch.depends import StepFigures
+from engine.batch.depends import DAY, StepFigures
 from engine.batch.keys import KeyIndex, combine, decode, uniques
 from engine.batch.model import NO_DAY, Columns, age_bands, ages, date_of, day_of
 from engine.batch.params import NEVER, KeyParams, extend_tables, key_params, monitoring_threshold, premium_subsidy, waiting_end
@@ -53,6 +53,21 @@ class Lookups:
         self.pvals = np.empty((0, 3), dtype=np.int64)     # contribution, subsidy (-1: not determined), error
         self.widx = KeyIndex(10)                           # waiting keys (see _waiting)
         self.wvals = np.empty((0, 2), dtype=np.int64)     # day the waiting ends (NO_END), error
+        self._dated = np.zeros(0, dtype=bool)              # per message: it stands for the failing row's day (DAY)
+
+    def dated(self, err: np.ndarray, day: np.ndarray) -> np.ndarray:
+        """Error indices with the day filled in where the message stands for one (DAY): each row's own `day`."""
+        if len(self._dated) < len(self.msgs):
+            self._dated = np.array([DAY in m for m in self.msgs], dtype=bool)
+        need = np.flatnonzero(err >= 0)
+        need = need[self._dated[err[need]]]
+        if not len(need):
+            return err
+        pairs, at = np.unique(np.stack([err[need], day[need]], axis=1), axis=0, return_inverse=True)
+        codes = np.array([self.eidx(self.msgs[e].replace(DAY, date_of(d).isoformat())) for e, d in pairs.tolist()], dtype=np.int64)
+        out = err.copy()
+        out[need] = codes[at.reshape(-1)]
+        return out
 
     def eidx(self, msg: str) -> int:
         """The index of an error message (-1 for none)."""

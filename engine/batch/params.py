@@ -8,10 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from engine.batch.depends import StepFigures
+from engine.batch.depends import DAY, StepFigures
 from engine.settle.evaluate import add_months, missing_income
 from engine.settle.kernel import NOCAP, PAD, Figures, kind_of, scale
-from engine.settle.stepfigs import Facts, batch_figures, missing_reference
+from engine.settle.stepfigs import Facts, batch_outcome, missing_for, missing_reference, missing_words
 from engine.core.money import fen
 from engine.core.problems import InputError, MissingParameter
 from engine.policy.resolve import Profile, ReferenceMissing, Resolver
@@ -30,9 +30,7 @@ class KeyParams:
 
 
 def _err(exc: Exception) -> str:
-    if isinstance(exc, MissingParameter):
-        return f"missing value: {exc}: {exc.hint}"
-    return str(exc)
+    return missing_words(exc) if isinstance(exc, MissingParameter) else str(exc)
 
 
 def _get(res: Resolver, name: str, p: Profile) -> Any:
@@ -48,13 +46,14 @@ def key_params(res: Resolver, steps: StepIndex, p: Profile, facts: Facts = Facts
     distinct set of the fields a step depends on; `epoch`: the key's epoch of the region's rules)."""
     k = KeyParams()
     if not res.in_force(p.region, p.date):
-        k.cover_err = f"no policy in the set covers region {p.region} on {p.date}"
+        k.cover_err = f"no policy in the set covers region {p.region} on {DAY}"  # the failing row's day (Lookups.dated)
         k.steps = {sid: Figures() for sid in steps.ids}  # pays nothing: the cover error is the row's
         return k
     live = {st.id: st for st in steps.in_force(p.region, p.date)}
     if shared is None:
         for sid in steps.ids:
-            k.steps[sid] = batch_figures(res, live.get(sid), p, facts)
+            out = batch_outcome(res, live.get(sid), p, facts)  # each key resolved on its own (the reference of the shared way)
+            k.steps[sid] = Figures(err=missing_words(missing_for(out, p, DAY))) if isinstance(out, MissingParameter) else out
     else:
         k.steps = shared.figures(steps.ids, live, p, facts, (p.region, epoch, steps.epoch(p.region, p.date), p.date.year))
     return k
@@ -73,7 +72,9 @@ def monitoring_threshold(res: Resolver, p: Profile) -> tuple[int, str]:
             if found is None:
                 raise missing_income(p)
             cands.append(fen(found[0].value * share.value))
-    except (MissingParameter, InputError) as e:
+    except MissingParameter as e:  # DAY: the day of the row it fails, filled by Lookups.dated
+        return NEVER, missing_words(missing_for(e, p, DAY))
+    except InputError as e:
         return NEVER, _err(e)
     return (int(min(cands) * 100), "") if cands else (NEVER, "")
 

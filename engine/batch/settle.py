@@ -57,6 +57,9 @@ class Batch(Lookups):
             keep = np.ones(len(bad), dtype=bool)
             keep[1:] = pb[1:] != pb[:-1]
             py_err[pb[keep]] = es[bad[keep]]
+            py_day = np.zeros(npy, dtype=np.int64)
+            py_day[pb[keep]] = c.day[bad[keep] if order is None else order[bad[keep]]]
+            py_err = self.dated(py_err, py_day)  # named with the failing encounter's own day, as the interpreter names it
         py_err = np.where(py_err < 0, prem[2], py_err)
         failed = py_err >= 0  # the interpreter settles nothing for a person-year it cannot settle (its unknowns are kept)
         out, unknown, warn, py_warning = self._lockstep(c, order, starts, counts, inv, g, w, dt_, failed if failed.any() else None)

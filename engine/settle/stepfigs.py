@@ -138,14 +138,9 @@ def _quiet(res: Resolver, name: str, prof: Profile) -> Resolved | None:
         raise missing_reference(name, prof, e) from e
 
 
-def batch_figures(res: Resolver, step: PayStep | None, prof: Profile, facts: Facts) -> Figures:
-    """A step's figures for a batch key (no trace); errors become `err` text, as the batch reports them."""
-    out = batch_outcome(res, step, prof, facts)
-    return Figures(err=missing_words(out)) if isinstance(out, MissingParameter) else out
-
-
 def batch_outcome(res: Resolver, step: PayStep | None, prof: Profile, facts: Facts) -> Figures | MissingParameter:
-    """batch_figures, but a missing parameter returned as such (its words name the person: see missing_for)."""
+    """A step's figures for a batch key (no trace), other errors as `err` text; a missing parameter returned as such (its
+    words name the person and day: see missing_for, missing_words)."""
     if step is None:
         return Figures()
     get = lambda name: _quiet(res, name, prof)  # noqa: E731
