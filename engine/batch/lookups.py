@@ -54,20 +54,35 @@ class Lookups:
         self.widx = KeyIndex(10)                           # waiting keys (see _waiting)
         self.wvals = np.empty((0, 2), dtype=np.int64)     # day the waiting ends (NO_END), error
         self._dated = np.zeros(0, dtype=bool)              # per message: it stands for the failing row's day (DAY)
+        self._pair_keys = np.empty(0, dtype=np.int64)      # (message, day) pairs met (sorted), and their dated message
+        self._pair_codes = np.empty(0, dtype=np.int64)
 
     def dated(self, err: np.ndarray, day: np.ndarray) -> np.ndarray:
-        """Error indices with the day filled in where the message stands for one (DAY): each row's own `day`."""
+        """Error indices with the day filled in where the message stands for one (DAY): each row's own `day`; each
+        (message, day) made once and kept across chunks (a warm chunk runs no Python per pair)."""
         if len(self._dated) < len(self.msgs):
             self._dated = np.array([DAY in m for m in self.msgs], dtype=bool)
         need = np.flatnonzero(err >= 0)
         need = need[self._dated[err[need]]]
         if not len(need):
             return err
-        pairs, at = np.unique(np.stack([err[need], day[need]], axis=1), axis=0, return_inverse=True)
-        codes = np.array([self.eidx(self.msgs[e].replace(DAY, date_of(d).isoformat())) for e, d in pairs.tolist()], dtype=np.int64)
+        pair = (err[need] << 32) | (day[need] + (1 << 31))  # day numbers fit 32 bits from 1970 +- 5.8 million years
+        pos = self._pairs_at(pair)
+        fresh = np.flatnonzero(self._pair_keys[pos] != pair) if len(self._pair_keys) else np.arange(len(pair))
+        if len(fresh):  # pairs not met before: their messages made now, kept sorted by pair
+            u = np.unique(pair[fresh])
+            made = [self.eidx(self.msgs[k >> 32].replace(DAY, date_of((k & 0xFFFFFFFF) - (1 << 31)).isoformat())) for k in u.tolist()]
+            keys = np.concatenate([self._pair_keys, u])
+            order = np.argsort(keys, kind="stable")
+            self._pair_keys, self._pair_codes = keys[order], np.concatenate([self._pair_codes, np.array(made, dtype=np.int64)])[order]
+            pos = self._pairs_at(pair)
         out = err.copy()
-        out[need] = codes[at.reshape(-1)]
+        out[need] = self._pair_codes[pos]
         return out
+
+    def _pairs_at(self, pair: np.ndarray) -> np.ndarray:
+        """Where each (message, day) pair is, or would go, among those met (clipped to the last one)."""
+        return np.minimum(np.searchsorted(self._pair_keys, pair), max(len(self._pair_keys) - 1, 0))
 
     def eidx(self, msg: str) -> int:
         """The index of an error message (-1 for none)."""
