@@ -54,8 +54,8 @@ class Lookups:
         self.widx = KeyIndex(10)                           # waiting keys (see _waiting)
         self.wvals = np.empty((0, 2), dtype=np.int64)     # day the waiting ends (NO_END), error
         self._dated = np.zeros(0, dtype=bool)              # per message: it stands for the failing row's day (DAY)
-        self._pair_keys = np.empty(0, dtype=np.int64)      # (message, day) pairs met (sorted), and their dated message
-        self._pair_codes = np.empty(0, dtype=np.int64)
+        self._pairs = np.empty((0, 3), dtype=np.int64)     # (message, day, the message with that day filled in)
+        self._day_from = self._day_to = self._day_base = self._day_codes = np.zeros(0, dtype=np.int64)  # see _dated_pairs
 
     def dated(self, err: np.ndarray, day: np.ndarray) -> np.ndarray:
         """Error indices with the day filled in where the message stands for one (DAY): each row's own `day`; each
@@ -66,23 +66,40 @@ class Lookups:
         need = need[self._dated[err[need]]]
         if not len(need):
             return err
-        pair = (err[need] << 32) | (day[need] + (1 << 31))  # day numbers fit 32 bits from 1970 +- 5.8 million years
-        pos = self._pairs_at(pair)
-        fresh = np.flatnonzero(self._pair_keys[pos] != pair) if len(self._pair_keys) else np.arange(len(pair))
-        if len(fresh):  # pairs not met before: their messages made now, kept sorted by pair
-            u = np.unique(pair[fresh])
-            made = [self.eidx(self.msgs[k >> 32].replace(DAY, date_of((k & 0xFFFFFFFF) - (1 << 31)).isoformat())) for k in u.tolist()]
-            keys = np.concatenate([self._pair_keys, u])
-            order = np.argsort(keys, kind="stable")
-            self._pair_keys, self._pair_codes = keys[order], np.concatenate([self._pair_codes, np.array(made, dtype=np.int64)])[order]
-            pos = self._pairs_at(pair)
+        e, d = err[need], day[need]
+        if len(self._day_from) < len(self.msgs):  # messages made since: no day met yet
+            grow = len(self.msgs) - len(self._day_from)
+            self._day_from = np.concatenate([self._day_from, np.zeros(grow, dtype=np.int64)])
+            self._day_to = np.concatenate([self._day_to, np.full(grow, -1, dtype=np.int64)])
+            self._day_base = np.concatenate([self._day_base, np.zeros(grow, dtype=np.int64)])
+        at = self._day_base[e] + (d - self._day_from[e])  # each message's days: a run of the flat table from its first day
+        miss = (d < self._day_from[e]) | (d > self._day_to[e])
+        miss[~miss] = self._day_codes[at[~miss]] < 0
+        if miss.any():  # days not met before for their message: the dated messages made now, the table laid out again
+            self._dated_pairs(e[miss], d[miss])
+            at = self._day_base[e] + (d - self._day_from[e])
         out = err.copy()
-        out[need] = self._pair_codes[pos]
+        out[need] = self._day_codes[at]
         return out
 
-    def _pairs_at(self, pair: np.ndarray) -> np.ndarray:
-        """Where each (message, day) pair is, or would go, among those met (clipped to the last one)."""
-        return np.minimum(np.searchsorted(self._pair_keys, pair), max(len(self._pair_keys) - 1, 0))
+    def _dated_pairs(self, e: np.ndarray, d: np.ndarray) -> None:
+        """Make the dated messages of new (message, day) pairs and lay the table out again: per message, a run of codes
+        from the first to the last day met (-1 for days between not met)."""
+        new = np.unique(np.stack([e, d], axis=1), axis=0)
+        made = [self.eidx(self.msgs[m].replace(DAY, date_of(day).isoformat())) for m, day in new.tolist()]
+        self._pairs = np.concatenate([self._pairs, np.column_stack([new, made]).astype(np.int64)])
+        m, day, code = self._pairs[:, 0], self._pairs[:, 1], self._pairs[:, 2]
+        n = len(self.msgs)
+        lo, hi = np.full(n, np.iinfo(np.int64).max, dtype=np.int64), np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+        np.minimum.at(lo, m, day)
+        np.maximum.at(hi, m, day)
+        met = hi >= lo
+        lo, hi = np.where(met, lo, 0), np.where(met, hi, -1)
+        size = hi - lo + 1
+        base = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
+        codes = np.full(int(size.sum()), -1, dtype=np.int64)
+        codes[base[m] + day - lo[m]] = code
+        self._day_from, self._day_to, self._day_base, self._day_codes = lo, hi, base, codes
 
     def eidx(self, msg: str) -> int:
         """The index of an error message (-1 for none)."""
