@@ -14,6 +14,11 @@ from engine.settle.stepfigs import Facts, batch_outcome, describe_person, missin
 DAY = "\x00day\x00"  # stands for the day in a sentence made once for many days (no other word holds it)
 
 
+def dated_words(e: MissingParameter, p: Profile) -> str:
+    """A missing parameter's words for the person of `p`, with DAY for the day of the row that fails (Lookups.dated)."""
+    return missing_words(missing_for(e, p, DAY))
+
+
 @dataclass(frozen=True)
 class Depends:
     """The profile fields some declaration of a step, or some rule of its parameters, tests (region and dates always count)."""
@@ -83,12 +88,12 @@ class StepFigures:
         return out
 
     def _words(self, key: tuple, e: MissingParameter, p: Profile) -> str:
-        """missing_words(missing_for(e, p)) with DAY for the day, made once per person."""
+        """dated_words(e, p), made once per person."""
         at = (key, describe_person(p))  # the words of the person (the region is the key's)
         words = self.words.get(at)
         if words is None:
-            words = self.words[at] = missing_words(missing_for(e, p, DAY))
+            words = self.words[at] = dated_words(e, p)
         return words
 
 
-__all__ = ["Depends", "StepFigures", "depends"]
+__all__ = ["DAY", "Depends", "StepFigures", "dated_words", "depends"]

@@ -60,18 +60,15 @@ class Lookups:
     def dated(self, err: np.ndarray, day: np.ndarray) -> np.ndarray:
         """Error indices with the day filled in where the message stands for one (DAY): each row's own `day`; each
         (message, day) made once and kept across chunks (a warm chunk runs no Python per pair)."""
-        if len(self._dated) < len(self.msgs):
-            self._dated = np.array([DAY in m for m in self.msgs], dtype=bool)
+        if len(self._dated) < len(self.msgs):  # the messages made since: whether each stands for a day
+            self._dated = np.concatenate([self._dated, np.array([DAY in m for m in self.msgs[len(self._dated):]], dtype=bool)])
         need = np.flatnonzero(err >= 0)
         need = need[self._dated[err[need]]]
         if not len(need):
             return err
         e, d = err[need], day[need]
-        if len(self._day_from) < len(self.msgs):  # messages made since: no day met yet
-            grow = len(self.msgs) - len(self._day_from)
-            self._day_from = np.concatenate([self._day_from, np.zeros(grow, dtype=np.int64)])
-            self._day_to = np.concatenate([self._day_to, np.full(grow, -1, dtype=np.int64)])
-            self._day_base = np.concatenate([self._day_base, np.zeros(grow, dtype=np.int64)])
+        if len(self._day_from) < len(self.msgs):  # messages made since: the table laid out for them (no day met yet)
+            self._dated_pairs(e[:0], d[:0])
         at = self._day_base[e] + (d - self._day_from[e])  # each message's days: a run of the flat table from its first day
         miss = (d < self._day_from[e]) | (d > self._day_to[e])
         miss[~miss] = self._day_codes[at[~miss]] < 0

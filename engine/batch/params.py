@@ -8,10 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from engine.batch.depends import DAY, StepFigures
+from engine.batch.depends import DAY, StepFigures, dated_words
 from engine.settle.evaluate import add_months, missing_income
 from engine.settle.kernel import NOCAP, PAD, Figures, kind_of, scale
-from engine.settle.stepfigs import Facts, batch_outcome, missing_for, missing_reference, missing_words
+from engine.settle.stepfigs import Facts, batch_outcome, missing_reference, missing_words
 from engine.core.money import fen
 from engine.core.problems import InputError, MissingParameter
 from engine.policy.resolve import Profile, ReferenceMissing, Resolver
@@ -53,7 +53,7 @@ def key_params(res: Resolver, steps: StepIndex, p: Profile, facts: Facts = Facts
     if shared is None:
         for sid in steps.ids:
             out = batch_outcome(res, live.get(sid), p, facts)  # each key resolved on its own (the reference of the shared way)
-            k.steps[sid] = Figures(err=missing_words(missing_for(out, p, DAY))) if isinstance(out, MissingParameter) else out
+            k.steps[sid] = Figures(err=dated_words(out, p)) if isinstance(out, MissingParameter) else out
     else:
         k.steps = shared.figures(steps.ids, live, p, facts, (p.region, epoch, steps.epoch(p.region, p.date), p.date.year))
     return k
@@ -73,7 +73,7 @@ def monitoring_threshold(res: Resolver, p: Profile) -> tuple[int, str]:
                 raise missing_income(p)
             cands.append(fen(found[0].value * share.value))
     except MissingParameter as e:  # DAY: the day of the row it fails, filled by Lookups.dated
-        return NEVER, missing_words(missing_for(e, p, DAY))
+        return NEVER, dated_words(e, p)
     except InputError as e:
         return NEVER, _err(e)
     return (int(min(cands) * 100), "") if cands else (NEVER, "")

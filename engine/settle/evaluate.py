@@ -251,7 +251,9 @@ class Evaluator:
         gaps: list[tuple[str, str, Any]] = []  # (base, missing figure, step) of each part not computed so far
         for sid, sc, row, on, st, out, items, off, off_unknown, direct, gap in ready:
             kind = sc.kind
-            if sc.never and off is not None:  # off for every encounter of the year: pays nothing, leaves owed as it is
+            if sc.never:  # off for every encounter of the year: pays nothing, leaves owed as it is
+                if off is None:  # not declared for this encounter (a declared step off has its `off` entry)
+                    continue
                 trace += items
                 if direct and base_amount(kind.base, *owed) > 0:  # kernel.not_known when off: only its own missing figure
                     gaps.append((kind.base, *gap))  # counts, and only if something is owed on its base
@@ -265,14 +267,10 @@ class Evaluator:
                 paid[sid] = "0.00"  # nothing unknown of its own (what an earlier part left unknown it would not pay on)
                 trace.append(off)
                 continue
-            if sc.never:
-                amount, det = 0, None
-                base = base_amount(kind.base, *owed)
-            else:
-                if on and ooc is None and kind.base == "out_of_scope":
-                    raise MissingFact("out_of_catalogue_cost", Text("trace.needed_by_step", encounter=enc.id, step=st.key, why="base: out_of_scope"))
-                amount, acc[sid], det = pay(SCALAR, kind, sc.D, sc.rden, sc.nb, row, on, owed, total, acc[sid])
-                base = det["B"]
+            if on and ooc is None and kind.base == "out_of_scope":
+                raise MissingFact("out_of_catalogue_cost", Text("trace.needed_by_step", encounter=enc.id, step=st.key, why="base: out_of_scope"))
+            amount, acc[sid], det = pay(SCALAR, kind, sc.D, sc.rden, sc.nb, row, on, owed, total, acc[sid])
+            base = det["B"]
             if st is None:
                 owed = after(kind.base, amount, *owed, SCALAR)
                 continue
